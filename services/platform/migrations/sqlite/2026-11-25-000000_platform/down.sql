@@ -1,0 +1,3 @@
+DROP TABLE request_ids;
+DROP TABLE audit_entries;
+DROP TABLE outbox_events;

@@ -1,0 +1,106 @@
+//! Configuration shared by every server: flags, each with an `ENGAGE_*` environment variable.
+//! Secrets are read only from the environment or from files, never from flags (which other
+//! users of the machine can see), and never logged.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::identity::{InternalKey, Secret};
+use crate::storage::DatabaseOptions;
+
+/// What a configuration problem is.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required secret is missing.
+    #[error("{0} is not set: give it in the environment or name a file with {1}")]
+    MissingSecret(&'static str, &'static str),
+    /// A secret file could not be read.
+    #[error("cannot read {0}: {1}")]
+    SecretFile(PathBuf, std::io::Error),
+}
+
+/// Where one service listens and what database it uses.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServiceArgs {
+    /// Address the gRPC server listens on.
+    #[arg(long, env = "ENGAGE_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub internal_key: InternalKeyArgs,
+}
+
+/// Which database to use.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// `postgres://user@host/db`, `sqlite://path/to/file.db` or a file path. Default:
+    /// `sqlite://data/<service>.db`.
+    #[arg(long, env = "ENGAGE_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Database connections kept open at most.
+    #[arg(long, env = "ENGAGE_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub database_max_connections: usize,
+
+    /// Seconds a request waits for a free database connection before UNAVAILABLE.
+    #[arg(
+        long,
+        env = "ENGAGE_DATABASE_ACQUIRE_TIMEOUT_SECS",
+        default_value_t = 5
+    )]
+    pub database_acquire_timeout_secs: u64,
+}
+
+impl DatabaseArgs {
+    /// The options for `service`, defaulting to its SQLite file under `data/`.
+    pub fn options(&self, service: &str) -> DatabaseOptions {
+        DatabaseOptions {
+            url: self
+                .database_url
+                .clone()
+                .unwrap_or_else(|| format!("sqlite://data/{service}.db")),
+            max_connections: self.database_max_connections.max(1),
+            acquire_timeout: Duration::from_secs(self.database_acquire_timeout_secs.max(1)),
+        }
+    }
+}
+
+/// The internal key shared by the gateway and the services.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InternalKeyArgs {
+    /// A file holding the internal key (base64). Otherwise `ENGAGE_INTERNAL_KEY` is read
+    /// from the environment.
+    #[arg(long, env = "ENGAGE_INTERNAL_KEY_FILE")]
+    pub internal_key_file: Option<PathBuf>,
+}
+
+impl InternalKeyArgs {
+    /// Loads the key from the file or the environment.
+    pub fn load(&self) -> Result<InternalKey, ConfigError> {
+        read_secret(
+            self.internal_key_file.as_ref(),
+            "ENGAGE_INTERNAL_KEY",
+            "--internal-key-file",
+        )
+        .map(|s| InternalKey::new(&s))
+    }
+}
+
+/// Reads a secret from `file` if given, else from the environment variable `env`.
+pub fn read_secret(
+    file: Option<&PathBuf>,
+    env: &'static str,
+    file_flag: &'static str,
+) -> Result<Secret, ConfigError> {
+    let text = match file {
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| ConfigError::SecretFile(path.clone(), e))?
+        }
+        None => std::env::var(env).unwrap_or_default(),
+    };
+    Secret::from_text(&text).ok_or(ConfigError::MissingSecret(env, file_flag))
+}

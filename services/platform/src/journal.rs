@@ -1,0 +1,430 @@
+//! What every write appends in its own transaction: its domain event to the outbox, an
+//! audit entry, and, for a create with a `request_id`, the response to replay on retry.
+//!
+//! Because these rows are written in the transaction of the write itself, an event or an
+//! audit entry exists if and only if the write committed.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Violation};
+use crate::identity::Caller;
+use crate::resource::{new_id, now_micros};
+use crate::storage::SqliteAsyncConnection;
+
+/// The platform tables, the same in every service's database.
+pub mod schema {
+    diesel::table! {
+        /// Domain events awaiting the feeds relay, in commit order.
+        outbox_events (sequence) {
+            sequence -> BigInt,
+            event_id -> Text,
+            event_type -> Text,
+            resource_name -> Text,
+            resource_type -> Text,
+            payload -> Binary,
+            attributes -> Text,
+            actor -> Text,
+            occur_time -> BigInt,
+            publish_time -> Nullable<BigInt>,
+        }
+    }
+
+    diesel::table! {
+        /// Who changed what, when, through which method.
+        audit_entries (id) {
+            id -> Text,
+            occur_time -> BigInt,
+            actor -> Text,
+            method -> Text,
+            resource_name -> Text,
+            action -> Text,
+            request_id -> Nullable<Text>,
+            changed_fields -> Text,
+        }
+    }
+
+    diesel::table! {
+        /// The first response to each request id.
+        request_ids (method, request_id) {
+            method -> Text,
+            request_id -> Text,
+            request_hash -> Text,
+            response -> Binary,
+            create_time -> BigInt,
+        }
+    }
+}
+
+use schema::{audit_entries, outbox_events, request_ids};
+
+/// A domain event to publish once the write commits.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// For example `organization.created`.
+    pub event_type: String,
+    /// The resource the event is about, such as `organizations/{id}`.
+    pub resource_name: String,
+    /// The full protobuf type of `payload`, such as `engage.contacts.v1.Organization`.
+    pub resource_type: String,
+    /// The resource after the change, protobuf-encoded.
+    pub payload: Vec<u8>,
+    /// Values the feeds filter on (country, regional group, sector, initiative), as a JSON object.
+    pub attributes: serde_json::Value,
+}
+
+/// A stored outbox row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox_events)]
+pub struct StoredEvent {
+    /// Position in the service's commit order.
+    pub sequence: i64,
+    /// Unique id of the event (UUIDv7).
+    pub event_id: String,
+    /// For example `organization.created`.
+    pub event_type: String,
+    /// The resource the event is about.
+    pub resource_name: String,
+    /// The protobuf type of the payload.
+    pub resource_type: String,
+    /// The resource after the change.
+    pub payload: Vec<u8>,
+    /// Filter values as a JSON object.
+    pub attributes: String,
+    /// The subject who made the change.
+    pub actor: String,
+    /// When the change was written, in microseconds since the epoch.
+    pub occur_time: i64,
+    /// When the relay published it, if it has.
+    pub publish_time: Option<i64>,
+}
+
+/// A stored audit row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_entries)]
+pub struct AuditEntry {
+    /// Unique id (UUIDv7).
+    pub id: String,
+    /// When, in microseconds since the epoch.
+    pub occur_time: i64,
+    /// The subject who made the change.
+    pub actor: String,
+    /// The full gRPC method, such as `/engage.contacts.v1.ContactsService/UpdateOrganization`.
+    pub method: String,
+    /// The resource changed.
+    pub resource_name: String,
+    /// What happened: created, updated, deleted, undeleted, merged, …
+    pub action: String,
+    /// The request id of the call, when it carried one.
+    pub request_id: Option<String>,
+    /// The fields changed, comma separated.
+    pub changed_fields: String,
+}
+
+impl AuditEntry {
+    /// An audit entry for `caller` doing `action` on `resource_name` through `method` now.
+    pub fn new(
+        caller: &Caller,
+        method: &str,
+        action: &str,
+        resource_name: &str,
+        changed_fields: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        Self {
+            id: new_id(),
+            occur_time: now_micros(),
+            actor: caller.subject.clone(),
+            method: method.to_owned(),
+            resource_name: resource_name.to_owned(),
+            action: action.to_owned(),
+            request_id: None,
+            changed_fields: changed_fields
+                .into_iter()
+                .map(|f| f.as_ref().to_owned())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
+
+/// A request id, validated: AIP-155 asks for a UUID so that ids from different clients
+/// never collide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId {
+    id: String,
+    hash: String,
+}
+
+impl RequestId {
+    /// Reads the `request_id` field of a request; `None` when the client sent none. The
+    /// request itself (protobuf-encoded) is fingerprinted so that a reuse of the id for a
+    /// different request is refused rather than answered with the wrong result.
+    pub fn parse(
+        request_id: &str,
+        request: &impl prost::Message,
+    ) -> Result<Option<Self>, Violation> {
+        if request_id.is_empty() {
+            return Ok(None);
+        }
+        if uuid::Uuid::try_parse(request_id).is_err() {
+            return Err(Violation::new("request_id", "must be a UUID"));
+        }
+        let hash = Sha256::digest(request.encode_to_vec());
+        Ok(Some(Self {
+            id: request_id.to_ascii_lowercase(),
+            hash: format!("{hash:x}"),
+        }))
+    }
+
+    /// The id as stored.
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A response stored for a request id.
+#[derive(Debug, Clone, Queryable)]
+pub struct StoredResponse {
+    request_hash: String,
+    response: Vec<u8>,
+}
+
+impl StoredResponse {
+    /// Decodes the first response, if this is the same request again. A reuse of the id for
+    /// another request is INVALID_ARGUMENT.
+    pub fn replay<M: prost::Message + Default>(&self, request: &RequestId) -> Result<M, Error> {
+        if self.request_hash != request.hash {
+            return Err(Error::invalid(
+                "request_id",
+                "was already used for a different request: use a new request_id",
+            ));
+        }
+        M::decode(self.response.as_slice())
+            .map_err(|e| Error::Internal(format!("stored response does not decode: {e}")))
+    }
+}
+
+/// Appends to the platform tables within the caller's transaction. Implemented for both
+/// connection types, so that a service's write body runs on either database.
+pub trait Journal {
+    /// Appends `event` to the outbox as written by `caller`.
+    fn append_event(
+        &mut self,
+        caller: &Caller,
+        event: Event,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Appends an audit entry.
+    fn append_audit(&mut self, entry: AuditEntry)
+    -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The stored response to `request` under `method`, if it was seen before.
+    fn find_response(
+        &mut self,
+        method: &str,
+        request: &RequestId,
+    ) -> impl Future<Output = Result<Option<StoredResponse>, Error>> + Send;
+
+    /// Stores `response` as the answer to `request` under `method`.
+    fn record_response(
+        &mut self,
+        method: &str,
+        request: &RequestId,
+        response: &impl prost::Message,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Outbox events after `sequence`, in commit order, at most `limit`.
+    fn events_after(
+        &mut self,
+        sequence: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, Error>> + Send;
+
+    /// The audit entries of a resource, oldest first.
+    fn audit_of(
+        &mut self,
+        resource_name: &str,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, Error>> + Send;
+}
+
+/// Keeps outbox sequence numbers in commit order on PostgreSQL: a BIGSERIAL value is taken
+/// at insert time, but transactions may commit in another order, so a relay reading
+/// "after sequence N" could miss an event committed late with a lower number. The
+/// transaction-scoped advisory lock serialises the outbox insert up to commit, so numbers
+/// are handed out in commit order. SQLite serialises writers anyway.
+async fn lock_outbox_for_commit_order(conn: &mut AsyncPgConnection) -> Result<(), Error> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(7314150004)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn no_outbox_lock_needed(_: &mut SqliteAsyncConnection) -> Result<(), Error> {
+    Ok(())
+}
+
+macro_rules! impl_journal {
+    ($conn:ty, $lock:path) => {
+        impl Journal for $conn {
+            async fn append_event(&mut self, caller: &Caller, event: Event) -> Result<(), Error> {
+                $lock(self).await?;
+                diesel::insert_into(outbox_events::table)
+                    .values((
+                        outbox_events::event_id.eq(new_id()),
+                        outbox_events::event_type.eq(event.event_type),
+                        outbox_events::resource_name.eq(event.resource_name),
+                        outbox_events::resource_type.eq(event.resource_type),
+                        outbox_events::payload.eq(event.payload),
+                        outbox_events::attributes.eq(event.attributes.to_string()),
+                        outbox_events::actor.eq(&caller.subject),
+                        outbox_events::occur_time.eq(now_micros()),
+                    ))
+                    .execute(self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn append_audit(&mut self, entry: AuditEntry) -> Result<(), Error> {
+                diesel::insert_into(audit_entries::table)
+                    .values(entry)
+                    .execute(self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn find_response(
+                &mut self,
+                method: &str,
+                request: &RequestId,
+            ) -> Result<Option<StoredResponse>, Error> {
+                Ok(request_ids::table
+                    .filter(request_ids::method.eq(method))
+                    .filter(request_ids::request_id.eq(&request.id))
+                    .select((request_ids::request_hash, request_ids::response))
+                    .first::<StoredResponse>(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn record_response(
+                &mut self,
+                method: &str,
+                request: &RequestId,
+                response: &impl prost::Message,
+            ) -> Result<(), Error> {
+                diesel::insert_into(request_ids::table)
+                    .values((
+                        request_ids::method.eq(method),
+                        request_ids::request_id.eq(&request.id),
+                        request_ids::request_hash.eq(&request.hash),
+                        request_ids::response.eq(response.encode_to_vec()),
+                        request_ids::create_time.eq(now_micros()),
+                    ))
+                    .execute(self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn events_after(
+                &mut self,
+                sequence: i64,
+                limit: i64,
+            ) -> Result<Vec<StoredEvent>, Error> {
+                Ok(outbox_events::table
+                    .filter(outbox_events::sequence.gt(sequence))
+                    .order(outbox_events::sequence.asc())
+                    .limit(limit)
+                    .select(StoredEvent::as_select())
+                    .load(self)
+                    .await?)
+            }
+
+            async fn audit_of(&mut self, resource_name: &str) -> Result<Vec<AuditEntry>, Error> {
+                Ok(audit_entries::table
+                    .filter(audit_entries::resource_name.eq(resource_name))
+                    .order((audit_entries::occur_time.asc(), audit_entries::id.asc()))
+                    .select(AuditEntry::as_select())
+                    .load(self)
+                    .await?)
+            }
+        }
+    };
+}
+
+impl_journal!(AsyncPgConnection, lock_outbox_for_commit_order);
+impl_journal!(SqliteAsyncConnection, no_outbox_lock_needed);
+
+/// Runs a create-like write once per request id: inside one write transaction it answers a
+/// repeated `request_id` with the stored first response, or runs `body` (which must
+/// evaluate to `Result<M, Error>`) and stores its response beside the write. When two
+/// requests with the same id race on PostgreSQL, the loser's transaction fails on the
+/// request id's key and it then answers with the winner's stored response.
+///
+/// `$request` is an `&Option<RequestId>`; `$method` the full gRPC method name.
+#[macro_export]
+macro_rules! idempotent_write {
+    ($db:expr, $method:expr, $request:expr, |$conn:ident| $body:expr) => {{
+        use $crate::journal::Journal as _;
+        let request: &::std::option::Option<$crate::journal::RequestId> = $request;
+        let method: &str = $method;
+        let attempt = $crate::write_transaction!($db, |$conn| {
+            if let Some(rid) = request
+                && let Some(first) = $conn.find_response(method, rid).await?
+            {
+                return first.replay(rid);
+            }
+            let response = $body?;
+            if let Some(rid) = request {
+                $conn.record_response(method, rid, &response).await?;
+            }
+            Ok::<_, $crate::Error>(response)
+        });
+        match (attempt, request) {
+            (Err($crate::Error::AlreadyExists { .. }), Some(rid)) => {
+                let first =
+                    $crate::with_connection!($db, |conn| conn.find_response(method, rid).await?);
+                match first {
+                    Some(first) => first.replay(rid),
+                    None => Err($crate::Error::AlreadyExists {
+                        resource: String::new(),
+                    }),
+                }
+            }
+            (other, _) => other,
+        }
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_must_be_uuids_and_fingerprint_the_request() {
+        let a = prost_types::Duration {
+            seconds: 1,
+            nanos: 0,
+        };
+        let b = prost_types::Duration {
+            seconds: 2,
+            nanos: 0,
+        };
+        assert!(RequestId::parse("", &a).unwrap().is_none());
+        assert!(RequestId::parse("retry-1", &a).is_err());
+        let id = "0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e5f";
+        let first = RequestId::parse(id, &a).unwrap().unwrap();
+        let same = RequestId::parse(&id.to_uppercase(), &a).unwrap().unwrap();
+        let other = RequestId::parse(id, &b).unwrap().unwrap();
+        assert_eq!(first, same);
+        assert_ne!(first, other);
+
+        let stored = StoredResponse {
+            request_hash: first.hash.clone(),
+            response: prost::Message::encode_to_vec(&a),
+        };
+        assert_eq!(stored.replay::<prost_types::Duration>(&same).unwrap(), a);
+        let refused = stored.replay::<prost_types::Duration>(&other).unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    }
+}

@@ -1,0 +1,21 @@
+//! What every engage service shares, written once: configuration, storage on PostgreSQL or
+//! SQLite, the error mapping to `google.rpc.Status`, resource ids and etags, page tokens,
+//! update masks, the outbox/audit/request-id journal, the caller's identity, and serving
+//! with health and reflection.
+
+pub mod config;
+pub mod error;
+pub mod field_mask;
+pub mod identity;
+pub mod journal;
+pub mod paging;
+pub mod resource;
+pub mod server;
+pub mod storage;
+pub mod telemetry;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use error::{Error, Violation, Violations};
+pub use identity::{Caller, Role};
+pub use storage::Database;

@@ -1,0 +1,160 @@
+//! Serving one engage service: its routes, plus gRPC health and server reflection, behind
+//! the internal identity check.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+use tonic::transport::Server;
+
+use crate::config::ServiceArgs;
+use crate::identity::{InternalIdentityLayer, InternalKey};
+use crate::storage::{Database, Migrations, StorageError, migrate};
+
+/// What a service gets to build its handlers.
+#[derive(Clone)]
+pub struct ServiceContext {
+    /// The service's own database.
+    pub database: Database,
+    /// The internal key, for calls this service makes to other services.
+    pub internal_key: InternalKey,
+}
+
+/// One engage service as the platform runs it.
+pub trait EngageService: 'static {
+    /// Short name, such as `contacts`: the name of its crate, its database and its command.
+    const NAME: &'static str;
+    /// The full gRPC service name, such as `engage.contacts.v1.ContactsService`.
+    const GRPC_NAME: &'static str;
+    /// The service's own migrations.
+    fn migrations() -> &'static Migrations;
+    /// The gRPC handlers of the service's API.
+    fn routes(context: ServiceContext) -> Routes;
+}
+
+/// Why a server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Storage could not be opened or migrated.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Configuration was incomplete.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// Server reflection could not be built from the descriptors.
+    #[error("server reflection: {0}")]
+    Reflection(String),
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Health and reflection for a server that serves `grpc_names`: reflection lists exactly
+/// those services (plus health), in both the v1 and the v1alpha protocol, because grpcurl
+/// and Python's grpcio still speak only v1alpha.
+pub async fn standard_services(grpc_names: &[&str], routes: Routes) -> Result<Routes, ServeError> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    for name in grpc_names {
+        reporter
+            .set_service_status(*name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    let reflection = |mut builder: tonic_reflection::server::Builder<'static>| {
+        builder = builder
+            .register_encoded_file_descriptor_set(engage_api::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name("grpc.health.v1.Health");
+        for name in grpc_names {
+            builder = builder.with_service_name(*name);
+        }
+        builder
+    };
+    let v1 = reflection(tonic_reflection::server::Builder::configure())
+        .build_v1()
+        .map_err(|e| ServeError::Reflection(e.to_string()))?;
+    let v1alpha = reflection(tonic_reflection::server::Builder::configure())
+        .build_v1alpha()
+        .map_err(|e| ServeError::Reflection(e.to_string()))?;
+    Ok(routes
+        .add_service(health)
+        .add_service(v1)
+        .add_service(v1alpha))
+}
+
+/// Serves service `S` on `listener` until `shutdown` resolves, then drains in-flight calls.
+pub async fn serve<S: EngageService>(
+    context: ServiceContext,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let key = context.internal_key.clone();
+    let routes = standard_services(&[S::GRPC_NAME], S::routes(context)).await?;
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    Server::builder()
+        .trace_fn(|request| {
+            tracing::info_span!("grpc", service = S::NAME, method = %request.uri().path())
+        })
+        .layer(InternalIdentityLayer::new(key))
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
+    Ok(())
+}
+
+/// Migrates the database of service `S`.
+pub async fn migrate_service<S: EngageService>(url: &str) -> Result<Vec<String>, StorageError> {
+    migrate(url, S::migrations()).await
+}
+
+/// Runs service `S` as configured: migrates its database, opens the pool, listens, serves.
+pub async fn run<S: EngageService>(
+    args: &ServiceArgs,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let options = args.database.options(S::NAME);
+    let internal_key = args.internal_key.load()?;
+    let applied = migrate_service::<S>(&options.url).await?;
+    if !applied.is_empty() {
+        tracing::info!(service = S::NAME, migrations = ?applied, "database migrated");
+    }
+    let database = Database::open(&options).await?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| ServeError::Bind(args.listen, e))?;
+    tracing::info!(service = S::NAME, address = %args.listen, backend = %database.backend(), "serving");
+    serve::<S>(
+        ServiceContext {
+            database,
+            internal_key,
+        },
+        listener,
+        shutdown,
+    )
+    .await
+}
+
+/// Resolves on Ctrl-C or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

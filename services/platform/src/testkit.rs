@@ -1,0 +1,247 @@
+//! Test kit: a fresh database per test on either backend, and any service started on an
+//! ephemeral loopback port with a client for it.
+//!
+//! Failures here panic on purpose: a test that cannot get its database must fail loudly,
+//! never skip.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::identity::{Caller, InternalKey, InternalTokenInterceptor, Secret};
+use crate::server::{EngageService, ServiceContext, serve};
+use crate::storage::{Database, DatabaseOptions, Migrations, migrate};
+
+/// The database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    /// A fresh database on the test PostgreSQL server.
+    Postgres,
+    /// A fresh SQLite file in a temporary folder.
+    Sqlite,
+}
+
+/// The PostgreSQL server tests create their databases on: `ENGAGE_TEST_POSTGRES_URL`, by
+/// default `postgres://postgres@127.0.0.1:5432/test`.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ENGAGE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn with_database(admin_url: &str, database: &str) -> String {
+    match admin_url.rfind('/') {
+        Some(i) if admin_url[..i].contains("://") && i > admin_url.find("://").unwrap_or(0) + 2 => {
+            format!("{}/{database}", &admin_url[..i])
+        }
+        _ => format!("{admin_url}/{database}"),
+    }
+}
+
+async fn admin_execute(sql: String) {
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    let url = postgres_admin_url();
+    let mut conn = diesel_async::AsyncPgConnection::establish(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {url}: {e}"));
+    conn.batch_execute(&sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+enum Cleanup {
+    Postgres(String),
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+}
+
+/// A database of its own for one test, dropped (PostgreSQL) or deleted (SQLite) when the
+/// value is dropped.
+pub struct TestDatabase {
+    /// The URL to open it with.
+    pub url: String,
+    /// Which backend it is on.
+    pub backend: TestBackend,
+    cleanup: Cleanup,
+}
+
+impl TestDatabase {
+    /// Creates an empty database.
+    pub async fn create(backend: TestBackend) -> Self {
+        match backend {
+            TestBackend::Postgres => {
+                let name = format!("engage_test_{}", uuid::Uuid::now_v7().simple());
+                admin_execute(format!("CREATE DATABASE \"{name}\"")).await;
+                Self {
+                    url: with_database(&postgres_admin_url(), &name),
+                    backend,
+                    cleanup: Cleanup::Postgres(name),
+                }
+            }
+            TestBackend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
+                let path = dir.path().join("test.db");
+                Self {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
+            }
+        }
+    }
+
+    /// Creates a database and applies the platform's and `migrations`, returning it with an
+    /// open pool.
+    pub async fn migrated(
+        backend: TestBackend,
+        migrations: &'static Migrations,
+    ) -> (Self, Database) {
+        let db = Self::create(backend).await;
+        migrate(&db.url, migrations)
+            .await
+            .unwrap_or_else(|e| panic!("migrating {}: {e}", db.url));
+        let pool = db.open().await;
+        (db, pool)
+    }
+
+    /// Opens a pool on this database.
+    pub async fn open(&self) -> Database {
+        Database::open(&DatabaseOptions::new(&self.url))
+            .await
+            .unwrap_or_else(|e| panic!("opening {}: {e}", self.url))
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres(name) = &self.cleanup {
+            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            // Drop may run inside the test's runtime, which cannot block on itself.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(admin_execute(sql));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A service running on a loopback port for the length of a test.
+pub struct TestServer {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// The internal key it trusts.
+    pub internal_key: InternalKey,
+    /// Its database, for assertions on what was stored.
+    pub database: Database,
+    shutdown: Option<oneshot::Sender<()>>,
+    _db: TestDatabase,
+}
+
+impl TestServer {
+    /// Starts service `S` against a fresh, migrated database on `backend`.
+    pub async fn start<S: EngageService>(backend: TestBackend) -> Self {
+        let (db, database) = TestDatabase::migrated(backend, S::migrations()).await;
+        let internal_key = InternalKey::new(&Secret::generate());
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("binding a loopback port: {e}"));
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("local address: {e}"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let context = ServiceContext {
+            database: database.clone(),
+            internal_key: internal_key.clone(),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = serve::<S>(context, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            {
+                panic!("{} stopped: {e}", S::NAME);
+            }
+        });
+        Self {
+            address,
+            internal_key,
+            database,
+            shutdown: Some(tx),
+            _db: db,
+        }
+    }
+
+    /// A channel to the server with no identity: health and reflection only.
+    pub fn channel(&self) -> Channel {
+        loopback_channel(self.address)
+    }
+
+    /// A channel that calls as `caller`, as if through the gateway.
+    pub fn channel_as(
+        &self,
+        caller: Caller,
+    ) -> InterceptedService<Channel, InternalTokenInterceptor> {
+        InterceptedService::new(
+            self.channel(),
+            InternalTokenInterceptor::new(self.internal_key.clone(), caller),
+        )
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A lazily connecting channel to a loopback address.
+pub fn loopback_channel(address: SocketAddr) -> Channel {
+    Endpoint::from_shared(format!("http://{address}"))
+        .unwrap_or_else(|e| panic!("endpoint for {address}: {e}"))
+        .connect_lazy()
+}
+
+/// Runs each named `async fn(TestBackend)` as two tests, `name::postgres` and
+/// `name::sqlite`, because every test that touches storage runs on both databases.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::testkit::TestBackend::Postgres).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::testkit::TestBackend::Sqlite).await
+                }
+            }
+        )+
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_replace_only_the_database() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+    }
+}

@@ -1,0 +1,431 @@
+//! The platform's storage guarantees, on PostgreSQL and on SQLite: migrations, the journal
+//! written in the write's transaction, keyset page tokens, etags and request ids. A small
+//! `notes` resource stands in for a service's own table.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use engage_platform::journal::{AuditEntry, Event, Journal, RequestId, schema};
+use engage_platform::paging::{Page, PageLimits};
+use engage_platform::resource::{check_etag, etag, new_id, now_micros};
+use engage_platform::storage::{Database, Migrations, migrate};
+use engage_platform::testkit::{TestBackend, TestDatabase};
+use engage_platform::{
+    Caller, Error, Role, idempotent_write, on_both_databases, with_connection, write_transaction,
+};
+
+static NOTE_MIGRATIONS: Migrations = Migrations {
+    postgres: diesel_migrations::embed_migrations!("tests/migrations/postgres"),
+    sqlite: diesel_migrations::embed_migrations!("tests/migrations/sqlite"),
+};
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        topic -> Text,
+        body -> Text,
+        revision -> BigInt,
+        create_time -> BigInt,
+    }
+}
+
+#[derive(Clone, PartialEq, prost::Message, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notes)]
+struct Note {
+    #[prost(string, tag = "1")]
+    id: String,
+    #[prost(string, tag = "2")]
+    topic: String,
+    #[prost(string, tag = "3")]
+    body: String,
+    #[prost(int64, tag = "4")]
+    revision: i64,
+    #[prost(int64, tag = "5")]
+    create_time: i64,
+}
+
+const CREATE: &str = "/engage.test.v1.NoteService/CreateNote";
+const UPDATE: &str = "/engage.test.v1.NoteService/UpdateNote";
+
+fn officer() -> Caller {
+    Caller::new("officer-1", &[Role::CsuOfficer])
+}
+
+fn note_event(note: &Note, event_type: &str) -> Event {
+    Event {
+        event_type: event_type.into(),
+        resource_name: format!("notes/{}", note.id),
+        resource_type: "engage.test.v1.Note".into(),
+        payload: prost::Message::encode_to_vec(note),
+        attributes: serde_json::json!({ "topic": note.topic }),
+    }
+}
+
+/// A create the way a service writes one: the row, its event, its audit entry, and the
+/// response for its request id, all in one transaction.
+async fn create_note(
+    db: &Database,
+    topic: &str,
+    body: &str,
+    request_id: &str,
+) -> Result<Note, Error> {
+    let request = Note {
+        id: String::new(),
+        topic: topic.into(),
+        body: body.into(),
+        revision: 0,
+        create_time: 0,
+    };
+    let rid = RequestId::parse(request_id, &request)?;
+    idempotent_write!(db, CREATE, &rid, |conn| {
+        let note = Note {
+            id: new_id(),
+            revision: 1,
+            create_time: now_micros(),
+            ..request.clone()
+        };
+        diesel::insert_into(notes::table)
+            .values(&note)
+            .execute(conn)
+            .await?;
+        conn.append_event(&officer(), note_event(&note, "note.created"))
+            .await?;
+        let mut audit = AuditEntry::new(
+            &officer(),
+            CREATE,
+            "created",
+            &format!("notes/{}", note.id),
+            ["topic", "body"],
+        );
+        audit.request_id = rid.as_ref().map(|r| r.as_str().to_owned());
+        conn.append_audit(audit).await?;
+        Ok::<_, Error>(note)
+    })
+}
+
+/// An update checked against the etag the client read, conditional on the revision in the
+/// database so that a concurrent writer cannot slip in between check and write.
+async fn update_note(db: &Database, id: &str, body: &str, sent_etag: &str) -> Result<Note, Error> {
+    write_transaction!(db, |conn| {
+        let current: Note = notes::table
+            .find(id)
+            .select(Note::as_select())
+            .first(conn)
+            .await?;
+        check_etag(sent_etag, current.revision, &format!("notes/{id}"))?;
+        let updated = diesel::update(
+            notes::table
+                .find(id)
+                .filter(notes::revision.eq(current.revision)),
+        )
+        .set((
+            notes::body.eq(body),
+            notes::revision.eq(current.revision + 1),
+        ))
+        .execute(conn)
+        .await?;
+        if updated == 0 {
+            return Err(Error::StaleEtag {
+                resource: format!("notes/{id}"),
+            });
+        }
+        let note = Note {
+            body: body.into(),
+            revision: current.revision + 1,
+            ..current
+        };
+        conn.append_event(&officer(), note_event(&note, "note.updated"))
+            .await?;
+        conn.append_audit(AuditEntry::new(
+            &officer(),
+            UPDATE,
+            "updated",
+            &format!("notes/{id}"),
+            ["body"],
+        ))
+        .await?;
+        Ok::<_, Error>(note)
+    })
+}
+
+/// A List the way a service pages: keyset on (body, id), the token bound to the query.
+async fn list_notes(
+    db: &Database,
+    topic: &str,
+    page_size: i32,
+    token: &str,
+) -> Result<(Vec<Note>, String), Error> {
+    let page =
+        Page::<(String, String)>::parse(page_size, token, &[topic, "body"], PageLimits::default())?;
+    let mut rows: Vec<Note> = with_connection!(db, |conn| {
+        let mut query = notes::table
+            .filter(notes::topic.eq(topic))
+            .select(Note::as_select())
+            .into_boxed();
+        if let Some((body, id)) = &page.after {
+            query = query.filter(
+                notes::body
+                    .gt(body.clone())
+                    .or(notes::body.eq(body.clone()).and(notes::id.gt(id.clone()))),
+            );
+        }
+        query
+            .order((notes::body.asc(), notes::id.asc()))
+            .limit(page.fetch_limit())
+            .load(conn)
+            .await?
+    });
+    let next = page.finish(&mut rows, |n| (n.body.clone(), n.id.clone()));
+    Ok((rows, next))
+}
+
+async fn counts(db: &Database) -> (i64, i64, i64) {
+    let result: Result<_, Error> = async {
+        Ok(with_connection!(db, |conn| {
+            let n = notes::table.count().get_result::<i64>(conn).await?;
+            let e = schema::outbox_events::table
+                .count()
+                .get_result::<i64>(conn)
+                .await?;
+            let a = schema::audit_entries::table
+                .count()
+                .get_result::<i64>(conn)
+                .await?;
+            (n, e, a)
+        }))
+    }
+    .await;
+    result.expect("counting rows")
+}
+
+async fn migrated(backend: TestBackend) -> (TestDatabase, Database) {
+    TestDatabase::migrated(backend, &NOTE_MIGRATIONS).await
+}
+
+async fn migrations_applied_twice_are_a_no_op(backend: TestBackend) {
+    let db = TestDatabase::create(backend).await;
+    let first = migrate(&db.url, &NOTE_MIGRATIONS)
+        .await
+        .expect("first migration");
+    assert_eq!(
+        first.len(),
+        2,
+        "platform and notes migrations applied: {first:?}"
+    );
+    let second = migrate(&db.url, &NOTE_MIGRATIONS)
+        .await
+        .expect("second migration");
+    assert!(
+        second.is_empty(),
+        "nothing applied the second time: {second:?}"
+    );
+    let pool = db.open().await;
+    let note = create_note(&pool, "t", "still works", "")
+        .await
+        .expect("tables usable");
+    assert_eq!(note.revision, 1);
+}
+
+async fn a_write_and_its_journal_commit_or_roll_back_together(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    let note = create_note(&pool, "t", "kept", "").await.expect("create");
+    assert_eq!(counts(&pool).await, (1, 1, 1));
+
+    let failed: Result<(), Error> = write_transaction!(pool, |conn| {
+        let doomed = Note {
+            id: new_id(),
+            body: "doomed".into(),
+            ..note.clone()
+        };
+        diesel::insert_into(notes::table)
+            .values(&doomed)
+            .execute(conn)
+            .await?;
+        conn.append_event(&officer(), note_event(&doomed, "note.created"))
+            .await?;
+        conn.append_audit(AuditEntry::new(
+            &officer(),
+            CREATE,
+            "created",
+            "notes/doomed",
+            ["body"],
+        ))
+        .await?;
+        Err(Error::FailedPrecondition {
+            reason: "TEST",
+            message: "fails after writing".into(),
+        })
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        counts(&pool).await,
+        (1, 1, 1),
+        "nothing of the failed write remains"
+    );
+
+    let events: Result<_, Error> = async {
+        Ok(with_connection!(pool, |conn| conn
+            .events_after(0, 10)
+            .await?))
+    }
+    .await;
+    let events = events.expect("events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].resource_name, format!("notes/{}", note.id));
+    assert_eq!(events[0].actor, "officer-1");
+    let decoded: Note =
+        prost::Message::decode(events[0].payload.as_slice()).expect("payload decodes");
+    assert_eq!(decoded, note);
+}
+
+async fn events_are_numbered_in_commit_order(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            create_note(&pool, "t", &format!("n{i:02}"), "").await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task").expect("create");
+    }
+    let events: Result<_, Error> = async {
+        Ok(with_connection!(pool, |conn| conn
+            .events_after(0, 100)
+            .await?))
+    }
+    .await;
+    let events = events.expect("events");
+    assert_eq!(events.len(), 20);
+    assert!(events.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    let after: Result<_, Error> = async {
+        Ok(with_connection!(pool, |conn| conn
+            .events_after(events[9].sequence, 100)
+            .await?))
+    }
+    .await;
+    assert_eq!(
+        after.expect("events").len(),
+        10,
+        "resuming after the tenth returns the other ten"
+    );
+}
+
+async fn a_page_token_belongs_to_its_query(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    for body in ["e", "a", "d", "b", "c"] {
+        create_note(&pool, "alpha", body, "").await.expect("create");
+    }
+    create_note(&pool, "beta", "z", "").await.expect("create");
+
+    let (first, token) = list_notes(&pool, "alpha", 2, "").await.expect("page 1");
+    assert_eq!(
+        first.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(!token.is_empty());
+
+    let refused = list_notes(&pool, "beta", 2, &token)
+        .await
+        .expect_err("token of another query");
+    let status: tonic::Status = refused.into();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+
+    // A note inserted before the cursor between pages neither repeats nor shifts the rest.
+    create_note(&pool, "alpha", "aa", "").await.expect("create");
+    let (second, token) = list_notes(&pool, "alpha", 2, &token).await.expect("page 2");
+    assert_eq!(
+        second.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(),
+        ["c", "d"]
+    );
+    let (third, token) = list_notes(&pool, "alpha", 2, &token).await.expect("page 3");
+    assert_eq!(
+        third.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(),
+        ["e"]
+    );
+    assert!(token.is_empty(), "the last page has no next token");
+}
+
+async fn a_stale_etag_is_aborted(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    let note = create_note(&pool, "t", "v1", "").await.expect("create");
+    let read_etag = etag(note.revision);
+    let updated = update_note(&pool, &note.id, "v2", &read_etag)
+        .await
+        .expect("update with fresh etag");
+    assert_eq!(updated.revision, 2);
+
+    let stale = update_note(&pool, &note.id, "v3", &read_etag)
+        .await
+        .expect_err("stale etag");
+    let status: tonic::Status = stale.into();
+    assert_eq!(status.code(), tonic::Code::Aborted);
+
+    let (rows, _) = list_notes(&pool, "t", 10, "").await.expect("list");
+    assert_eq!(rows[0].body, "v2", "the refused update changed nothing");
+    assert_eq!(
+        counts(&pool).await,
+        (1, 2, 2),
+        "no event or audit entry for the refused update"
+    );
+}
+
+async fn a_repeated_request_id_returns_the_first_result(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    let rid = uuid::Uuid::now_v7().to_string();
+    let first = create_note(&pool, "t", "once", &rid).await.expect("first");
+    let again = create_note(&pool, "t", "once", &rid).await.expect("retry");
+    assert_eq!(first, again);
+    assert_eq!(counts(&pool).await, (1, 1, 1), "the retry wrote nothing");
+
+    let misuse = create_note(&pool, "t", "something else", &rid)
+        .await
+        .expect_err("reuse");
+    assert_eq!(
+        tonic::Status::from(misuse).code(),
+        tonic::Code::InvalidArgument
+    );
+
+    let bad = create_note(&pool, "t", "x", "not-a-uuid")
+        .await
+        .expect_err("bad id");
+    assert_eq!(
+        tonic::Status::from(bad).code(),
+        tonic::Code::InvalidArgument
+    );
+    assert_eq!(counts(&pool).await, (1, 1, 1));
+}
+
+async fn concurrent_retries_write_once(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    let rid = uuid::Uuid::now_v7().to_string();
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (pool, rid) = (pool.clone(), rid.clone());
+        tasks.push(tokio::spawn(async move {
+            create_note(&pool, "t", "racing", &rid).await
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(
+            t.await
+                .expect("task")
+                .expect("every racer gets the note")
+                .id,
+        );
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "all racers got the same note");
+    assert_eq!(counts(&pool).await, (1, 1, 1));
+}
+
+on_both_databases!(
+    migrations_applied_twice_are_a_no_op,
+    a_write_and_its_journal_commit_or_roll_back_together,
+    events_are_numbered_in_commit_order,
+    a_page_token_belongs_to_its_query,
+    a_stale_etag_is_aborted,
+    a_repeated_request_id_returns_the_first_result,
+    concurrent_retries_write_once,
+);
