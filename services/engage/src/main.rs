@@ -1,1 +1,213 @@
-fn main() {}
+//! `engage`: run the whole system on one machine, run one service, migrate databases.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use engage::system::{RunningSystem, SystemConfig};
+use engage_briefings::Briefings;
+use engage_contacts::Contacts;
+use engage_declarations::Declarations;
+use engage_feeds::Feeds;
+use engage_gateway::{GatewayArgs, mint_development_token};
+use engage_initiatives::Initiatives;
+use engage_platform::config::{DatabaseArgs, ServiceArgs};
+use engage_platform::identity::{InternalKey, Secret};
+use engage_platform::server::{EngageService, migrate_service, run, shutdown_signal};
+use engage_platform::telemetry::{LogFormat, init_logging};
+use engage_platform::{Caller, Role};
+
+#[derive(Parser)]
+#[command(
+    name = "engage",
+    version,
+    about = "The civil society engagement system"
+)]
+struct Cli {
+    /// How log lines are written.
+    #[arg(long, global = true, env = "ENGAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service and the gateway on this machine, with SQLite files under a data
+    /// folder. Prints the gateway address and a development token.
+    Dev {
+        /// Address of the gateway.
+        #[arg(long, env = "ENGAGE_DEV_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Folder of the SQLite files, created when missing.
+        #[arg(long, env = "ENGAGE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Run one service (as containers do).
+    Serve {
+        #[command(subcommand)]
+        service: ServeTarget,
+    },
+    /// Apply a service's database migrations and exit.
+    Migrate {
+        /// The service whose database to migrate.
+        #[arg(value_enum)]
+        service: ServiceName,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Subcommand)]
+enum ServeTarget {
+    /// The contacts service.
+    Contacts(ServiceArgs),
+    /// The initiatives service.
+    Initiatives(ServiceArgs),
+    /// The declarations service.
+    Declarations(ServiceArgs),
+    /// The briefings service.
+    Briefings(ServiceArgs),
+    /// The feeds service.
+    Feeds(ServiceArgs),
+    /// The gateway.
+    Gateway(GatewayArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ServiceName {
+    Contacts,
+    Initiatives,
+    Declarations,
+    Briefings,
+    Feeds,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Dev { listen, data_dir } => dev(listen, data_dir).await,
+        Command::Serve { service } => serve(service).await,
+        Command::Migrate { service, database } => {
+            let applied = match service {
+                ServiceName::Contacts => migrate::<Contacts>(&database).await,
+                ServiceName::Initiatives => migrate::<Initiatives>(&database).await,
+                ServiceName::Declarations => migrate::<Declarations>(&database).await,
+                ServiceName::Briefings => migrate::<Briefings>(&database).await,
+                ServiceName::Feeds => migrate::<Feeds>(&database).await,
+            }?;
+            if applied.is_empty() {
+                println!("up to date");
+            } else {
+                println!("applied {}", applied.join(", "));
+            }
+            Ok(())
+        }
+        Command::Version => {
+            println!("engage {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+    }
+}
+
+async fn migrate<S: EngageService>(database: &DatabaseArgs) -> anyhow::Result<Vec<String>> {
+    let options = database.options(S::NAME);
+    migrate_service::<S>(&options.url)
+        .await
+        .with_context(|| format!("migrating {}", S::NAME))
+}
+
+async fn serve(target: ServeTarget) -> anyhow::Result<()> {
+    let done = match target {
+        ServeTarget::Contacts(args) => run::<Contacts>(&args, shutdown_signal()).await,
+        ServeTarget::Initiatives(args) => run::<Initiatives>(&args, shutdown_signal()).await,
+        ServeTarget::Declarations(args) => run::<Declarations>(&args, shutdown_signal()).await,
+        ServeTarget::Briefings(args) => run::<Briefings>(&args, shutdown_signal()).await,
+        ServeTarget::Feeds(args) => run::<Feeds>(&args, shutdown_signal()).await,
+        ServeTarget::Gateway(args) => {
+            let address = args.listen();
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening on {address}"))?;
+            tracing::info!(%address, "gateway serving");
+            return engage_gateway::serve(
+                &args.upstreams(),
+                args.authenticator(),
+                listener,
+                shutdown_signal(),
+            )
+            .await
+            .context("gateway");
+        }
+    };
+    done.context("serving")
+}
+
+/// How long a development token printed by `engage dev` stays valid.
+const DEV_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
+
+async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    // Development keys live only in this process: a restart invalidates old tokens.
+    let internal_secret = Secret::generate();
+    let token_secret = Secret::generate();
+    let folder = data_dir.clone();
+    let config = SystemConfig {
+        database_url: Box::new(move |service| {
+            format!(
+                "sqlite://{}",
+                folder.join(format!("{service}.db")).display()
+            )
+        }),
+        gateway_listen: listen,
+        internal_key: InternalKey::new(&internal_secret),
+        authenticator: engage_gateway::Authenticator::development(&token_secret),
+    };
+    let mut system = RunningSystem::start(config)
+        .await
+        .context("starting engage")?;
+
+    let mut admin = Caller::new("dev-admin", &[Role::Admin]);
+    admin.display_name = "Development administrator".into();
+    let token = mint_development_token(&token_secret, &admin, DEV_TOKEN_TTL)?;
+
+    println!(
+        "engage is running on this machine (SQLite files in {}/)",
+        data_dir.display()
+    );
+    println!();
+    println!("  gateway       http://{}", system.gateway);
+    for (name, address) in &system.services {
+        println!("  {name:<13} http://{address}  (internal: reached through the gateway)");
+    }
+    println!();
+    println!("Development token (role admin, valid 12 hours, only for this run):");
+    println!();
+    println!("{token}");
+    println!();
+    println!("Try:  grpcurl -plaintext {} list", system.gateway);
+    println!(
+        "      grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" {} engage.gateway.v1.GatewayService/GetCaller",
+        system.gateway
+    );
+    println!();
+    println!("Press Ctrl-C to stop.");
+
+    tokio::select! {
+        () = shutdown_signal() => {
+            println!("stopping…");
+            system.stop(Duration::from_secs(10)).await;
+            println!("stopped");
+            Ok(())
+        }
+        reason = system.failed() => Err(anyhow::anyhow!(reason)),
+    }
+}

@@ -23,15 +23,24 @@ pub enum ConfigError {
 /// Where one service listens and what database it uses.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServiceArgs {
-    /// Address the gRPC server listens on.
-    #[arg(long, env = "ENGAGE_LISTEN", default_value = "127.0.0.1:50051")]
-    pub listen: SocketAddr,
+    /// Address the gRPC server listens on. Default: 127.0.0.1 and the service's own port
+    /// (contacts 50051, initiatives 50052, declarations 50053, briefings 50054, feeds 50055).
+    #[arg(long, env = "ENGAGE_LISTEN")]
+    pub listen: Option<SocketAddr>,
 
     #[command(flatten)]
     pub database: DatabaseArgs,
 
     #[command(flatten)]
     pub internal_key: InternalKeyArgs,
+}
+
+impl ServiceArgs {
+    /// The configured address, or loopback on `default_port`.
+    pub fn listen_or(&self, default_port: u16) -> SocketAddr {
+        self.listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
 }
 
 /// Which database to use.

@@ -27,6 +27,8 @@ pub trait EngageService: 'static {
     const NAME: &'static str;
     /// The full gRPC service name, such as `engage.contacts.v1.ContactsService`.
     const GRPC_NAME: &'static str;
+    /// The port `engage serve` listens on when none is configured.
+    const DEFAULT_PORT: u16;
     /// The service's own migrations.
     fn migrations() -> &'static Migrations;
     /// The gRPC handlers of the service's API.
@@ -53,9 +55,7 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
-/// Health and reflection for a server that serves `grpc_names`: reflection lists exactly
-/// those services (plus health), in both the v1 and the v1alpha protocol, because grpcurl
-/// and Python's grpcio still speak only v1alpha.
+/// Health and reflection for a server that serves `grpc_names`, each reported SERVING.
 pub async fn standard_services(grpc_names: &[&str], routes: Routes) -> Result<Routes, ServeError> {
     let (reporter, health) = tonic_health::server::health_reporter();
     for name in grpc_names {
@@ -63,6 +63,12 @@ pub async fn standard_services(grpc_names: &[&str], routes: Routes) -> Result<Ro
             .set_service_status(*name, tonic_health::ServingStatus::Serving)
             .await;
     }
+    with_reflection(grpc_names, routes.add_service(health))
+}
+
+/// Adds server reflection listing exactly `grpc_names` (plus health), in both the v1 and
+/// the v1alpha protocol, because grpcurl and Python's grpcio still speak only v1alpha.
+pub fn with_reflection(grpc_names: &[&str], routes: Routes) -> Result<Routes, ServeError> {
     let reflection = |mut builder: tonic_reflection::server::Builder<'static>| {
         builder = builder
             .register_encoded_file_descriptor_set(engage_api::FILE_DESCRIPTOR_SET)
@@ -79,10 +85,7 @@ pub async fn standard_services(grpc_names: &[&str], routes: Routes) -> Result<Ro
     let v1alpha = reflection(tonic_reflection::server::Builder::configure())
         .build_v1alpha()
         .map_err(|e| ServeError::Reflection(e.to_string()))?;
-    Ok(routes
-        .add_service(health)
-        .add_service(v1)
-        .add_service(v1alpha))
+    Ok(routes.add_service(v1).add_service(v1alpha))
 }
 
 /// Serves service `S` on `listener` until `shutdown` resolves, then drains in-flight calls.
@@ -122,10 +125,11 @@ pub async fn run<S: EngageService>(
         tracing::info!(service = S::NAME, migrations = ?applied, "database migrated");
     }
     let database = Database::open(&options).await?;
-    let listener = TcpListener::bind(args.listen)
+    let address = args.listen_or(S::DEFAULT_PORT);
+    let listener = TcpListener::bind(address)
         .await
-        .map_err(|e| ServeError::Bind(args.listen, e))?;
-    tracing::info!(service = S::NAME, address = %args.listen, backend = %database.backend(), "serving");
+        .map_err(|e| ServeError::Bind(address, e))?;
+    tracing::info!(service = S::NAME, %address, backend = %database.backend(), "serving");
     serve::<S>(
         ServiceContext {
             database,

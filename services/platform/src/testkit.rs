@@ -209,6 +209,121 @@ pub fn loopback_channel(address: SocketAddr) -> Channel {
         .connect_lazy()
 }
 
+/// The serving status a health check reports for `service` ("" for the server itself).
+pub async fn health_status(
+    channel: Channel,
+    service: &str,
+) -> Result<tonic_health::ServingStatus, tonic::Status> {
+    use tonic_health::pb::health_check_response::ServingStatus as Wire;
+    let response = tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.to_owned(),
+        })
+        .await?
+        .into_inner();
+    Ok(match response.status() {
+        Wire::Serving => tonic_health::ServingStatus::Serving,
+        Wire::NotServing => tonic_health::ServingStatus::NotServing,
+        Wire::Unknown | Wire::ServiceUnknown => tonic_health::ServingStatus::Unknown,
+    })
+}
+
+/// The services a server lists through reflection v1alpha, the protocol grpcurl and
+/// Python's grpcio speak, sorted.
+pub async fn reflected_services(channel: Channel) -> Result<Vec<String>, tonic::Status> {
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::once(request))
+        .await?
+        .into_inner();
+    let mut names = Vec::new();
+    if let Some(response) = stream.message().await?
+        && let Some(MessageResponse::ListServicesResponse(list)) = response.message_response
+    {
+        names = list.service.into_iter().map(|s| s.name).collect();
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// What every engage service must do from its first day, checked on `backend`: migrate a
+/// fresh database, answer health SERVING for its own name, list itself through
+/// reflection, and refuse any other call that lacks an internal token.
+pub async fn check_service_basics<S: EngageService>(backend: TestBackend) {
+    let server = TestServer::start::<S>(backend).await;
+    let status = health_status(server.channel(), S::GRPC_NAME).await;
+    assert_eq!(
+        status.ok(),
+        Some(tonic_health::ServingStatus::Serving),
+        "{} health",
+        S::NAME
+    );
+    let overall = health_status(server.channel(), "").await;
+    assert_eq!(overall.ok(), Some(tonic_health::ServingStatus::Serving));
+
+    let services = reflected_services(server.channel())
+        .await
+        .unwrap_or_default();
+    assert!(services.iter().any(|s| s == S::GRPC_NAME), "{services:?}");
+    assert!(
+        services.iter().any(|s| s == "grpc.health.v1.Health"),
+        "{services:?}"
+    );
+
+    let mut grpc = tonic::client::Grpc::new(server.channel());
+    grpc.ready()
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {}: {e}", S::NAME));
+    let path = http::uri::PathAndQuery::from_maybe_shared(format!("/{}/Anything", S::GRPC_NAME))
+        .unwrap_or_else(|e| panic!("path: {e}"));
+    let refused = grpc
+        .unary::<(), (), _>(tonic::Request::new(()), path, EmptyCodec)
+        .await
+        .expect_err("a call without an internal token is refused");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+}
+
+/// Encodes nothing, for probing a method without its message types.
+#[derive(Debug, Clone, Copy, Default)]
+struct EmptyCodec;
+
+impl tonic::codec::Codec for EmptyCodec {
+    type Encode = ();
+    type Decode = ();
+    type Encoder = EmptyCodec;
+    type Decoder = EmptyCodec;
+    fn encoder(&mut self) -> Self::Encoder {
+        EmptyCodec
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        EmptyCodec
+    }
+}
+
+impl tonic::codec::Encoder for EmptyCodec {
+    type Item = ();
+    type Error = tonic::Status;
+    fn encode(&mut self, _: (), _: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for EmptyCodec {
+    type Item = ();
+    type Error = tonic::Status;
+    fn decode(&mut self, _: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
+        Ok(Some(()))
+    }
+}
+
 /// Runs each named `async fn(TestBackend)` as two tests, `name::postgres` and
 /// `name::sqlite`, because every test that touches storage runs on both databases.
 #[macro_export]

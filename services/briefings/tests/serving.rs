@@ -1,0 +1,12 @@
+//! The briefings server on a real port, against a fresh database on each backend.
+
+use engage_briefings::Briefings;
+use engage_platform::testkit::{TestBackend, check_service_basics};
+
+async fn serves_health_and_reflection_and_refuses_calls_around_the_gateway(backend: TestBackend) {
+    check_service_basics::<Briefings>(backend).await;
+}
+
+engage_platform::on_both_databases!(
+    serves_health_and_reflection_and_refuses_calls_around_the_gateway
+);

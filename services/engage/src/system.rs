@@ -1,0 +1,196 @@
+//! The whole system in one process: every service on its own loopback port and database,
+//! and the gateway in front of them. `engage dev` runs it; the end-to-end tests start it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use engage_briefings::Briefings;
+use engage_contacts::Contacts;
+use engage_declarations::Declarations;
+use engage_feeds::Feeds;
+use engage_gateway::{Authenticator, GatewayError, Upstream};
+use engage_initiatives::Initiatives;
+use engage_platform::identity::InternalKey;
+use engage_platform::server::{EngageService, ServeError, ServiceContext, migrate_service, serve};
+use engage_platform::storage::{Database, DatabaseOptions, StorageError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// The short names of the domain services, in start order.
+pub const SERVICES: [&str; 5] = [
+    "contacts",
+    "initiatives",
+    "declarations",
+    "briefings",
+    "feeds",
+];
+
+/// How to run the system.
+pub struct SystemConfig {
+    /// The database URL of each service, by short name.
+    pub database_url: Box<dyn Fn(&str) -> String + Send + Sync>,
+    /// Where the gateway listens (port 0 for any free port).
+    pub gateway_listen: SocketAddr,
+    /// The key the gateway and services share.
+    pub internal_key: InternalKey,
+    /// How the gateway verifies callers.
+    pub authenticator: Authenticator,
+}
+
+/// Why the system could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A service's storage could not be prepared.
+    #[error("{service}: {source}")]
+    Storage {
+        /// The service.
+        service: &'static str,
+        /// What failed.
+        source: StorageError,
+    },
+    /// A port could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The gateway failed.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+}
+
+/// A running system.
+pub struct RunningSystem {
+    /// Where the gateway listens.
+    pub gateway: SocketAddr,
+    /// Where each service listens, by short name.
+    pub services: Vec<(&'static str, SocketAddr)>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<Result<(), String>>,
+}
+
+fn stopped(mut stop: watch::Receiver<bool>) -> impl Future<Output = ()> + Send {
+    async move {
+        let _ = stop.wait_for(|s| *s).await;
+    }
+}
+
+async fn loopback_listener(address: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|e| StartError::Bind(address, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(address, e))?;
+    Ok((listener, local))
+}
+
+async fn start_service<S: EngageService>(
+    config: &SystemConfig,
+    stop: &watch::Receiver<bool>,
+    tasks: &mut JoinSet<Result<(), String>>,
+) -> Result<SocketAddr, StartError> {
+    let storage = |source| StartError::Storage {
+        service: S::NAME,
+        source,
+    };
+    let url = (config.database_url)(S::NAME);
+    migrate_service::<S>(&url).await.map_err(storage)?;
+    let database = Database::open(&DatabaseOptions::new(url))
+        .await
+        .map_err(storage)?;
+    let (listener, address) = loopback_listener(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let context = ServiceContext {
+        database,
+        internal_key: config.internal_key.clone(),
+    };
+    let stop = stopped(stop.clone());
+    tasks.spawn(async move {
+        serve::<S>(context, listener, stop)
+            .await
+            .map_err(|e: ServeError| format!("{}: {e}", S::NAME))
+    });
+    Ok(address)
+}
+
+impl RunningSystem {
+    /// Migrates every service's database and starts every server and the gateway.
+    pub async fn start(config: SystemConfig) -> Result<Self, StartError> {
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let services = vec![
+            (
+                "contacts",
+                start_service::<Contacts>(&config, &stop_rx, &mut tasks).await?,
+            ),
+            (
+                "initiatives",
+                start_service::<Initiatives>(&config, &stop_rx, &mut tasks).await?,
+            ),
+            (
+                "declarations",
+                start_service::<Declarations>(&config, &stop_rx, &mut tasks).await?,
+            ),
+            (
+                "briefings",
+                start_service::<Briefings>(&config, &stop_rx, &mut tasks).await?,
+            ),
+            (
+                "feeds",
+                start_service::<Feeds>(&config, &stop_rx, &mut tasks).await?,
+            ),
+        ];
+        let upstreams: Vec<Upstream> = [
+            Contacts::GRPC_NAME,
+            Initiatives::GRPC_NAME,
+            Declarations::GRPC_NAME,
+            Briefings::GRPC_NAME,
+            Feeds::GRPC_NAME,
+        ]
+        .into_iter()
+        .zip(&services)
+        .map(|(grpc_name, (_, address))| Upstream {
+            grpc_name,
+            url: format!("http://{address}"),
+        })
+        .collect();
+        let (listener, gateway) = loopback_listener(config.gateway_listen).await?;
+        let authenticator = config.authenticator.clone();
+        let stop_gateway = stopped(stop_rx.clone());
+        tasks.spawn(async move {
+            engage_gateway::serve(&upstreams, authenticator, listener, stop_gateway)
+                .await
+                .map_err(|e| format!("gateway: {e}"))
+        });
+        Ok(Self {
+            gateway,
+            services,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Waits until a server stops on its own (an error) and returns why.
+    pub async fn failed(&mut self) -> String {
+        match self.tasks.join_next().await {
+            Some(Ok(Err(e))) => e,
+            Some(Ok(Ok(()))) => "a server stopped".to_owned(),
+            Some(Err(e)) => format!("a server panicked: {e}"),
+            None => "no server is running".to_owned(),
+        }
+    }
+
+    /// Stops every server, letting in-flight calls finish for up to `grace`.
+    pub async fn stop(mut self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let drained = tokio::time::timeout(grace, async {
+            while let Some(result) = self.tasks.join_next().await {
+                if let Ok(Err(e)) = result {
+                    tracing::warn!(error = %e, "server stopped with an error");
+                }
+            }
+        })
+        .await;
+        if drained.is_err() {
+            self.tasks.abort_all();
+        }
+    }
+}
