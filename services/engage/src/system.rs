@@ -67,10 +67,8 @@ pub struct RunningSystem {
     tasks: JoinSet<Result<(), String>>,
 }
 
-fn stopped(mut stop: watch::Receiver<bool>) -> impl Future<Output = ()> + Send {
-    async move {
-        let _ = stop.wait_for(|s| *s).await;
-    }
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 async fn loopback_listener(address: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {

@@ -105,6 +105,10 @@ pub enum Database {
 }
 
 /// A connection borrowed from a [`Database`]; it returns to the pool when dropped.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "lives on the stack for one request; boxing would allocate on every borrow"
+)]
 pub enum Connection {
     /// A PostgreSQL connection.
     Postgres(Object<AsyncPgConnection>),

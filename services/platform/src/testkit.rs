@@ -209,6 +209,8 @@ pub fn loopback_channel(address: SocketAddr) -> Channel {
         .connect_lazy()
 }
 
+pub use tonic_health::ServingStatus;
+
 /// The serving status a health check reports for `service` ("" for the server itself).
 pub async fn health_status(
     channel: Channel,

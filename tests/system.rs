@@ -1,0 +1,91 @@
+//! The whole system through its gateway, on PostgreSQL and on SQLite.
+
+use engage_api::gateway::GetCallerRequest;
+use engage_api::gateway::gateway_service_client::GatewayServiceClient;
+use engage_api::service_names;
+use engage_platform::testkit::{ServingStatus, TestBackend, health_status, reflected_services};
+use engage_platform::{Caller, Role};
+use engage_system_tests::TestSystem;
+
+const ALL_SERVICES: [&str; 6] = [
+    service_names::CONTACTS,
+    service_names::INITIATIVES,
+    service_names::DECLARATIONS,
+    service_names::BRIEFINGS,
+    service_names::FEEDS,
+    service_names::GATEWAY,
+];
+
+async fn every_service_is_healthy_through_the_gateway(backend: TestBackend) {
+    let system = TestSystem::start(backend).await;
+    let channel = system.gateway_channel();
+    assert_eq!(
+        health_status(channel.clone(), "").await.ok(),
+        Some(ServingStatus::Serving),
+        "the gateway itself"
+    );
+    for service in ALL_SERVICES {
+        let status = health_status(channel.clone(), service).await;
+        assert_eq!(
+            status.ok(),
+            Some(ServingStatus::Serving),
+            "{service} through the gateway"
+        );
+    }
+    let unknown = health_status(channel, "engage.nothing.v1.NothingService")
+        .await
+        .expect_err("an unknown service");
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+    system.stop().await;
+}
+
+async fn reflection_lists_every_api(backend: TestBackend) {
+    let system = TestSystem::start(backend).await;
+    let listed = reflected_services(system.gateway_channel())
+        .await
+        .expect("reflection");
+    for service in ALL_SERVICES {
+        assert!(
+            listed.iter().any(|s| s == service),
+            "{service} missing from {listed:?}"
+        );
+    }
+    system.stop().await;
+}
+
+async fn the_gateway_names_the_verified_caller(backend: TestBackend) {
+    let system = TestSystem::start(backend).await;
+    let mut coordinator = Caller::new("coordinator-7", &[Role::Coordinator, Role::Viewer]);
+    coordinator.initiatives = vec!["initiatives/0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e5f".into()];
+    let token = system.token_for(&coordinator);
+
+    let mut client = GatewayServiceClient::new(system.gateway_channel());
+    let mut request = tonic::Request::new(GetCallerRequest {});
+    let bearer = format!("Bearer {token}").parse().expect("metadata value");
+    request.metadata_mut().insert("authorization", bearer);
+    let caller = client
+        .get_caller(request)
+        .await
+        .expect("GetCaller")
+        .into_inner();
+    assert_eq!(caller.subject, "coordinator-7");
+    assert_eq!(caller.initiatives, coordinator.initiatives);
+    use engage_api::gateway::Role as Wire;
+    assert_eq!(
+        caller.roles,
+        [Wire::Coordinator as i32, Wire::Viewer as i32]
+    );
+
+    let refused = client
+        .get_caller(tonic::Request::new(GetCallerRequest {}))
+        .await
+        .expect_err("no token");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    system.stop().await;
+}
+
+engage_platform::on_both_databases!(
+    every_service_is_healthy_through_the_gateway,
+    reflection_lists_every_api,
+    the_gateway_names_the_verified_caller,
+);
