@@ -41,7 +41,7 @@ pub mod schema {
             resource_name -> Text,
             action -> Text,
             request_id -> Nullable<Text>,
-            changed_fields -> Text,
+            changes -> Text,
         }
     }
 
@@ -100,6 +100,33 @@ pub struct StoredEvent {
     pub publish_time: Option<i64>,
 }
 
+/// One field a write changed, with its JSON values before and after.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    /// The field's path, as in an update mask.
+    pub path: String,
+    /// The value before; null when unset.
+    pub old: serde_json::Value,
+    /// The value after; null when unset.
+    pub new: serde_json::Value,
+}
+
+impl FieldChange {
+    /// A change of `path` from `old` to `new`.
+    pub fn new(path: impl Into<String>, old: serde_json::Value, new: serde_json::Value) -> Self {
+        Self {
+            path: path.into(),
+            old,
+            new,
+        }
+    }
+
+    /// A field set by a create.
+    pub fn set(path: impl Into<String>, value: serde_json::Value) -> Self {
+        Self::new(path, serde_json::Value::Null, value)
+    }
+}
+
 /// A stored audit row.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_entries)]
@@ -118,8 +145,8 @@ pub struct AuditEntry {
     pub action: String,
     /// The request id of the call, when it carried one.
     pub request_id: Option<String>,
-    /// The fields changed, comma separated.
-    pub changed_fields: String,
+    /// The fields changed, a JSON array of [`FieldChange`].
+    pub changes: String,
 }
 
 impl AuditEntry {
@@ -129,7 +156,7 @@ impl AuditEntry {
         method: &str,
         action: &str,
         resource_name: &str,
-        changed_fields: impl IntoIterator<Item = impl AsRef<str>>,
+        changes: Vec<FieldChange>,
     ) -> Self {
         Self {
             id: new_id(),
@@ -139,13 +166,57 @@ impl AuditEntry {
             resource_name: resource_name.to_owned(),
             action: action.to_owned(),
             request_id: None,
-            changed_fields: changed_fields
-                .into_iter()
-                .map(|f| f.as_ref().to_owned())
-                .collect::<Vec<_>>()
-                .join(","),
+            // A list of plain JSON values always serialises.
+            changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".to_owned()),
         }
     }
+
+    /// The entry as the API returns it (`engage.type.v1.AuditEntry`).
+    pub fn to_proto(&self) -> engage_api::types::AuditEntry {
+        let changes: Vec<FieldChange> = serde_json::from_str(&self.changes).unwrap_or_default();
+        engage_api::types::AuditEntry {
+            name: format!("auditEntries/{}", self.id),
+            resource: self.resource_name.clone(),
+            method: self.method.clone(),
+            actor: Some(engage_api::types::Actor {
+                subject: self.actor.clone(),
+                display_name: String::new(),
+            }),
+            time: Some(crate::resource::timestamp(self.occur_time)),
+            changes: changes
+                .into_iter()
+                .map(|c| engage_api::types::FieldChange {
+                    path: c.path,
+                    old_value: Some(json_to_value(c.old)),
+                    new_value: Some(json_to_value(c.new)),
+                    redacted: false,
+                })
+                .collect(),
+            request_id: self.request_id.clone().unwrap_or_default(),
+            action: self.action.clone(),
+        }
+    }
+}
+
+/// A JSON value as a `google.protobuf.Value`.
+pub fn json_to_value(json: serde_json::Value) -> prost_types::Value {
+    use prost_types::value::Kind;
+    let kind = match json {
+        serde_json::Value::Null => Kind::NullValue(0),
+        serde_json::Value::Bool(b) => Kind::BoolValue(b),
+        serde_json::Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or_default()),
+        serde_json::Value::String(s) => Kind::StringValue(s),
+        serde_json::Value::Array(items) => Kind::ListValue(prost_types::ListValue {
+            values: items.into_iter().map(json_to_value).collect(),
+        }),
+        serde_json::Value::Object(fields) => Kind::StructValue(prost_types::Struct {
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k, json_to_value(v)))
+                .collect(),
+        }),
+    };
+    prost_types::Value { kind: Some(kind) }
 }
 
 /// A request id, validated: AIP-155 asks for a UUID so that ids from different clients

@@ -4,7 +4,9 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use engage_platform::journal::{AuditEntry, Event, Journal, RequestId, schema};
+use engage_platform::journal::{
+    AuditEntry, Event, FieldChange, Journal, RequestId, json_to_value, schema,
+};
 use engage_platform::paging::{Page, PageLimits};
 use engage_platform::resource::{check_etag, etag, new_id, now_micros};
 use engage_platform::storage::{Database, Migrations, migrate};
@@ -94,7 +96,10 @@ async fn create_note(
             CREATE,
             "created",
             &format!("notes/{}", note.id),
-            ["topic", "body"],
+            vec![
+                FieldChange::set("topic", serde_json::json!(note.topic)),
+                FieldChange::set("body", serde_json::json!(note.body)),
+            ],
         );
         audit.request_id = rid.as_ref().map(|r| r.as_str().to_owned());
         conn.append_audit(audit).await?;
@@ -128,6 +133,11 @@ async fn update_note(db: &Database, id: &str, body: &str, sent_etag: &str) -> Re
                 resource: format!("notes/{id}"),
             });
         }
+        let change = FieldChange::new(
+            "body",
+            serde_json::json!(current.body),
+            serde_json::json!(body),
+        );
         let note = Note {
             body: body.into(),
             revision: current.revision + 1,
@@ -140,7 +150,7 @@ async fn update_note(db: &Database, id: &str, body: &str, sent_etag: &str) -> Re
             UPDATE,
             "updated",
             &format!("notes/{id}"),
-            ["body"],
+            vec![change],
         ))
         .await?;
         Ok::<_, Error>(note)
@@ -247,7 +257,7 @@ async fn a_write_and_its_journal_commit_or_roll_back_together(backend: TestBacke
             CREATE,
             "created",
             "notes/doomed",
-            ["body"],
+            vec![],
         ))
         .await?;
         Err(Error::FailedPrecondition {
@@ -367,6 +377,34 @@ async fn a_stale_etag_is_aborted(backend: TestBackend) {
         counts(&pool).await,
         (1, 2, 2),
         "no event or audit entry for the refused update"
+    );
+
+    let trail: Result<_, Error> = async {
+        Ok(with_connection!(pool, |conn| conn
+            .audit_of(&format!("notes/{}", note.id))
+            .await?))
+    }
+    .await;
+    let trail: Vec<_> = trail
+        .expect("audit trail")
+        .iter()
+        .map(AuditEntry::to_proto)
+        .collect();
+    let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["created", "updated"]);
+    let change = &trail[1].changes[0];
+    assert_eq!(change.path, "body");
+    assert_eq!(
+        change.old_value,
+        Some(json_to_value(serde_json::json!("v1")))
+    );
+    assert_eq!(
+        change.new_value,
+        Some(json_to_value(serde_json::json!("v2")))
+    );
+    assert_eq!(
+        trail[1].actor.as_ref().map(|a| a.subject.as_str()),
+        Some("officer-1")
     );
 }
 

@@ -24,7 +24,7 @@ CREATE TABLE audit_entries (
     resource_name TEXT NOT NULL,
     action TEXT NOT NULL,
     request_id TEXT,
-    changed_fields TEXT NOT NULL
+    changes TEXT NOT NULL
 );
 CREATE INDEX audit_entries_resource ON audit_entries (resource_name, occur_time);
 
