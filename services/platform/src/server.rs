@@ -69,23 +69,24 @@ pub async fn standard_services(grpc_names: &[&str], routes: Routes) -> Result<Ro
 /// Adds server reflection listing exactly `grpc_names` (plus health), in both the v1 and
 /// the v1alpha protocol, because grpcurl and Python's grpcio still speak only v1alpha.
 pub fn with_reflection(grpc_names: &[&str], routes: Routes) -> Result<Routes, ServeError> {
-    let reflection = |mut builder: tonic_reflection::server::Builder<'static>| {
-        builder = builder
-            .register_encoded_file_descriptor_set(engage_api::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .with_service_name("grpc.health.v1.Health");
-        for name in grpc_names {
-            builder = builder.with_service_name(*name);
-        }
-        builder
-    };
-    let v1 = reflection(tonic_reflection::server::Builder::configure())
+    let v1 = reflection_builder(grpc_names)
         .build_v1()
         .map_err(|e| ServeError::Reflection(e.to_string()))?;
-    let v1alpha = reflection(tonic_reflection::server::Builder::configure())
+    let v1alpha = reflection_builder(grpc_names)
         .build_v1alpha()
         .map_err(|e| ServeError::Reflection(e.to_string()))?;
     Ok(routes.add_service(v1).add_service(v1alpha))
+}
+
+fn reflection_builder(grpc_names: &[&str]) -> tonic_reflection::server::Builder<'static> {
+    let mut builder = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(engage_api::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health");
+    for name in grpc_names {
+        builder = builder.with_service_name(*name);
+    }
+    builder
 }
 
 /// Serves service `S` on `listener` until `shutdown` resolves, then drains in-flight calls.
