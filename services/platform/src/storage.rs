@@ -142,32 +142,44 @@ fn parse_url(url: &str) -> Result<Target<'_>, StorageError> {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
+fn create_parent_folder(path: &str) -> Result<(), StorageError> {
+    match Path::new(path).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent)
+            .map_err(|e| StorageError::Connection(format!("{}: {e}", parent.display()))),
+        _ => Ok(()),
+    }
+}
+
+fn build_pool<C>(
+    manager: AsyncDieselConnectionManager<C>,
+    options: &DatabaseOptions,
+) -> Result<Pool<C>, StorageError>
+where
+    AsyncDieselConnectionManager<C>: deadpool::managed::Manager<Type = C>,
+{
+    let timeouts = deadpool::managed::Timeouts {
+        wait: Some(options.acquire_timeout),
+        create: Some(options.acquire_timeout),
+        recycle: Some(options.acquire_timeout),
+    };
+    Pool::builder(manager)
+        .max_size(options.max_connections)
+        .timeouts(timeouts)
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| StorageError::Pool(e.to_string()))
+}
+
 impl Database {
     /// Opens a pool. For SQLite the file and its folder are created when missing.
     pub async fn open(options: &DatabaseOptions) -> Result<Self, StorageError> {
-        let timeouts = deadpool::managed::Timeouts {
-            wait: Some(options.acquire_timeout),
-            create: Some(options.acquire_timeout),
-            recycle: Some(options.acquire_timeout),
-        };
         match parse_url(&options.url)? {
             Target::Postgres(url) => {
                 let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-                let pool = Pool::builder(manager)
-                    .max_size(options.max_connections)
-                    .timeouts(timeouts)
-                    .runtime(deadpool::Runtime::Tokio1)
-                    .build()
-                    .map_err(|e| StorageError::Pool(e.to_string()))?;
-                Ok(Database::Postgres(pool))
+                Ok(Database::Postgres(build_pool(manager, options)?))
             }
             Target::Sqlite(path) => {
-                if let Some(parent) = Path::new(path).parent()
-                    && !parent.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| StorageError::Connection(e.to_string()))?;
-                }
+                create_parent_folder(path)?;
                 let mut config = ManagerConfig::<SqliteAsyncConnection>::default();
                 config.custom_setup = Box::new(|url| {
                     async move {
@@ -183,13 +195,7 @@ impl Database {
                     AsyncDieselConnectionManager::<SqliteAsyncConnection>::new_with_config(
                         path, config,
                     );
-                let pool = Pool::builder(manager)
-                    .max_size(options.max_connections)
-                    .timeouts(timeouts)
-                    .runtime(deadpool::Runtime::Tokio1)
-                    .build()
-                    .map_err(|e| StorageError::Pool(e.to_string()))?;
-                Ok(Database::Sqlite(pool))
+                Ok(Database::Sqlite(build_pool(manager, options)?))
             }
         }
     }
@@ -253,12 +259,7 @@ pub async fn migrate(url: &str, service: &'static Migrations) -> Result<Vec<Stri
             }
             Target::Sqlite(path) => {
                 use diesel::Connection as _;
-                if let Some(parent) = Path::new(path).parent()
-                    && !parent.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| StorageError::Connection(e.to_string()))?;
-                }
+                create_parent_folder(path)?;
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| StorageError::Connection(e.to_string()))?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
