@@ -186,7 +186,7 @@ async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
     println!();
     println!("  gateway       http://{}", system.gateway);
     for (name, address) in &system.services {
-        println!("  {name:<13} http://{address}  (internal: reached through the gateway)");
+        println!("  {name:<13} http://{address}  (internal)");
     }
     println!();
     println!("Development token (role admin, valid 12 hours, only for this run):");
