@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use engage::system::{RunningSystem, SERVICES, SystemConfig};
-use engage_gateway::{Authenticator, mint_development_token};
+use engage_gateway::{Authenticator, RateLimiter, RateLimits, mint_development_token};
 use engage_platform::Caller;
 use engage_platform::identity::{InternalKey, Secret};
 use engage_platform::testkit::{TestBackend, TestDatabase, loopback_channel};
@@ -37,6 +37,7 @@ impl TestSystem {
             gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             internal_key: InternalKey::new(&Secret::generate()),
             authenticator: Authenticator::development(&token_secret),
+            limiter: RateLimiter::in_memory(RateLimits::default()),
         };
         let running = RunningSystem::start(config)
             .await

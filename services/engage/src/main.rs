@@ -59,8 +59,54 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Mint a development token (for `engage dev`, or a gateway run with
+    /// ENGAGE_DEVELOPMENT and the same development key). Prints the token alone.
+    Token {
+        /// The token's subject.
+        #[arg(long, default_value = "dev-user")]
+        subject: String,
+        /// A display name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// A role to grant; repeat for several.
+        #[arg(long = "role", value_enum, required = true)]
+        roles: Vec<RoleName>,
+        /// For coordinators: an initiative they coordinate (`initiatives/{id}`); repeat for several.
+        #[arg(long = "initiative")]
+        initiatives: Vec<String>,
+        /// How long the token is valid, in hours.
+        #[arg(long, default_value_t = 12)]
+        hours: u64,
+        /// The development key file; default: the one `engage dev` keeps in its data folder.
+        #[arg(long, env = "ENGAGE_DEV_JWT_KEY_FILE")]
+        dev_jwt_key_file: Option<PathBuf>,
+        /// The data folder of `engage dev`, where its development key is kept.
+        #[arg(long, env = "ENGAGE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
     /// Print the version.
     Version,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleName {
+    Admin,
+    CsuOfficer,
+    Coordinator,
+    Dashboard,
+    Viewer,
+}
+
+impl From<RoleName> for Role {
+    fn from(r: RoleName) -> Self {
+        match r {
+            RoleName::Admin => Role::Admin,
+            RoleName::CsuOfficer => Role::CsuOfficer,
+            RoleName::Coordinator => Role::Coordinator,
+            RoleName::Dashboard => Role::Dashboard,
+            RoleName::Viewer => Role::Viewer,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -76,7 +122,7 @@ enum ServeTarget {
     /// The feeds service.
     Feeds(ServiceArgs),
     /// The gateway.
-    Gateway(GatewayArgs),
+    Gateway(Box<GatewayArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -110,6 +156,37 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Token {
+            subject,
+            name,
+            roles,
+            initiatives,
+            hours,
+            dev_jwt_key_file,
+            data_dir,
+        } => {
+            let key_file = dev_jwt_key_file.unwrap_or_else(|| data_dir.join(DEV_KEY_FILE));
+            let secret = engage_platform::config::read_secret(
+                Some(&key_file),
+                "ENGAGE_DEV_JWT_KEY",
+                "--dev-jwt-key-file",
+            )
+            .with_context(|| {
+                format!(
+                    "reading the development key {} (run `engage dev` once to create it)",
+                    key_file.display()
+                )
+            })?;
+            let roles: Vec<Role> = roles.into_iter().map(Role::from).collect();
+            let mut caller = Caller::new(subject, &roles);
+            caller.display_name = name;
+            caller.initiatives = initiatives;
+            println!(
+                "{}",
+                mint_development_token(&secret, &caller, Duration::from_secs(hours * 3600))?
+            );
+            Ok(())
+        }
         Command::Version => {
             println!("engage {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -132,22 +209,40 @@ async fn serve(target: ServeTarget) -> anyhow::Result<()> {
         ServeTarget::Briefings(args) => run::<Briefings>(&args, shutdown_signal()).await,
         ServeTarget::Feeds(args) => run::<Feeds>(&args, shutdown_signal()).await,
         ServeTarget::Gateway(args) => {
+            let config = args.load().await.context("configuring the gateway")?;
             let address = args.listen();
             let listener = tokio::net::TcpListener::bind(address)
                 .await
                 .with_context(|| format!("listening on {address}"))?;
             tracing::info!(%address, "gateway serving");
-            return engage_gateway::serve(
-                &args.upstreams(),
-                args.authenticator(),
-                listener,
-                shutdown_signal(),
-            )
-            .await
-            .context("gateway");
+            return engage_gateway::serve(config, listener, shutdown_signal())
+                .await
+                .context("gateway");
         }
     };
     done.context("serving")
+}
+
+/// The development token key's file in the data folder. Development only.
+const DEV_KEY_FILE: &str = "dev-jwt.key";
+
+/// Reads the development token key, creating it (readable by its owner only) on first use.
+fn development_key(path: &std::path::Path) -> anyhow::Result<Secret> {
+    if let Ok(text) = std::fs::read_to_string(path)
+        && let Some(secret) = Secret::from_text(&text)
+    {
+        return Ok(secret);
+    }
+    let secret = Secret::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, secret.to_base64().as_bytes())?;
+    Ok(secret)
 }
 
 /// How long a development token printed by `engage dev` stays valid.
@@ -156,9 +251,10 @@ const DEV_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
 async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
-    // Development keys live only in this process: a restart invalidates old tokens.
+    // The internal key lives only in this process. The development token key is kept in the
+    // data folder (owner-only) so that `engage token` can mint tokens for this system.
     let internal_secret = Secret::generate();
-    let token_secret = Secret::generate();
+    let token_secret = development_key(&data_dir.join(DEV_KEY_FILE))?;
     let folder = data_dir.clone();
     let config = SystemConfig {
         database_url: Box::new(move |service| {
@@ -170,6 +266,7 @@ async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
         gateway_listen: listen,
         internal_key: InternalKey::new(&internal_secret),
         authenticator: engage_gateway::Authenticator::development(&token_secret),
+        limiter: engage_gateway::RateLimiter::in_memory(engage_gateway::RateLimits::default()),
     };
     let mut system = RunningSystem::start(config)
         .await
@@ -189,7 +286,7 @@ async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
         println!("  {name:<13} http://{address}  (internal)");
     }
     println!();
-    println!("Development token (role admin, valid 12 hours, only for this run):");
+    println!("Development token (role admin, valid 12 hours; `engage token --help` mints others):");
     println!();
     println!("{token}");
     println!();

@@ -8,7 +8,7 @@ use engage_briefings::Briefings;
 use engage_contacts::Contacts;
 use engage_declarations::Declarations;
 use engage_feeds::Feeds;
-use engage_gateway::{Authenticator, GatewayError, Upstream};
+use engage_gateway::{Authenticator, GatewayConfig, GatewayError, RateLimiter, Upstream};
 use engage_initiatives::Initiatives;
 use engage_platform::identity::InternalKey;
 use engage_platform::server::{EngageService, ServeError, ServiceContext, migrate_service, serve};
@@ -36,6 +36,8 @@ pub struct SystemConfig {
     pub internal_key: InternalKey,
     /// How the gateway verifies callers.
     pub authenticator: Authenticator,
+    /// How the gateway limits callers.
+    pub limiter: RateLimiter,
 }
 
 /// Why the system could not start.
@@ -151,10 +153,16 @@ impl RunningSystem {
         })
         .collect();
         let (listener, gateway) = loopback_listener(config.gateway_listen).await?;
-        let authenticator = config.authenticator.clone();
+        let gateway_config = GatewayConfig {
+            upstreams,
+            authenticator: config.authenticator.clone(),
+            internal_key: config.internal_key.clone(),
+            limiter: config.limiter.clone(),
+            cors_origins: Vec::new(),
+        };
         let stop_gateway = stopped(stop_rx.clone());
         tasks.spawn(async move {
-            engage_gateway::serve(&upstreams, authenticator, listener, stop_gateway)
+            engage_gateway::serve(gateway_config, listener, stop_gateway)
                 .await
                 .map_err(|e| format!("gateway: {e}"))
         });

@@ -2,10 +2,14 @@
 //!
 //! Claims: `sub` (subject), `name` (display name, optional), `roles` (array of `admin`,
 //! `csu_officer`, `coordinator`, `dashboard`, `viewer`), `initiatives` (array of
-//! `initiatives/{id}` for coordinators), plus `iss`, `aud`, `exp`, `nbf`, `iat`.
-//! Until identity-provider keys are configured, the only verifier is the development
-//! HS256 key, which `engage dev` generates at start and never writes to disk.
+//! `initiatives/{id}` for coordinators), plus `iss`, `aud`, `exp` and `nbf`, all checked with
+//! a small leeway. `docs/identity.md` shows how to map them from an identity provider.
+//!
+//! Keys: a JWKS (file or URL) of RS256, ES256 or EdDSA keys, chosen by the token's `kid`;
+//! and, only when the development setting allows it, one HS256 secret. The algorithm is
+//! never taken on trust from the token: it must be on the allowlist and match the key.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use engage_platform::identity::Secret;
@@ -13,10 +17,15 @@ use engage_platform::{Caller, Error, Role};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::jwks::KeySet;
+
 /// Issuer of development tokens.
 pub const DEVELOPMENT_ISSUER: &str = "engage-dev";
-/// Audience every engage token must name.
-pub const AUDIENCE: &str = "engage";
+/// The default audience every engage token must name.
+pub const DEFAULT_AUDIENCE: &str = "engage";
+
+/// The algorithms accepted for keys from a JWKS.
+pub const JWKS_ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -43,37 +52,73 @@ pub struct Authenticated {
     pub expires_at: u64,
 }
 
+/// What tokens the gateway accepts.
+#[derive(Clone, Default)]
+pub struct AuthSettings {
+    /// Accepted issuers of JWKS-signed tokens (`iss`).
+    pub issuers: Vec<String>,
+    /// The audience tokens must name (`aud`).
+    pub audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    pub leeway: Duration,
+}
+
 /// Verifies bearer tokens.
 #[derive(Clone)]
 pub struct Authenticator {
-    development: Option<(DecodingKey, Validation)>,
+    settings: Arc<AuthSettings>,
+    keys: Option<KeySet>,
+    development: Option<DecodingKey>,
+}
+
+fn unauthenticated(reason: &'static str, message: &str) -> Error {
+    Error::Unauthenticated {
+        reason,
+        message: message.to_owned(),
+    }
 }
 
 impl Authenticator {
-    /// An authenticator that accepts development tokens signed with `secret`.
-    pub fn development(secret: &Secret) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[DEVELOPMENT_ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 30;
+    /// An authenticator with identity-provider keys and, when `development` is given, the
+    /// development HS256 key.
+    pub fn new(settings: AuthSettings, keys: Option<KeySet>, development: Option<&Secret>) -> Self {
         Self {
-            development: Some((DecodingKey::from_secret(secret.expose()), validation)),
+            settings: Arc::new(settings),
+            keys,
+            development: development.map(|s| DecodingKey::from_secret(s.expose())),
         }
+    }
+
+    /// An authenticator that accepts development tokens signed with `secret` only.
+    pub fn development(secret: &Secret) -> Self {
+        Self::new(
+            AuthSettings {
+                issuers: Vec::new(),
+                audience: DEFAULT_AUDIENCE.to_owned(),
+                leeway: Duration::from_secs(30),
+            },
+            None,
+            Some(secret),
+        )
     }
 
     /// An authenticator that accepts no token at all.
     pub fn none() -> Self {
-        Self { development: None }
+        Self::new(AuthSettings::default(), None, None)
+    }
+
+    fn validation(&self, algorithm: Algorithm, issuers: &[&str]) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(issuers);
+        validation.set_audience(&[self.settings.audience.as_str()]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = self.settings.leeway.as_secs();
+        validation
     }
 
     /// Verifies the `authorization` metadata value (`Bearer <jwt>`).
-    pub fn verify(&self, authorization: Option<&str>) -> Result<Authenticated, Error> {
-        let unauthenticated = |reason: &'static str, message: &str| Error::Unauthenticated {
-            reason,
-            message: message.to_owned(),
-        };
+    pub async fn verify(&self, authorization: Option<&str>) -> Result<Authenticated, Error> {
         let token = authorization
             .and_then(|v| {
                 v.strip_prefix("Bearer ")
@@ -84,15 +129,28 @@ impl Authenticator {
             .ok_or_else(|| {
                 unauthenticated("TOKEN_MISSING", "send `authorization: Bearer <token>`")
             })?;
-        let (key, validation) = self.development.as_ref().ok_or_else(|| {
-            unauthenticated(
-                "NO_VERIFIER",
-                "this gateway has no token verifier configured",
-            )
-        })?;
-        let data = jsonwebtoken::decode::<Claims>(token, key, validation)
-            .map_err(|_| unauthenticated("TOKEN_INVALID", "the token is invalid or expired"))?;
-        let claims = data.claims;
+        let invalid = || unauthenticated("TOKEN_INVALID", "the token is invalid or expired");
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+
+        let claims = if header.alg == Algorithm::HS256 {
+            let key = self.development.as_ref().ok_or_else(invalid)?;
+            let validation = self.validation(Algorithm::HS256, &[DEVELOPMENT_ISSUER]);
+            jsonwebtoken::decode::<Claims>(token, key, &validation)
+                .map_err(|_| invalid())?
+                .claims
+        } else if JWKS_ALGORITHMS.contains(&header.alg) {
+            let keys = self.keys.as_ref().ok_or_else(invalid)?;
+            let kid = header.kid.as_deref().ok_or_else(invalid)?;
+            let key = keys.key_for(kid, header.alg).await.ok_or_else(invalid)?;
+            let issuers: Vec<&str> = self.settings.issuers.iter().map(String::as_str).collect();
+            let validation = self.validation(header.alg, &issuers);
+            jsonwebtoken::decode::<Claims>(token, &key, &validation)
+                .map_err(|_| invalid())?
+                .claims
+        } else {
+            return Err(invalid());
+        };
+
         let mut roles = Vec::new();
         for role in &claims.roles {
             let role = Role::parse(role).ok_or_else(|| {
@@ -129,7 +187,7 @@ pub fn mint_development_token(
         roles: caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
         initiatives: caller.initiatives.clone(),
         iss: DEVELOPMENT_ISSUER.into(),
-        aud: AUDIENCE.into(),
+        aud: DEFAULT_AUDIENCE.into(),
         exp: now + ttl.as_secs(),
         nbf: now,
         iat: now,
@@ -152,26 +210,33 @@ mod tests {
         c
     }
 
-    #[test]
-    fn development_tokens_verify_with_their_key_only() {
+    #[tokio::test]
+    async fn development_tokens_verify_with_their_key_only() {
         let secret = Secret::generate();
         let token = mint_development_token(&secret, &admin(), Duration::from_secs(60)).unwrap();
         let ok = Authenticator::development(&secret)
             .verify(Some(&format!("Bearer {token}")))
+            .await
             .unwrap();
         assert_eq!(ok.caller, admin());
 
         let other = Authenticator::development(&Secret::generate());
-        assert!(other.verify(Some(&format!("Bearer {token}"))).is_err());
+        assert!(
+            other
+                .verify(Some(&format!("Bearer {token}")))
+                .await
+                .is_err()
+        );
         assert!(
             Authenticator::none()
                 .verify(Some(&format!("Bearer {token}")))
+                .await
                 .is_err()
         );
     }
 
-    #[test]
-    fn missing_and_malformed_headers_are_unauthenticated() {
+    #[tokio::test]
+    async fn missing_and_malformed_headers_are_unauthenticated() {
         let auth = Authenticator::development(&Secret::generate());
         for header in [
             None,
@@ -180,7 +245,7 @@ mod tests {
             Some("Basic abc"),
             Some("Bearer garbage"),
         ] {
-            let err = auth.verify(header).unwrap_err();
+            let err = auth.verify(header).await.unwrap_err();
             assert_eq!(err.code(), tonic::Code::Unauthenticated, "{header:?}");
         }
     }

@@ -1,0 +1,267 @@
+//! Rate limits per principal and class of method (read, write, stream), by GCRA.
+//!
+//! With Redis configured, one atomic Lua script keeps each limit in Redis, timed by Redis's
+//! own clock, so the limit holds across gateway replicas. Without Redis, or while Redis is
+//! unreachable, each gateway limits in memory on its own: a replica keeps serving (with
+//! limits per replica rather than shared) instead of refusing every call because the
+//! limiter's store is down. See `docs/adr/0008-rate-limits.md`.
+
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+use crate::permissions::MethodClass;
+
+/// A rate: `count` calls per `period`, all of which may come at once (the burst).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Calls allowed per period.
+    pub count: NonZeroU32,
+    /// The period.
+    pub period: Duration,
+}
+
+impl Rate {
+    /// Time between two calls at the sustained rate.
+    fn interval(&self) -> Duration {
+        self.period / self.count.get()
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+
+    /// Reads `COUNT/UNIT` with UNIT `s`, `m` or `h`, for example `50/s`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (count, unit) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s:?}: expected COUNT/UNIT such as 50/s"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?}: COUNT is not a number"))?;
+        let count =
+            NonZeroU32::new(count).ok_or_else(|| format!("{s:?}: COUNT must be positive"))?;
+        let period = match unit.trim() {
+            "s" => Duration::from_secs(1),
+            "m" => Duration::from_secs(60),
+            "h" => Duration::from_secs(3600),
+            other => return Err(format!("{s:?}: unit {other:?} is not s, m or h")),
+        };
+        Ok(Self { count, period })
+    }
+}
+
+/// The rate of each class of method.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Unary reads.
+    pub read: Rate,
+    /// Unary writes.
+    pub write: Rate,
+    /// Server-streaming calls.
+    pub stream: Rate,
+}
+
+impl Default for RateLimits {
+    /// 100 reads and 20 writes a second, 30 streams a minute, per principal.
+    fn default() -> Self {
+        let rate = |count: u32, secs: u64| Rate {
+            count: NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN),
+            period: Duration::from_secs(secs),
+        };
+        Self {
+            read: rate(100, 1),
+            write: rate(20, 1),
+            stream: rate(30, 60),
+        }
+    }
+}
+
+impl RateLimits {
+    fn of(&self, class: MethodClass) -> Rate {
+        match class {
+            MethodClass::Read => self.read,
+            MethodClass::Write => self.write,
+            MethodClass::Stream => self.stream,
+        }
+    }
+}
+
+type Keyed = DefaultKeyedRateLimiter<String>;
+
+/// Limits kept in this process.
+struct MemoryLimits {
+    read: Keyed,
+    write: Keyed,
+    stream: Keyed,
+}
+
+impl MemoryLimits {
+    fn new(limits: &RateLimits) -> Self {
+        let keyed = |rate: Rate| {
+            let quota = Quota::with_period(rate.interval())
+                .unwrap_or_else(|| Quota::per_second(rate.count))
+                .allow_burst(rate.count);
+            governor::RateLimiter::keyed(quota)
+        };
+        Self {
+            read: keyed(limits.read),
+            write: keyed(limits.write),
+            stream: keyed(limits.stream),
+        }
+    }
+
+    fn check(&self, subject: &str, class: MethodClass) -> Result<(), Duration> {
+        let limiter = match class {
+            MethodClass::Read => &self.read,
+            MethodClass::Write => &self.write,
+            MethodClass::Stream => &self.stream,
+        };
+        limiter
+            .check_key(&subject.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+/// GCRA in one atomic step. KEYS[1]: the limit's key. ARGV[1]: emission interval (µs).
+/// ARGV[2]: burst. Returns 0 when the call is allowed, else the µs to wait.
+const GCRA_SCRIPT: &str = r"
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat or tat < now then tat = now end
+local wait = tat - interval * (burst - 1) - now
+if wait > 0 then return wait end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
+return 0
+";
+
+struct RedisLimits {
+    connection: redis::aio::ConnectionManager,
+    script: redis::Script,
+    prefix: String,
+}
+
+/// Checks calls against the limits.
+#[derive(Clone)]
+pub struct RateLimiter {
+    limits: RateLimits,
+    memory: Arc<MemoryLimits>,
+    redis: Option<Arc<RedisLimits>>,
+}
+
+impl RateLimiter {
+    /// Limits kept in memory.
+    pub fn in_memory(limits: RateLimits) -> Self {
+        Self {
+            limits,
+            memory: Arc::new(MemoryLimits::new(&limits)),
+            redis: None,
+        }
+    }
+
+    /// Limits kept in Redis at `url`, under keys starting with `prefix`. The gateway starts
+    /// even when Redis is down (it limits in memory until Redis answers again).
+    pub async fn with_redis(
+        limits: RateLimits,
+        url: &str,
+        prefix: &str,
+    ) -> Result<Self, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_number_of_retries(1);
+        let connection = redis::aio::ConnectionManager::new_with_config(client, config).await?;
+        Ok(Self {
+            limits,
+            memory: Arc::new(MemoryLimits::new(&limits)),
+            redis: Some(Arc::new(RedisLimits {
+                connection,
+                script: redis::Script::new(GCRA_SCRIPT),
+                prefix: prefix.to_owned(),
+            })),
+        })
+    }
+
+    /// `Ok` when `subject` may make one more call of `class` now, otherwise how long to wait.
+    pub async fn check(&self, subject: &str, class: MethodClass) -> Result<(), Duration> {
+        let Some(redis) = &self.redis else {
+            return self.memory.check(subject, class);
+        };
+        let rate = self.limits.of(class);
+        let interval = u64::try_from(rate.interval().as_micros()).unwrap_or(u64::MAX);
+        let key = format!("{}:{}:{}", redis.prefix, class.as_str(), subject);
+        let mut connection = redis.connection.clone();
+        let answer: Result<u64, _> = redis
+            .script
+            .key(key)
+            .arg(interval)
+            .arg(rate.count.get())
+            .invoke_async(&mut connection)
+            .await;
+        match answer {
+            Ok(0) => Ok(()),
+            Ok(wait) => Err(Duration::from_micros(wait)),
+            Err(error) => {
+                tracing::warn!(%error, "rate limits unreachable in Redis; limiting in memory");
+                self.memory.check(subject, class)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(read: &str) -> RateLimits {
+        RateLimits {
+            read: read.parse().unwrap(),
+            write: "1/s".parse().unwrap(),
+            stream: "1/s".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn rates_parse_and_refuse_nonsense() {
+        let r: Rate = "50/s".parse().unwrap();
+        assert_eq!((r.count.get(), r.period), (50, Duration::from_secs(1)));
+        assert_eq!(
+            "600/m".parse::<Rate>().unwrap().interval(),
+            Duration::from_millis(100)
+        );
+        for bad in ["", "50", "0/s", "x/s", "5/d"] {
+            assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn memory_limits_allow_the_burst_then_say_how_long_to_wait() {
+        let limiter = RateLimiter::in_memory(limits("3/s"));
+        for _ in 0..3 {
+            assert!(limiter.check("ana", MethodClass::Read).await.is_ok());
+        }
+        let wait = limiter.check("ana", MethodClass::Read).await.unwrap_err();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_millis(334),
+            "{wait:?}"
+        );
+        assert!(
+            limiter.check("ben", MethodClass::Read).await.is_ok(),
+            "per principal"
+        );
+        assert!(
+            limiter.check("ana", MethodClass::Write).await.is_ok(),
+            "per class"
+        );
+    }
+}

@@ -1,0 +1,805 @@
+//! The gateway in front of a real upstream: authentication, authorisation, forwarding,
+//! streaming and cancellation, deadlines, rate limits (in memory and in Redis), gRPC-Web.
+//!
+//! The upstream is a small feeds server written here: it runs behind the platform's
+//! internal identity check and answers with what it saw of the caller.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use engage_api::feeds::feeds_service_client::FeedsServiceClient;
+use engage_api::feeds::feeds_service_server::{FeedsService, FeedsServiceServer};
+use engage_api::feeds::{
+    GetSummaryRequest, GetSummaryResponse, Heartbeat, ListTopicsRequest, ListTopicsResponse,
+    SubscribeRequest, SubscribeResponse, TopicInfo, WatchSummaryRequest, WatchSummaryResponse,
+    subscribe_response,
+};
+use engage_api::service_names;
+use engage_gateway::jwks::{JwksSource, KeySet};
+use engage_gateway::{
+    AuthSettings, Authenticator, GatewayConfig, RateLimiter, RateLimits, Upstream,
+    mint_development_token,
+};
+use engage_platform::identity::{InternalIdentityLayer, InternalKey, Secret};
+use engage_platform::testkit::{ServingStatus, health_status, loopback_channel};
+use engage_platform::{Caller, Role};
+use futures::Stream;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tonic::transport::{Channel, Server};
+use tonic::{Code, Request, Response, Status};
+
+const ISSUER: &str = "https://id.example.org/realms/engage";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+// ---------------------------------------------------------------- the upstream
+
+/// A feeds server that reports what it saw.
+#[derive(Clone, Default)]
+struct Upstream_ {
+    stream_ended: Arc<AtomicBool>,
+}
+
+/// Sets a flag when the stream holding it is dropped, that is when the call ends.
+struct EndGuard(Arc<AtomicBool>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl FeedsService for Upstream_ {
+    type SubscribeStream = BoxStream<SubscribeResponse>;
+    type WatchSummaryStream = BoxStream<WatchSummaryResponse>;
+
+    async fn subscribe(
+        &self,
+        _: Request<SubscribeRequest>,
+    ) -> Result<Response<Self::SubscribeStream>, Status> {
+        let guard = EndGuard(self.stream_ended.clone());
+        let ticks = futures::stream::unfold((0u64, guard), |(n, guard)| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let beat = SubscribeResponse {
+                payload: Some(subscribe_response::Payload::Heartbeat(Heartbeat {
+                    server_time: None,
+                    cursor: n.to_string(),
+                    caught_up: true,
+                })),
+            };
+            Some((Ok(beat), (n + 1, guard)))
+        });
+        Ok(Response::new(Box::pin(ticks)))
+    }
+
+    async fn list_topics(
+        &self,
+        request: Request<ListTopicsRequest>,
+    ) -> Result<Response<ListTopicsResponse>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let header = |name: &str| {
+            request
+                .metadata()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok(Response::new(ListTopicsResponse {
+            topics: vec![TopicInfo {
+                topic: None,
+                description: caller.subject.clone(),
+                message_type: header("x-request-label"),
+                event_types: caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                filterable_fields: vec![header("authorization")],
+            }],
+            retention: None,
+            oldest_available_time: None,
+        }))
+    }
+
+    async fn get_summary(
+        &self,
+        request: Request<GetSummaryRequest>,
+    ) -> Result<Response<GetSummaryResponse>, Status> {
+        let deadline = request
+            .metadata()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_owned();
+        Err(Status::failed_precondition(format!(
+            "deadline seen: {deadline}"
+        )))
+    }
+
+    async fn watch_summary(
+        &self,
+        _: Request<WatchSummaryRequest>,
+    ) -> Result<Response<Self::WatchSummaryStream>, Status> {
+        Err(Status::failed_precondition("not used"))
+    }
+}
+
+async fn loopback() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    (listener, address)
+}
+
+async fn start_upstream(key: InternalKey) -> (SocketAddr, Upstream_) {
+    let upstream = Upstream_::default();
+    let (listener, address) = loopback().await;
+    let server = upstream.clone();
+    tokio::spawn(async move {
+        Server::builder()
+            .layer(InternalIdentityLayer::new(key))
+            .add_service(FeedsServiceServer::new(server))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+            .await
+            .expect("upstream serves");
+    });
+    (address, upstream)
+}
+
+/// An address where nothing listens.
+async fn closed_address() -> SocketAddr {
+    let (listener, address) = loopback().await;
+    drop(listener);
+    address
+}
+
+// ---------------------------------------------------------------- the gateway
+
+struct Harness {
+    gateway: SocketAddr,
+    upstream_address: SocketAddr,
+    upstream: Upstream_,
+    dev_secret: Secret,
+}
+
+struct Options {
+    limiter: RateLimiter,
+    jwks: JwksSource,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            limiter: RateLimiter::in_memory(RateLimits::default()),
+            jwks: JwksSource::File(format!("{FIXTURES}/jwks-a.json").into()),
+        }
+    }
+}
+
+async fn start_gateway(
+    upstream: SocketAddr,
+    key: InternalKey,
+    dev_secret: &Secret,
+    options: Options,
+) -> SocketAddr {
+    let keys = KeySet::load_with_min_refresh(options.jwks, Duration::ZERO)
+        .await
+        .expect("test JWKS loads");
+    let authenticator = Authenticator::new(
+        AuthSettings {
+            issuers: vec![ISSUER.to_owned()],
+            audience: "engage".to_owned(),
+            leeway: Duration::from_secs(5),
+        },
+        Some(keys),
+        Some(dev_secret),
+    );
+    let contacts = closed_address().await;
+    let config = GatewayConfig {
+        upstreams: vec![
+            Upstream {
+                grpc_name: service_names::FEEDS,
+                url: format!("http://{upstream}"),
+            },
+            Upstream {
+                grpc_name: service_names::CONTACTS,
+                url: format!("http://{contacts}"),
+            },
+        ],
+        authenticator,
+        internal_key: key,
+        limiter: options.limiter,
+        cors_origins: vec!["https://dashboard.example.org".to_owned()],
+    };
+    let (listener, address) = loopback().await;
+    tokio::spawn(async move {
+        engage_gateway::serve(config, listener, std::future::pending())
+            .await
+            .expect("gateway serves");
+    });
+    address
+}
+
+impl Harness {
+    async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    async fn start_with(options: Options) -> Self {
+        let key = InternalKey::new(&Secret::generate());
+        let dev_secret = Secret::generate();
+        let (upstream_address, upstream) = start_upstream(key.clone()).await;
+        let gateway = start_gateway(upstream_address, key, &dev_secret, options).await;
+        Self {
+            gateway,
+            upstream_address,
+            upstream,
+            dev_secret,
+        }
+    }
+
+    fn channel(&self) -> Channel {
+        loopback_channel(self.gateway)
+    }
+
+    fn feeds(&self) -> FeedsServiceClient<Channel> {
+        FeedsServiceClient::new(self.channel())
+    }
+}
+
+fn now() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+/// Standard claims for `sub` with `roles`, valid now for five minutes.
+fn claims(sub: &str, roles: &[&str]) -> serde_json::Value {
+    json!({
+        "sub": sub, "roles": roles, "iss": ISSUER, "aud": "engage",
+        "iat": now(), "nbf": now() - 1, "exp": now() + 300,
+    })
+}
+
+fn sign(alg: Algorithm, kid: &str, key: &EncodingKey, claims: &serde_json::Value) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, key).expect("signing")
+}
+
+fn rsa_a() -> EncodingKey {
+    EncodingKey::from_rsa_pem(&fixture("test-only-rsa-a.pem")).expect("rsa key")
+}
+
+fn rsa_token(claims: &serde_json::Value) -> String {
+    sign(Algorithm::RS256, "rsa-a", &rsa_a(), claims)
+}
+
+fn with_token<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    let value = format!("Bearer {token}").parse().expect("metadata");
+    request.metadata_mut().insert("authorization", value);
+    request
+}
+
+async fn list_topics_with(harness: &Harness, token: &str) -> Result<ListTopicsResponse, Status> {
+    harness
+        .feeds()
+        .list_topics(with_token(ListTopicsRequest {}, token))
+        .await
+        .map(Response::into_inner)
+}
+
+async fn assert_unauthenticated(token: &str) {
+    let harness = Harness::start().await;
+    let refused = list_topics_with(&harness, token)
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+}
+
+// ---------------------------------------------------------------- authentication
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_rs256_token_reaches_the_service_as_its_caller() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("ana", &["viewer", "dashboard"]));
+    let mut request = with_token(ListTopicsRequest {}, &token);
+    request.metadata_mut().insert(
+        "x-request-label",
+        "from-the-client".parse().expect("metadata"),
+    );
+    let response = harness
+        .feeds()
+        .list_topics(request)
+        .await
+        .expect("forwarded")
+        .into_inner();
+    let seen = &response.topics[0];
+    assert_eq!(
+        seen.description, "ana",
+        "the service sees the verified subject"
+    );
+    assert_eq!(seen.event_types, ["dashboard", "viewer"]);
+    assert_eq!(
+        seen.message_type, "from-the-client",
+        "metadata passes through"
+    );
+    assert_eq!(
+        seen.filterable_fields,
+        [""],
+        "the bearer token stays at the gateway"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn es256_and_eddsa_tokens_are_accepted() {
+    let harness = Harness::start().await;
+    let ec = EncodingKey::from_ec_pem(&fixture("test-only-ec.pem")).expect("ec key");
+    let ed = EncodingKey::from_ed_pem(&fixture("test-only-ed25519.pem")).expect("ed key");
+    let es = sign(Algorithm::ES256, "ec-1", &ec, &claims("es", &["viewer"]));
+    let eddsa = sign(Algorithm::EdDSA, "ed-1", &ed, &claims("ed", &["viewer"]));
+    assert_eq!(
+        list_topics_with(&harness, &es).await.expect("ES256").topics[0].description,
+        "es"
+    );
+    assert_eq!(
+        list_topics_with(&harness, &eddsa)
+            .await
+            .expect("EdDSA")
+            .topics[0]
+            .description,
+        "ed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_without_a_token() {
+    let harness = Harness::start().await;
+    let refused = harness
+        .feeds()
+        .list_topics(ListTopicsRequest {})
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_with_alg_none() {
+    use base64::Engine as _;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let token = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT", "kid": "rsa-a"})),
+        b64(&claims("mallory", &["admin"]))
+    );
+    assert_unauthenticated(&token).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_when_expired() {
+    let mut c = claims("ana", &["viewer"]);
+    c["exp"] = json!(now() - 600);
+    assert_unauthenticated(&rsa_token(&c)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_when_not_yet_valid() {
+    let mut c = claims("ana", &["viewer"]);
+    c["nbf"] = json!(now() + 600);
+    assert_unauthenticated(&rsa_token(&c)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_with_the_wrong_issuer() {
+    let mut c = claims("ana", &["viewer"]);
+    c["iss"] = json!("https://elsewhere.example.org");
+    assert_unauthenticated(&rsa_token(&c)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_with_the_wrong_audience() {
+    let mut c = claims("ana", &["viewer"]);
+    c["aud"] = json!("another-app");
+    assert_unauthenticated(&rsa_token(&c)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_when_signed_by_another_key() {
+    let other = EncodingKey::from_rsa_pem(&fixture("test-only-rsa-b.pem")).expect("rsa key");
+    // Claims the id of the trusted key, but is signed with an unknown one.
+    assert_unauthenticated(&sign(
+        Algorithm::RS256,
+        "rsa-a",
+        &other,
+        &claims("ana", &["admin"]),
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_hs256_signed_with_the_rsa_public_key() {
+    let public = fixture("test-only-rsa-a.pub.pem");
+    let confused = sign(
+        Algorithm::HS256,
+        "rsa-a",
+        &EncodingKey::from_secret(&public),
+        &claims("mallory", &["admin"]),
+    );
+    assert_unauthenticated(&confused).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_with_a_tampered_payload() {
+    use base64::Engine as _;
+    let token = rsa_token(&claims("ana", &["viewer"]));
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(claims("ana", &["admin"]).to_string());
+    assert_unauthenticated(&format!("{}.{}.{}", parts[0], forged, parts[2])).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_with_a_garbage_string() {
+    assert_unauthenticated("this-is-not-a-token").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_key_id_triggers_one_refresh_of_the_keys() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let jwks = folder.path().join("jwks.json");
+    std::fs::write(&jwks, fixture("jwks-a.json")).expect("write JWKS");
+    let harness = Harness::start_with(Options {
+        jwks: JwksSource::File(jwks.clone()),
+        ..Options::default()
+    })
+    .await;
+    let rotated = EncodingKey::from_rsa_pem(&fixture("test-only-rsa-b.pem")).expect("rsa key");
+    let token = sign(
+        Algorithm::RS256,
+        "rsa-b",
+        &rotated,
+        &claims("ana", &["viewer"]),
+    );
+    let before = list_topics_with(&harness, &token)
+        .await
+        .expect_err("unknown key");
+    assert_eq!(before.code(), Code::Unauthenticated);
+
+    // The provider rotates: the new key appears in its JWKS.
+    std::fs::write(&jwks, fixture("jwks-ab.json")).expect("write JWKS");
+    let after = list_topics_with(&harness, &token)
+        .await
+        .expect("refreshed and accepted");
+    assert_eq!(after.topics[0].description, "ana");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_tokens_are_accepted_only_with_the_development_key() {
+    let harness = Harness::start().await;
+    let caller = Caller::new("dev", &[Role::Viewer]);
+    let token = mint_development_token(&harness.dev_secret, &caller, Duration::from_secs(60))
+        .expect("mint");
+    assert_eq!(
+        list_topics_with(&harness, &token)
+            .await
+            .expect("accepted")
+            .topics[0]
+            .description,
+        "dev"
+    );
+    let stranger = mint_development_token(&Secret::generate(), &caller, Duration::from_secs(60))
+        .expect("mint");
+    let refused = list_topics_with(&harness, &stranger)
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+// ---------------------------------------------------------------- authorisation
+
+async fn call_raw(harness: &Harness, path: &'static str, token: &str) -> Status {
+    let mut grpc = tonic::client::Grpc::new(harness.channel());
+    grpc.ready().await.expect("ready");
+    let path = http::uri::PathAndQuery::from_static(path);
+    grpc.unary::<ListTopicsRequest, ListTopicsResponse, _>(
+        with_token(ListTopicsRequest {}, token),
+        path,
+        tonic_prost::ProstCodec::default(),
+    )
+    .await
+    .expect_err("refused")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_cannot_write() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("vera", &["viewer"]));
+    let refused = call_raw(
+        &harness,
+        "/engage.contacts.v1.ContactsService/CreateOrganization",
+        &token,
+    )
+    .await;
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_cannot_write() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("board", &["dashboard"]));
+    let refused = call_raw(
+        &harness,
+        "/engage.contacts.v1.ContactsService/DeleteOrganization",
+        &token,
+    )
+    .await;
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_missing_from_the_table_is_denied_even_to_an_admin() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("root", &["admin"]));
+    let refused = call_raw(
+        &harness,
+        "/engage.feeds.v1.FeedsService/DropAllFeeds",
+        &token,
+    )
+    .await;
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_direct_call_to_a_service_without_the_internal_token_is_unauthenticated() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("ana", &["admin"]));
+    let mut direct = FeedsServiceClient::new(loopback_channel(harness.upstream_address));
+    let refused = direct
+        .list_topics(with_token(ListTopicsRequest {}, &token))
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_internal_token_from_a_client_is_not_passed_on() {
+    let harness = Harness::start().await;
+    let forger = InternalKey::new(&Secret::generate());
+    let forged = forger
+        .mint(&Caller::new("root", &[Role::Admin]))
+        .expect("mint");
+    let token = rsa_token(&claims("ana", &["viewer"]));
+    let mut request = with_token(ListTopicsRequest {}, &token);
+    request
+        .metadata_mut()
+        .insert("x-engage-internal-token", forged.parse().expect("metadata"));
+    let seen = harness
+        .feeds()
+        .list_topics(request)
+        .await
+        .expect("forwarded")
+        .into_inner();
+    assert_eq!(seen.topics[0].description, "ana");
+    assert_eq!(seen.topics[0].event_types, ["viewer"]);
+}
+
+// ---------------------------------------------------------------- forwarding
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_flows_through_and_cancelling_it_ends_it_upstream() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("board", &["dashboard"]));
+    let mut stream = harness
+        .feeds()
+        .subscribe(with_token(SubscribeRequest::default(), &token))
+        .await
+        .expect("subscribed")
+        .into_inner();
+    for expected in ["0", "1", "2"] {
+        let message = stream.message().await.expect("message").expect("not ended");
+        match message.payload {
+            Some(subscribe_response::Payload::Heartbeat(beat)) => assert_eq!(beat.cursor, expected),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(!harness.upstream.stream_ended.load(Ordering::SeqCst));
+    drop(stream);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while !harness.upstream.stream_ended.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        ended.is_ok(),
+        "the upstream stream ended after the client cancelled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_deadline_reaches_the_service() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("ana", &["viewer"]));
+    let mut request = with_token(GetSummaryRequest::default(), &token);
+    request.set_timeout(Duration::from_secs(30));
+    let answer = harness
+        .feeds()
+        .get_summary(request)
+        .await
+        .expect_err("the test service refuses");
+    assert_eq!(
+        answer.code(),
+        Code::FailedPrecondition,
+        "the service's own status passes through"
+    );
+    let seen = answer.message().trim_start_matches("deadline seen: ");
+    assert!(
+        seen.starts_with("30") || seen.starts_with("29"),
+        "grpc-timeout reached the service: {seen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_service_is_unavailable_promptly_and_reported_not_serving() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("ana", &["viewer"]));
+    let started = std::time::Instant::now();
+    let refused = call_raw(
+        &harness,
+        "/engage.contacts.v1.ContactsService/GetOrganization",
+        &token,
+    )
+    .await;
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let status = health_status(harness.channel(), service_names::CONTACTS).await;
+    assert_eq!(status.ok(), Some(ServingStatus::NotServing));
+    let gateway = health_status(harness.channel(), "").await;
+    assert_eq!(
+        gateway.ok(),
+        Some(ServingStatus::Serving),
+        "the gateway itself stays up"
+    );
+}
+
+// ---------------------------------------------------------------- rate limits
+
+fn tight_limits() -> RateLimits {
+    RateLimits {
+        read: "3/s".parse().expect("rate"),
+        ..RateLimits::default()
+    }
+}
+
+async fn exhausted(harness: &Harness, token: &str) -> bool {
+    match list_topics_with(harness, token).await {
+        Ok(_) => false,
+        Err(status) if status.code() == Code::ResourceExhausted => {
+            use tonic_types::StatusExt as _;
+            assert!(
+                status.get_details_retry_info().is_some(),
+                "RetryInfo is attached"
+            );
+            true
+        }
+        Err(other) => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_principal_over_its_limit_is_told_when_to_retry() {
+    let harness = Harness::start_with(Options {
+        limiter: RateLimiter::in_memory(tight_limits()),
+        ..Options::default()
+    })
+    .await;
+    let token = rsa_token(&claims("busy", &["viewer"]));
+    for _ in 0..3 {
+        assert!(!exhausted(&harness, &token).await);
+    }
+    assert!(exhausted(&harness, &token).await);
+    let other = rsa_token(&claims("calm", &["viewer"]));
+    assert!(
+        !exhausted(&harness, &other).await,
+        "limits are per principal"
+    );
+}
+
+fn redis_url() -> String {
+    std::env::var("ENGAGE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_gateways_share_one_limit_in_redis_and_it_resets_after_its_period() {
+    let prefix = format!("engage-test:{}", uuid::Uuid::now_v7());
+    let limiter = || async {
+        RateLimiter::with_redis(tight_limits(), &redis_url(), &prefix)
+            .await
+            .expect("Redis reachable (scripts/test starts it)")
+    };
+    let first = Harness::start_with(Options {
+        limiter: limiter().await,
+        ..Options::default()
+    })
+    .await;
+    let second = Harness::start_with(Options {
+        limiter: limiter().await,
+        ..Options::default()
+    })
+    .await;
+    let token = rsa_token(&claims("shared", &["viewer"]));
+    assert!(!exhausted(&first, &token).await);
+    assert!(!exhausted(&second, &token).await);
+    assert!(!exhausted(&first, &token).await);
+    assert!(
+        exhausted(&second, &token).await,
+        "the fourth call in a second is refused on either gateway"
+    );
+    assert!(exhausted(&first, &token).await);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..3 {
+        assert!(
+            !exhausted(&second, &token).await,
+            "the limit reset after its period"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- browsers
+
+fn grpc_web_frame(message: &impl prost::Message) -> Vec<u8> {
+    let body = message.encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&u32::try_from(body.len()).expect("small").to_be_bytes());
+    frame.extend_from_slice(&body);
+    frame
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grpc_web_request_over_http1_succeeds() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("browser", &["viewer"]));
+    let client = reqwest::Client::builder()
+        .http1_only()
+        .build()
+        .expect("client");
+    let response = client
+        .post(format!(
+            "http://{}/engage.feeds.v1.FeedsService/ListTopics",
+            harness.gateway
+        ))
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .header("origin", "https://dashboard.example.org")
+        .header("authorization", format!("Bearer {token}"))
+        .body(grpc_web_frame(&ListTopicsRequest {}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.version(), http::Version::HTTP_11);
+    assert_eq!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.as_bytes()),
+        Some(&b"https://dashboard.example.org"[..])
+    );
+    let body = response.bytes().await.expect("body");
+    assert_eq!(body[0], 0, "a data frame first");
+    let length = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
+    let message: ListTopicsResponse =
+        prost::Message::decode(&body[5..5 + length]).expect("decodes");
+    assert_eq!(message.topics[0].description, "browser");
+    let trailers = String::from_utf8_lossy(&body[5 + length..]);
+    assert!(trailers.contains("grpc-status:0"), "{trailers}");
+}
