@@ -262,7 +262,6 @@ impl GatewayArgs {
         };
         let limiter = match &self.redis_url {
             Some(url) => RateLimiter::with_redis(self.rate_limits(), url, "engage:ratelimit")
-                .await
                 .map_err(|e| GatewayError::Config(format!("Redis at ENGAGE_REDIS_URL: {e}")))?,
             None => RateLimiter::in_memory(self.rate_limits()),
         };

@@ -144,10 +144,56 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 return 0
 ";
 
+/// How long the limiter leaves Redis alone after failing to reach it, so that calls are
+/// not each held up by a connection attempt while Redis is down.
+const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 struct RedisLimits {
-    connection: redis::aio::ConnectionManager,
+    client: redis::Client,
+    connection: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+    unreachable_until: std::sync::Mutex<Option<std::time::Instant>>,
     script: redis::Script,
     prefix: String,
+}
+
+impl RedisLimits {
+    fn resting(&self) -> bool {
+        self.unreachable_until
+            .lock()
+            .map(|until| until.is_some_and(|t| std::time::Instant::now() < t))
+            .unwrap_or(false)
+    }
+
+    fn mark_unreachable(&self) {
+        if let Ok(mut until) = self.unreachable_until.lock() {
+            *until = Some(std::time::Instant::now() + REDIS_RETRY_AFTER);
+        }
+    }
+
+    async fn connection(&self) -> Result<redis::aio::ConnectionManager, redis::RedisError> {
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_number_of_retries(1);
+        self.connection
+            .get_or_try_init(|| {
+                redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)
+            })
+            .await
+            .cloned()
+    }
+
+    /// 0 when allowed, else the µs to wait; `Err` when Redis could not answer.
+    async fn take(&self, key: String, rate: Rate) -> Result<u64, redis::RedisError> {
+        let mut connection = self.connection().await?;
+        let interval = u64::try_from(rate.interval().as_micros()).unwrap_or(u64::MAX);
+        self.script
+            .key(key)
+            .arg(interval)
+            .arg(rate.count.get())
+            .invoke_async(&mut connection)
+            .await
+    }
 }
 
 /// Checks calls against the limits.
@@ -168,24 +214,21 @@ impl RateLimiter {
         }
     }
 
-    /// Limits kept in Redis at `url`, under keys starting with `prefix`. The gateway starts
-    /// even when Redis is down (it limits in memory until Redis answers again).
-    pub async fn with_redis(
+    /// Limits kept in Redis at `url`, under keys starting with `prefix`. Only a malformed
+    /// URL is an error: the gateway starts even when Redis is down, and limits in memory
+    /// until Redis answers again.
+    pub fn with_redis(
         limits: RateLimits,
         url: &str,
         prefix: &str,
     ) -> Result<Self, redis::RedisError> {
-        let client = redis::Client::open(url)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(500)))
-            .set_response_timeout(Some(Duration::from_millis(500)))
-            .set_number_of_retries(1);
-        let connection = redis::aio::ConnectionManager::new_with_config(client, config).await?;
         Ok(Self {
             limits,
             memory: Arc::new(MemoryLimits::new(&limits)),
             redis: Some(Arc::new(RedisLimits {
-                connection,
+                client: redis::Client::open(url)?,
+                connection: tokio::sync::OnceCell::new(),
+                unreachable_until: std::sync::Mutex::new(None),
                 script: redis::Script::new(GCRA_SCRIPT),
                 prefix: prefix.to_owned(),
             })),
@@ -197,22 +240,16 @@ impl RateLimiter {
         let Some(redis) = &self.redis else {
             return self.memory.check(subject, class);
         };
-        let rate = self.limits.of(class);
-        let interval = u64::try_from(rate.interval().as_micros()).unwrap_or(u64::MAX);
+        if redis.resting() {
+            return self.memory.check(subject, class);
+        }
         let key = format!("{}:{}:{}", redis.prefix, class.as_str(), subject);
-        let mut connection = redis.connection.clone();
-        let answer: Result<u64, _> = redis
-            .script
-            .key(key)
-            .arg(interval)
-            .arg(rate.count.get())
-            .invoke_async(&mut connection)
-            .await;
-        match answer {
+        match redis.take(key, self.limits.of(class)).await {
             Ok(0) => Ok(()),
             Ok(wait) => Err(Duration::from_micros(wait)),
             Err(error) => {
-                tracing::warn!(%error, "rate limits unreachable in Redis; limiting in memory");
+                tracing::warn!(%error, "Redis unreachable for rate limits; limiting in memory");
+                redis.mark_unreachable();
                 self.memory.check(subject, class)
             }
         }

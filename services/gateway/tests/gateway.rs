@@ -721,9 +721,7 @@ fn redis_url() -> String {
 async fn two_gateways_share_one_limit_in_redis_and_it_resets_after_its_period() {
     let prefix = format!("engage-test:{}", uuid::Uuid::now_v7());
     let limiter = || async {
-        RateLimiter::with_redis(tight_limits(), &redis_url(), &prefix)
-            .await
-            .expect("Redis reachable (scripts/test starts it)")
+        RateLimiter::with_redis(tight_limits(), &redis_url(), &prefix).expect("a Redis URL")
     };
     let first = Harness::start_with(Options {
         limiter: limiter().await,
@@ -752,6 +750,57 @@ async fn two_gateways_share_one_limit_in_redis_and_it_resets_after_its_period() 
             "the limit reset after its period"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_down_each_gateway_keeps_serving_and_limits_in_memory() {
+    let down = closed_address().await;
+    let limiter =
+        RateLimiter::with_redis(tight_limits(), &format!("redis://{down}"), "engage-test")
+            .expect("a Redis URL");
+    let harness = Harness::start_with(Options {
+        limiter,
+        ..Options::default()
+    })
+    .await;
+    let token = rsa_token(&claims("steady", &["viewer"]));
+    for _ in 0..3 {
+        assert!(
+            !exhausted(&harness, &token).await,
+            "calls are served while Redis is down"
+        );
+    }
+    assert!(
+        exhausted(&harness, &token).await,
+        "and still limited, per gateway"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_over_the_service_limit_is_refused_with_a_clear_status() {
+    let harness = Harness::start().await;
+    let token = rsa_token(&claims("ana", &["viewer"]));
+    let mut grpc = tonic::client::Grpc::new(harness.channel());
+    grpc.ready().await.expect("ready");
+    // 5 MiB of an unknown field: over the 4 MiB a service decodes by default.
+    let huge = TopicInfo {
+        description: "x".repeat(5 * 1024 * 1024),
+        ..TopicInfo::default()
+    };
+    let refused = grpc
+        .unary::<TopicInfo, ListTopicsResponse, _>(
+            with_token(huge, &token),
+            http::uri::PathAndQuery::from_static("/engage.feeds.v1.FeedsService/ListTopics"),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await
+        .expect_err("too large");
+    // tonic's answer for an oversized message, passed through the gateway unchanged.
+    assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
+    assert!(
+        refused.message().contains("limit is: 4194304"),
+        "{refused:?}"
+    );
 }
 
 // ---------------------------------------------------------------- browsers
