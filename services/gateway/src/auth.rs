@@ -2,8 +2,8 @@
 //!
 //! Claims: `sub` (subject), `name` (display name, optional), `roles` (array of `admin`,
 //! `csu_officer`, `coordinator`, `dashboard`, `viewer`), `initiatives` (array of
-//! `initiatives/{id}` for coordinators), plus `iss`, `aud`, `exp` and `nbf`, all checked with
-//! a small leeway. `docs/identity.md` shows how to map them from an identity provider.
+//! `initiatives/{id}` for coordinators), plus `iss`, `aud` and `exp`, checked with a small
+//! leeway, and `nbf` when present. `docs/identity.md` shows how to map them from an identity provider.
 //!
 //! Keys: a JWKS (file or URL) of RS256, ES256 or EdDSA keys, chosen by the token's `kid`;
 //! and, only when the development setting allows it, one HS256 secret. The algorithm is
@@ -39,7 +39,10 @@ struct Claims {
     iss: String,
     aud: String,
     exp: u64,
-    nbf: u64,
+    /// Not every provider sends `nbf` (Keycloak does not); it is checked when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<u64>,
+    #[serde(default)]
     iat: u64,
 }
 
@@ -111,7 +114,7 @@ impl Authenticator {
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(issuers);
         validation.set_audience(&[self.settings.audience.as_str()]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = self.settings.leeway.as_secs();
         validation
@@ -189,7 +192,7 @@ pub fn mint_development_token(
         iss: DEVELOPMENT_ISSUER.into(),
         aud: DEFAULT_AUDIENCE.into(),
         exp: now + ttl.as_secs(),
-        nbf: now,
+        nbf: Some(now),
         iat: now,
     };
     jsonwebtoken::encode(

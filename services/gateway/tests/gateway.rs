@@ -359,6 +359,17 @@ async fn es256_and_eddsa_tokens_are_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_without_nbf_is_accepted_as_keycloak_issues_them() {
+    let harness = Harness::start().await;
+    let mut c = claims("kc-user", &["viewer"]);
+    c.as_object_mut().expect("object").remove("nbf");
+    let seen = list_topics_with(&harness, &rsa_token(&c))
+        .await
+        .expect("accepted");
+    assert_eq!(seen.topics[0].description, "kc-user");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_without_a_token() {
     let harness = Harness::start().await;
     let refused = harness
