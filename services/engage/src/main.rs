@@ -84,6 +84,19 @@ enum Command {
         #[arg(long, env = "ENGAGE_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Ask a server for its gRPC health (for container health checks): exits 0 when it
+    /// answers SERVING, 1 otherwise.
+    Health {
+        /// The server's address, host:port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        address: String,
+        /// The service to ask about; empty for the server as a whole.
+        #[arg(long, default_value = "")]
+        service: String,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
+    },
     /// Print the version.
     Version,
 }
@@ -186,6 +199,34 @@ async fn main() -> anyhow::Result<()> {
                 mint_development_token(&secret, &caller, Duration::from_secs(hours * 3600))?
             );
             Ok(())
+        }
+        Command::Health {
+            address,
+            service,
+            timeout_secs,
+        } => {
+            let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+                .context("the address")?
+                .connect_timeout(Duration::from_secs(timeout_secs))
+                .timeout(Duration::from_secs(timeout_secs))
+                .connect_lazy();
+            let answer = tonic_health::pb::health_client::HealthClient::new(channel)
+                .check(tonic_health::pb::HealthCheckRequest { service })
+                .await;
+            match answer.map(|r| r.into_inner().status()) {
+                Ok(tonic_health::pb::health_check_response::ServingStatus::Serving) => {
+                    println!("SERVING");
+                    Ok(())
+                }
+                Ok(status) => {
+                    println!("{}", status.as_str_name());
+                    std::process::exit(1)
+                }
+                Err(status) => {
+                    println!("{}: {}", status.code(), status.message());
+                    std::process::exit(1)
+                }
+            }
         }
         Command::Version => {
             println!("engage {}", env!("CARGO_PKG_VERSION"));
