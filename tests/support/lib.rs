@@ -38,6 +38,7 @@ impl TestSystem {
             internal_key: InternalKey::new(&Secret::generate()),
             authenticator: Authenticator::development(&token_secret),
             limiter: RateLimiter::in_memory(RateLimits::default()),
+            cors_origins: Vec::new(),
         };
         let running = RunningSystem::start(config)
             .await

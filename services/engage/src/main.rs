@@ -308,6 +308,8 @@ async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
         internal_key: InternalKey::new(&internal_secret),
         authenticator: engage_gateway::Authenticator::development(&token_secret),
         limiter: engage_gateway::RateLimiter::in_memory(engage_gateway::RateLimits::default()),
+        // Any local page may call the development system with gRPC-Web.
+        cors_origins: vec!["*".to_owned()],
     };
     let mut system = RunningSystem::start(config)
         .await

@@ -38,6 +38,8 @@ pub struct SystemConfig {
     pub authenticator: Authenticator,
     /// How the gateway limits callers.
     pub limiter: RateLimiter,
+    /// Browser origins the gateway admits (gRPC-Web); `*` for any.
+    pub cors_origins: Vec<String>,
 }
 
 /// Why the system could not start.
@@ -158,7 +160,7 @@ impl RunningSystem {
             authenticator: config.authenticator.clone(),
             internal_key: config.internal_key.clone(),
             limiter: config.limiter.clone(),
-            cors_origins: Vec::new(),
+            cors_origins: config.cors_origins.clone(),
         };
         let stop_gateway = stopped(stop_rx.clone());
         tasks.spawn(async move {

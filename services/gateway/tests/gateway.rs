@@ -492,6 +492,42 @@ async fn an_unknown_key_id_triggers_one_refresh_of_the_keys() {
     assert_eq!(after.topics[0].description, "ana");
 }
 
+/// Serves `body` as JSON over HTTP/1.1 to every connection, like a provider's JWKS endpoint.
+async fn serve_json(body: Vec<u8>) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (listener, address) = loopback().await;
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_fetched_from_a_jwks_url() {
+    let provider = serve_json(fixture("jwks-a.json")).await;
+    let harness = Harness::start_with(Options {
+        jwks: JwksSource::Url(format!("http://{provider}/protocol/openid-connect/certs")),
+        ..Options::default()
+    })
+    .await;
+    let seen = list_topics_with(&harness, &rsa_token(&claims("ana", &["viewer"])))
+        .await
+        .expect("accepted with keys from the URL");
+    assert_eq!(seen.topics[0].description, "ana");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn development_tokens_are_accepted_only_with_the_development_key() {
     let harness = Harness::start().await;
