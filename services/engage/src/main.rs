@@ -16,7 +16,7 @@ use engage_initiatives::Initiatives;
 use engage_platform::config::{DatabaseArgs, ServiceArgs};
 use engage_platform::identity::{InternalKey, Secret};
 use engage_platform::server::{EngageService, migrate_service, run, shutdown_signal};
-use engage_platform::telemetry::{LogFormat, init_logging};
+use engage_platform::telemetry::{self, LogFormat};
 use engage_platform::{Caller, Role};
 
 #[derive(Parser)]
@@ -138,6 +138,19 @@ enum ServeTarget {
     Gateway(Box<GatewayArgs>),
 }
 
+impl ServeTarget {
+    fn name(&self) -> &'static str {
+        match self {
+            ServeTarget::Contacts(_) => Contacts::NAME,
+            ServeTarget::Initiatives(_) => Initiatives::NAME,
+            ServeTarget::Declarations(_) => Declarations::NAME,
+            ServeTarget::Briefings(_) => Briefings::NAME,
+            ServeTarget::Feeds(_) => Feeds::NAME,
+            ServeTarget::Gateway(_) => "gateway",
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ServiceName {
     Contacts,
@@ -150,8 +163,18 @@ enum ServiceName {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
-    match cli.command {
+    let process = match &cli.command {
+        Command::Serve { service } => format!("engage-{}", service.name()),
+        _ => "engage".to_owned(),
+    };
+    let telemetry = telemetry::init(&process, cli.log_format)?;
+    let outcome = run_command(cli.command).await;
+    telemetry.shutdown();
+    outcome
+}
+
+async fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Dev { listen, data_dir } => dev(listen, data_dir).await,
         Command::Serve { service } => serve(service).await,
         Command::Migrate { service, database } => {

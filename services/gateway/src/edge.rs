@@ -94,6 +94,7 @@ where
                 Ok(verified) => verified,
                 Err(error) => return Ok(refuse(error)),
             };
+            tracing::Span::current().record("enduser.id", verified.caller.subject.as_str());
             let permission = match authorize(&verified.caller, &path) {
                 Ok(permission) => permission,
                 Err(error) => {
@@ -106,6 +107,13 @@ where
                 .check(&verified.caller.subject, permission.class())
                 .await
             {
+                engage_platform::telemetry::rpc_metrics().rate_limited.add(
+                    1,
+                    &[opentelemetry::KeyValue::new(
+                        "class",
+                        permission.class().as_str(),
+                    )],
+                );
                 return Ok(refuse(Error::ResourceExhausted { retry_after }));
             }
             request.extensions_mut().insert(verified);

@@ -87,6 +87,8 @@ impl tower::Service<http::Request<axum::body::Body>> for Forwarder {
                     )));
                 }
             }
+            // The service's span continues this call's trace.
+            engage_platform::rpc_trace::inject_current_context(request.headers_mut());
             *request.version_mut() = http::Version::HTTP_2;
             let request = request.map(tonic::body::Body::new);
             match channel.oneshot(request).await {

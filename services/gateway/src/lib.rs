@@ -380,9 +380,9 @@ pub async fn serve(
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     Server::builder()
         .accept_http1(true)
-        .trace_fn(|request| tracing::info_span!("grpc", service = "gateway", method = %request.uri().path()))
         .layer(cors(&config.cors_origins))
         .layer(tonic_web::GrpcWebLayer::new())
+        .layer(engage_platform::rpc_trace::ServerTraceLayer::new("gateway"))
         .layer(EdgeLayer::new(EdgePolicy {
             authenticator: config.authenticator,
             limiter: config.limiter,

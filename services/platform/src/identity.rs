@@ -275,6 +275,26 @@ impl tonic::service::Interceptor for InternalTokenInterceptor {
     }
 }
 
+/// A channel to another engage service that calls as a given caller and traces each call
+/// as a child span of the current one.
+pub type ServiceChannel = tonic::service::interceptor::InterceptedService<
+    crate::rpc_trace::ClientTrace<tonic::transport::Channel>,
+    InternalTokenInterceptor,
+>;
+
+/// Wraps `channel` to call as `caller`: what a handler uses to call another service on
+/// behalf of its own caller.
+pub fn calling_as(
+    channel: tonic::transport::Channel,
+    key: InternalKey,
+    caller: Caller,
+) -> ServiceChannel {
+    tonic::service::interceptor::InterceptedService::new(
+        tower::Layer::layer(&crate::rpc_trace::ClientTraceLayer, channel),
+        InternalTokenInterceptor::new(key, caller),
+    )
+}
+
 /// Paths that answer without an internal token: health checks (probes, load balancers)
 /// and server reflection (tools such as grpcurl).
 pub fn is_open_path(path: &str) -> bool {
@@ -351,6 +371,7 @@ where
         };
         match verified {
             Ok(caller) => {
+                tracing::Span::current().record("enduser.id", caller.subject.as_str());
                 request.extensions_mut().insert(Arc::new(caller));
                 futures::future::Either::Left(self.inner.call(request))
             }

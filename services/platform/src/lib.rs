@@ -11,6 +11,7 @@ pub mod journal;
 pub mod paging;
 pub mod regions;
 pub mod resource;
+pub mod rpc_trace;
 pub mod server;
 pub mod storage;
 pub mod telemetry;
@@ -20,3 +21,8 @@ pub mod testkit;
 pub use error::{Error, Violation, Violations};
 pub use identity::{Caller, Role};
 pub use storage::Database;
+
+#[doc(hidden)]
+pub use diesel_async as __diesel_async;
+#[doc(hidden)]
+pub use tracing as __tracing;

@@ -99,9 +99,7 @@ pub async fn serve<S: EngageService>(
     let routes = standard_services(&[S::GRPC_NAME], S::routes(context)).await?;
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     Server::builder()
-        .trace_fn(|request| {
-            tracing::info_span!("grpc", service = S::NAME, method = %request.uri().path())
-        })
+        .layer(crate::rpc_trace::ServerTraceLayer::new(S::NAME))
         .layer(InternalIdentityLayer::new(key))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown)
@@ -126,6 +124,7 @@ pub async fn run<S: EngageService>(
         tracing::info!(service = S::NAME, migrations = ?applied, "database migrated");
     }
     let database = Database::open(&options).await?;
+    crate::telemetry::observe_pool(S::NAME, database.clone());
     let address = args.listen_or(S::DEFAULT_PORT);
     let listener = TcpListener::bind(address)
         .await

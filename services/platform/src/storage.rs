@@ -287,46 +287,78 @@ impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for So
     }
 }
 
+/// The span of one use of the database, a child of the call's span.
+pub fn query_span(backend: Backend, operation: &'static str) -> tracing::Span {
+    let system = match backend {
+        Backend::Postgres => "postgresql",
+        Backend::Sqlite => "sqlite",
+    };
+    tracing::info_span!(
+        "db",
+        otel.name = %format!("{operation} {system}"),
+        otel.kind = "client",
+        db.system = system,
+        db.operation = operation,
+    )
+}
+
 /// Runs `body` with a connection of either backend; `$conn` is `&mut` the concrete
-/// connection type, so the same diesel DSL compiles for both. The expression evaluates to
-/// the body's value; borrowing a connection can fail, so the enclosing function must
-/// return an error type that a [`StorageError`] converts into.
+/// connection type, so the same diesel DSL compiles for both. `?` inside the body converts
+/// into the platform's [`Error`](crate::Error); the expression evaluates to the body's value
+/// and passes a failure on with `?`, so the enclosing function returns an error type that
+/// the platform's error converts into. The work is traced as a `db` span.
 #[macro_export]
 macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {{
-        match $db.connection().await? {
-            $crate::storage::Connection::Postgres(mut pooled) => {
-                let $conn: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
-                $body
-            }
-            $crate::storage::Connection::Sqlite(mut pooled) => {
-                let $conn: &mut $crate::storage::SqliteAsyncConnection = &mut pooled;
-                $body
-            }
-        }
+        let database = &$db;
+        let span = $crate::storage::query_span(database.backend(), "query");
+        $crate::__tracing::Instrument::instrument(
+            async {
+                match database.connection().await? {
+                    $crate::storage::Connection::Postgres(mut pooled) => {
+                        let $conn: &mut $crate::__diesel_async::AsyncPgConnection = &mut pooled;
+                        Ok::<_, $crate::Error>($body)
+                    }
+                    $crate::storage::Connection::Sqlite(mut pooled) => {
+                        let $conn: &mut $crate::storage::SqliteAsyncConnection = &mut pooled;
+                        Ok::<_, $crate::Error>($body)
+                    }
+                }
+            },
+            span,
+        )
+        .await?
     }};
 }
 
 /// Runs `body` in a write transaction on either backend, committing when it returns `Ok`
 /// and rolling back when it returns `Err`; evaluates to the body's `Result` (a connection
-/// that cannot be had becomes its error through `From<StorageError>`). On SQLite the transaction begins IMMEDIATE, so
-/// a transaction that reads before it writes never fails on lock upgrade; writers queue on
-/// the busy timeout instead.
+/// that cannot be had becomes its error through `From<StorageError>`). On SQLite the
+/// transaction begins IMMEDIATE, so a transaction that reads before it writes never fails
+/// on lock upgrade; writers queue on the busy timeout instead. Traced as a `db` span.
 #[macro_export]
 macro_rules! write_transaction {
     ($db:expr, |$conn:ident| $body:expr) => {{
-        match $db.connection().await {
-            Err(error) => Err(error.into()),
-            Ok($crate::storage::Connection::Postgres(mut pooled)) => {
-                use ::diesel_async::AsyncConnection as _;
-                let pooled: &mut ::diesel_async::AsyncPgConnection = &mut pooled;
-                pooled.transaction(async |$conn| $body).await
-            }
-            Ok($crate::storage::Connection::Sqlite(mut pooled)) => {
-                let pooled: &mut $crate::storage::SqliteAsyncConnection = &mut pooled;
-                pooled.immediate_transaction(async |$conn| $body).await
-            }
-        }
+        let database = &$db;
+        let span = $crate::storage::query_span(database.backend(), "transaction");
+        $crate::__tracing::Instrument::instrument(
+            async {
+                match database.connection().await {
+                    Err(error) => Err(error.into()),
+                    Ok($crate::storage::Connection::Postgres(mut pooled)) => {
+                        use $crate::__diesel_async::AsyncConnection as _;
+                        let pooled: &mut $crate::__diesel_async::AsyncPgConnection = &mut pooled;
+                        pooled.transaction(async |$conn| $body).await
+                    }
+                    Ok($crate::storage::Connection::Sqlite(mut pooled)) => {
+                        let pooled: &mut $crate::storage::SqliteAsyncConnection = &mut pooled;
+                        pooled.immediate_transaction(async |$conn| $body).await
+                    }
+                }
+            },
+            span,
+        )
+        .await
     }};
 }
 
