@@ -54,13 +54,6 @@ pub struct Edge<S> {
     policy: Arc<EdgePolicy>,
 }
 
-/// A gRPC error answer with `status`.
-pub fn refuse<R: Default>(error: Error) -> http::Response<R> {
-    let status: tonic::Status = error.into();
-    let (parts, ()) = status.into_http::<()>().into_parts();
-    http::Response::from_parts(parts, R::default())
-}
-
 impl<S, B, R> tower::Service<http::Request<B>> for Edge<S>
 where
     S: tower::Service<http::Request<B>, Response = http::Response<R>> + Clone + Send + 'static,
@@ -92,14 +85,14 @@ where
                 .and_then(|v| v.to_str().ok());
             let verified = match policy.authenticator.verify(authorization).await {
                 Ok(verified) => verified,
-                Err(error) => return Ok(refuse(error)),
+                Err(error) => return Ok(error.into_response()),
             };
             tracing::Span::current().record("enduser.id", verified.caller.subject.as_str());
             let permission = match authorize(&verified.caller, &path) {
                 Ok(permission) => permission,
                 Err(error) => {
                     tracing::info!(subject = %verified.caller.subject, %path, "permission denied");
-                    return Ok(refuse(error));
+                    return Ok(error.into_response());
                 }
             };
             if let Err(retry_after) = policy
@@ -114,7 +107,7 @@ where
                         permission.class().as_str(),
                     )],
                 );
-                return Ok(refuse(Error::ResourceExhausted { retry_after }));
+                return Ok(Error::ResourceExhausted { retry_after }.into_response());
             }
             request.extensions_mut().insert(verified);
             inner.call(request).await

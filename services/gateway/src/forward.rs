@@ -15,7 +15,6 @@ use tonic::transport::Channel;
 use tower::ServiceExt;
 
 use crate::auth::Authenticated;
-use crate::edge::refuse;
 
 /// Forwards each call to the upstream serving its gRPC service.
 #[derive(Clone)]
@@ -57,20 +56,22 @@ impl tower::Service<http::Request<axum::body::Body>> for Forwarder {
         let key = self.internal_key.clone();
         Box::pin(async move {
             let Some(channel) = channel else {
-                return Ok(refuse(Error::PermissionDenied {
+                return Ok(Error::PermissionDenied {
                     reason: "METHOD_NOT_ALLOWED",
                     message: format!("{service} is not served here"),
-                }));
+                }
+                .into_response());
             };
             let Some(verified) = request.extensions().get::<Authenticated>() else {
-                return Ok(refuse(Error::Unauthenticated {
+                return Ok(Error::Unauthenticated {
                     reason: "TOKEN_MISSING",
                     message: "send `authorization: Bearer <token>`".into(),
-                }));
+                }
+                .into_response());
             };
             let token = match key.mint(&verified.caller) {
                 Ok(token) => token,
-                Err(error) => return Ok(refuse(error)),
+                Err(error) => return Ok(error.into_response()),
             };
             let headers = request.headers_mut();
             // The caller's own token stays at the edge; a client-supplied internal token is
@@ -82,9 +83,10 @@ impl tower::Service<http::Request<axum::body::Body>> for Forwarder {
                     headers.insert(INTERNAL_TOKEN_HEADER, value);
                 }
                 Err(_) => {
-                    return Ok(refuse(Error::Internal(
-                        "internal token is not a header value".into(),
-                    )));
+                    return Ok(
+                        Error::Internal("internal token is not a header value".into())
+                            .into_response(),
+                    );
                 }
             }
             // The service's span continues this call's trace.
@@ -95,9 +97,7 @@ impl tower::Service<http::Request<axum::body::Body>> for Forwarder {
                 Ok(response) => Ok(response.map(axum::body::Body::new)),
                 Err(error) => {
                     tracing::warn!(%service, %error, "service unreachable");
-                    Ok(refuse(Error::Unavailable(format!(
-                        "{service} is unreachable"
-                    ))))
+                    Ok(Error::Unavailable(format!("{service} is unreachable")).into_response())
                 }
             }
         })

@@ -292,6 +292,16 @@ impl From<Error> for tonic::Status {
     }
 }
 
+impl Error {
+    /// The error as a complete gRPC answer (a trailers-only response), for layers that
+    /// refuse a call before it reaches a handler.
+    pub fn into_response<B: Default>(self) -> http::Response<B> {
+        let status: tonic::Status = self.into();
+        let (parts, ()) = status.into_http::<()>().into_parts();
+        http::Response::from_parts(parts, B::default())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -376,11 +376,7 @@ where
                 futures::future::Either::Left(self.inner.call(request))
             }
             Err(error) => {
-                let status: tonic::Status = error.into();
-                let (parts, ()) = status.into_http::<()>().into_parts();
-                futures::future::Either::Right(futures::future::ready(Ok(
-                    http::Response::from_parts(parts, R::default()),
-                )))
+                futures::future::Either::Right(futures::future::ready(Ok(error.into_response())))
             }
         }
     }
