@@ -9,6 +9,7 @@ pub mod field_mask;
 pub mod identity;
 pub mod journal;
 pub mod paging;
+pub mod query;
 pub mod regions;
 pub mod resource;
 pub mod rpc_trace;
