@@ -21,9 +21,9 @@ use engage_api::gateway::gateway_service_server::{GatewayService, GatewayService
 use engage_api::gateway::{GetCallerRequest, GetCallerResponse};
 use engage_api::service_names;
 use engage_gateway::{Authenticator, GatewayConfig, RateLimiter, RateLimits, Upstream};
-use engage_platform::identity::{InternalKey, Secret, calling_as};
+use engage_platform::identity::{InternalKey, Secret};
 use engage_platform::journal::Journal as _;
-use engage_platform::server::{EngageService, ServiceContext, serve};
+use engage_platform::server::{EngageService, Peers, ServiceContext, serve};
 use engage_platform::storage::{Database, Migrations};
 use engage_platform::telemetry::{LogFormat, install};
 use engage_platform::testkit::{TestBackend, TestDatabase, loopback_channel};
@@ -133,7 +133,7 @@ impl EngageService for RegistryService {
 /// The first service: asks the second one on behalf of its caller.
 struct Relay {
     key: InternalKey,
-    registry: SocketAddr,
+    peers: Peers,
 }
 
 type Never<T> = std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, Status>> + Send>>;
@@ -148,7 +148,7 @@ impl FeedsService for Relay {
         request: Request<ListTopicsRequest>,
     ) -> Result<Response<ListTopicsResponse>, Status> {
         let caller = Caller::of(&request)?.clone();
-        let channel = calling_as(loopback_channel(self.registry), self.key.clone(), caller);
+        let channel = self.peers.calling_as("registry", &self.key, caller)?;
         let answer = GatewayServiceClient::new(channel)
             .get_caller(GetCallerRequest {})
             .await?
@@ -183,11 +183,6 @@ impl FeedsService for Relay {
     }
 }
 
-/// Where the relay of the running test finds its registry. Tests of this file run one at a
-/// time (see [`ONE_AT_A_TIME`]), so one slot serves.
-static REGISTRY_ADDRESS: Mutex<Option<SocketAddr>> = Mutex::new(None);
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 struct RelayService;
 
 impl EngageService for RelayService {
@@ -198,24 +193,24 @@ impl EngageService for RelayService {
         no_migrations()
     }
     fn routes(context: ServiceContext) -> tonic::service::Routes {
-        let registry = REGISTRY_ADDRESS
-            .lock()
-            .ok()
-            .and_then(|a| *a)
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         tonic::service::Routes::new(FeedsServiceServer::new(Relay {
             key: context.internal_key,
-            registry,
+            peers: context.peers,
         }))
     }
 }
 
-async fn spawn<S: EngageService>(key: &InternalKey, database: Database) -> SocketAddr {
+async fn spawn<S: EngageService>(
+    key: &InternalKey,
+    database: Database,
+    peers: Peers,
+) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let context = ServiceContext {
         database,
         internal_key: key.clone(),
+        peers,
     };
     tokio::spawn(async move {
         serve::<S>(context, listener, std::future::pending())
@@ -250,10 +245,10 @@ async fn one_request_is_one_trace(backend: TestBackend) {
     let (_registry_db, registry_database) = TestDatabase::migrated(backend, no_migrations()).await;
     let (_relay_db, relay_database) = TestDatabase::migrated(backend, no_migrations()).await;
 
-    let _serial = ONE_AT_A_TIME.lock().await;
-    let registry = spawn::<RegistryService>(&key, registry_database).await;
-    *REGISTRY_ADDRESS.lock().expect("lock") = Some(registry);
-    let relay = spawn::<RelayService>(&key, relay_database).await;
+    let registry = spawn::<RegistryService>(&key, registry_database, Peers::default()).await;
+    let registry_url = format!("http://{registry}");
+    let peers = Peers::new([("registry", registry_url.as_str())]).expect("peers");
+    let relay = spawn::<RelayService>(&key, relay_database, peers).await;
 
     let token_secret = Secret::generate();
     let config = GatewayConfig {

@@ -57,6 +57,8 @@ SECRET_ENV = {
     "ENGAGE_DEV_JWT_KEY",
 }
 COMPONENT = "app.kubernetes.io/component"
+# The variable through which a caller finds each service (the gateway and the services alike).
+URL_VARS = {service: f"ENGAGE_{service.upper()}_URL" for service in SERVICES}
 
 
 class Failure(Exception):
@@ -507,6 +509,60 @@ def services_select_their_deployments_and_the_gateway_finds_them(r: Rendering):
               f"gateway: ENGAGE_{service.upper()}_URL is {url!r}")
 
 
+def service_port_target(r: Rendering, service: dict, port: int, component: str) -> int | None:
+    """The container port a Service's port leads to on a component's pods, None without it."""
+    for p in service["spec"]["ports"]:
+        if p["port"] != port:
+            continue
+        target = p.get("targetPort", port)
+        if isinstance(target, int):
+            return target
+        c = pod_spec(r.deployment(component))["containers"][0]
+        named = [cp["containerPort"] for cp in c.get("ports", []) if cp.get("name") == target]
+        return named[0] if named else None
+    return None
+
+
+@rendering_check
+def every_caller_finds_what_it_calls_where_network_policies_let_it(r: Rendering):
+    """Each server that calls a service has its ENGAGE_<SERVICE>_URL, http://<its Service>:<port>,
+    exactly when the design (CALLERS) and the NetworkPolicies (the caller's egress and the
+    service's ingress) let it call that service; nothing else carries one."""
+    pods = engage_pods(r)
+    services = {s["metadata"]["name"]: s for s in r.of_kind("Service")}
+    for caller in PORTS:
+        env = env_of(r, pod_spec(r.deployment(caller))["containers"][0])
+        for target, var in URL_VARS.items():
+            designed = caller in CALLERS[target]
+            egress = egress_allowed(r, pods[caller], pods[target], PORTS[target])
+            ingress = caller in ingress_sources(r, pods[target], PORTS[target], pods)
+            check(designed == egress == ingress == (var in env),
+                  f"{caller} -> {target}: design {'calls' if designed else 'does not call'}, "
+                  f"egress {'allowed' if egress else 'denied'}, ingress "
+                  f"{'allowed' if ingress else 'denied'}, {var} {'set' if var in env else 'unset'}")
+            if not designed:
+                continue
+            url = env[var]
+            m = re.fullmatch(r"http://([a-z0-9]([a-z0-9-]*[a-z0-9])?):([0-9]+)", str(url))
+            check(m is not None, f"{caller}: {var} is {url!r}, expected http://SERVICE:PORT")
+            host, port = m.group(1), int(m.group(3))
+            check(host in services, f"{caller}: {var} is {url!r}, but no Service {host} is rendered")
+            s = services[host]
+            check(selector_matches({"matchLabels": s["spec"]["selector"]}, pods[target]),
+                  f"{caller}: {var} is {url!r}, but Service {host} does not select {target} pods")
+            check(port == PORTS[target], f"{caller}: {var} is {url!r}, {target} listens on {PORTS[target]}")
+            pod_port = service_port_target(r, s, port, target)
+            check(pod_port == PORTS[target],
+                  f"{caller}: {var} is {url!r}, but Service {host} port {port} leads to {pod_port}")
+    # The migration Job and the test pod call no service through these variables.
+    for w in workloads(r):
+        if pod_labels(w).get(COMPONENT) in PORTS:
+            continue
+        for c in containers(pod_spec(w)):
+            found = sorted(set(URL_VARS.values()) & set(env_of(r, c)))
+            check(not found, f"{w['kind']} {w['metadata']['name']} container {c['name']} sets {found}")
+
+
 @rendering_check
 def the_gateway_knows_its_identity_provider_in_production(r: Rendering):
     if not r.is_production:
@@ -631,6 +687,19 @@ def compose_migrates_each_database_before_its_service(_):
     gateway = c["services"]["gateway"]["depends_on"]
     for service in SERVICES:
         check(gateway[service]["condition"] == "service_healthy", f"compose: gateway starts before {service}")
+
+
+@file_check
+def compose_callers_find_the_services_they_call(_):
+    c = compose()
+    for name, s in engage_compose_services(c).items():
+        env = s.get("environment") or {}
+        for target, var in URL_VARS.items():
+            expected = f"http://{target}:{PORTS[target]}" if name in CALLERS[target] else None
+            check(env.get(var) == expected, f"compose: {name} {var} is {env.get(var)!r}, expected {expected!r}")
+            if expected:
+                listen = c["services"][target]["environment"]["ENGAGE_LISTEN"]
+                check(listen == f"0.0.0.0:{PORTS[target]}", f"compose: {name} calls {target}, which listens on {listen}")
 
 
 @file_check

@@ -62,7 +62,8 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{/*
 The five services in a fixed order, each server's port, and who calls whom: initiatives,
 declarations and briefings call contacts; feeds calls every domain service; the gateway calls
-them all. Nothing else calls a service.
+them all. Nothing else calls a service. engage.callers gives both the NetworkPolicies and each
+caller's ENGAGE_<SERVICE>_URL (deployment.yaml).
 */}}
 {{- define "engage.serviceNames" -}}
 [contacts, initiatives, declarations, briefings, feeds]

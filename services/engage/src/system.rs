@@ -11,7 +11,9 @@ use engage_feeds::Feeds;
 use engage_gateway::{Authenticator, GatewayConfig, GatewayError, RateLimiter, Upstream};
 use engage_initiatives::Initiatives;
 use engage_platform::identity::InternalKey;
-use engage_platform::server::{EngageService, ServeError, ServiceContext, migrate_service, serve};
+use engage_platform::server::{
+    EngageService, Peers, ServeError, ServiceContext, migrate_service, serve,
+};
 use engage_platform::storage::{Database, DatabaseOptions, StorageError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -56,6 +58,9 @@ pub enum StartError {
     /// A port could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// The services' addresses could not be given to each other.
+    #[error("service addresses: {0}")]
+    Peers(String),
     /// The gateway failed.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
@@ -87,9 +92,11 @@ async fn loopback_listener(address: SocketAddr) -> Result<(TcpListener, SocketAd
 
 async fn start_service<S: EngageService>(
     config: &SystemConfig,
+    listener: TcpListener,
+    peers: &Peers,
     stop: &watch::Receiver<bool>,
     tasks: &mut JoinSet<Result<(), String>>,
-) -> Result<SocketAddr, StartError> {
+) -> Result<(), StartError> {
     let storage = |source| StartError::Storage {
         service: S::NAME,
         source,
@@ -99,10 +106,11 @@ async fn start_service<S: EngageService>(
     let database = Database::open(&DatabaseOptions::new(url))
         .await
         .map_err(storage)?;
-    let (listener, address) = loopback_listener(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    engage_platform::telemetry::observe_pool(S::NAME, database.clone());
     let context = ServiceContext {
         database,
         internal_key: config.internal_key.clone(),
+        peers: peers.clone(),
     };
     let stop = stopped(stop.clone());
     tasks.spawn(async move {
@@ -110,7 +118,7 @@ async fn start_service<S: EngageService>(
             .await
             .map_err(|e: ServeError| format!("{}: {e}", S::NAME))
     });
-    Ok(address)
+    Ok(())
 }
 
 impl RunningSystem {
@@ -118,28 +126,32 @@ impl RunningSystem {
     pub async fn start(config: SystemConfig) -> Result<Self, StartError> {
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        let services = vec![
-            (
-                "contacts",
-                start_service::<Contacts>(&config, &stop_rx, &mut tasks).await?,
-            ),
-            (
-                "initiatives",
-                start_service::<Initiatives>(&config, &stop_rx, &mut tasks).await?,
-            ),
-            (
-                "declarations",
-                start_service::<Declarations>(&config, &stop_rx, &mut tasks).await?,
-            ),
-            (
-                "briefings",
-                start_service::<Briefings>(&config, &stop_rx, &mut tasks).await?,
-            ),
-            (
-                "feeds",
-                start_service::<Feeds>(&config, &stop_rx, &mut tasks).await?,
-            ),
-        ];
+        // Every service learns where the others listen, so ports are taken first.
+        let mut listeners = Vec::new();
+        let mut services = Vec::new();
+        for name in SERVICES {
+            let (listener, address) =
+                loopback_listener(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            listeners.push(listener);
+            services.push((name, address));
+        }
+        let urls: Vec<(&str, String)> = services
+            .iter()
+            .map(|(name, address)| (*name, format!("http://{address}")))
+            .collect();
+        let peers = Peers::new(urls.iter().map(|(n, u)| (*n, u.as_str())))
+            .map_err(|e| StartError::Peers(e.to_string()))?;
+        let mut listeners = listeners.into_iter();
+        let mut next = || {
+            listeners
+                .next()
+                .ok_or_else(|| StartError::Peers("fewer listeners than services".into()))
+        };
+        start_service::<Contacts>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
+        start_service::<Initiatives>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
+        start_service::<Declarations>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
+        start_service::<Briefings>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
+        start_service::<Feeds>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
         let upstreams: Vec<Upstream> = [
             Contacts::GRPC_NAME,
             Initiatives::GRPC_NAME,
@@ -148,10 +160,10 @@ impl RunningSystem {
             Feeds::GRPC_NAME,
         ]
         .into_iter()
-        .zip(&services)
-        .map(|(grpc_name, (_, address))| Upstream {
+        .zip(&urls)
+        .map(|(grpc_name, (_, url))| Upstream {
             grpc_name,
-            url: format!("http://{address}"),
+            url: url.clone(),
         })
         .collect();
         let (listener, gateway) = loopback_listener(config.gateway_listen).await?;

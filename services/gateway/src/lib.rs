@@ -21,7 +21,7 @@ use std::time::Duration;
 use engage_api::gateway::gateway_service_server::{GatewayService, GatewayServiceServer};
 use engage_api::gateway::{GetCallerRequest, GetCallerResponse};
 use engage_api::service_names;
-use engage_platform::config::{InternalKeyArgs, read_secret};
+use engage_platform::config::{InternalKeyArgs, PeerArgs, read_secret};
 use engage_platform::identity::InternalKey;
 use engage_platform::server::{ServeError, with_reflection};
 use engage_platform::{Error, Role};
@@ -55,41 +55,8 @@ pub struct GatewayArgs {
     /// Address the gateway listens on. Default: 127.0.0.1:8080.
     #[arg(long, env = "ENGAGE_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// Where the contacts service listens.
-    #[arg(
-        long,
-        env = "ENGAGE_CONTACTS_URL",
-        default_value = "http://127.0.0.1:50051"
-    )]
-    pub contacts_url: String,
-    /// Where the initiatives service listens.
-    #[arg(
-        long,
-        env = "ENGAGE_INITIATIVES_URL",
-        default_value = "http://127.0.0.1:50052"
-    )]
-    pub initiatives_url: String,
-    /// Where the declarations service listens.
-    #[arg(
-        long,
-        env = "ENGAGE_DECLARATIONS_URL",
-        default_value = "http://127.0.0.1:50053"
-    )]
-    pub declarations_url: String,
-    /// Where the briefings service listens.
-    #[arg(
-        long,
-        env = "ENGAGE_BRIEFINGS_URL",
-        default_value = "http://127.0.0.1:50054"
-    )]
-    pub briefings_url: String,
-    /// Where the feeds service listens.
-    #[arg(
-        long,
-        env = "ENGAGE_FEEDS_URL",
-        default_value = "http://127.0.0.1:50055"
-    )]
-    pub feeds_url: String,
+    #[command(flatten)]
+    pub services: PeerArgs,
 
     #[command(flatten)]
     pub internal_key: InternalKeyArgs,
@@ -175,28 +142,21 @@ pub struct GatewayConfig {
 impl GatewayArgs {
     /// The upstream services as configured.
     pub fn upstreams(&self) -> Vec<Upstream> {
-        vec![
-            Upstream {
-                grpc_name: service_names::CONTACTS,
-                url: self.contacts_url.clone(),
-            },
-            Upstream {
-                grpc_name: service_names::INITIATIVES,
-                url: self.initiatives_url.clone(),
-            },
-            Upstream {
-                grpc_name: service_names::DECLARATIONS,
-                url: self.declarations_url.clone(),
-            },
-            Upstream {
-                grpc_name: service_names::BRIEFINGS,
-                url: self.briefings_url.clone(),
-            },
-            Upstream {
-                grpc_name: service_names::FEEDS,
-                url: self.feeds_url.clone(),
-            },
-        ]
+        let names = [
+            service_names::CONTACTS,
+            service_names::INITIATIVES,
+            service_names::DECLARATIONS,
+            service_names::BRIEFINGS,
+            service_names::FEEDS,
+        ];
+        names
+            .into_iter()
+            .zip(self.services.urls())
+            .map(|(grpc_name, (_, url))| Upstream {
+                grpc_name,
+                url: url.to_owned(),
+            })
+            .collect()
     }
 
     /// The rate of each class.

@@ -33,6 +33,64 @@ pub struct ServiceArgs {
 
     #[command(flatten)]
     pub internal_key: InternalKeyArgs,
+
+    #[command(flatten)]
+    pub peers: PeerArgs,
+}
+
+/// Where the other services listen, for the calls a service makes to them (for example
+/// initiatives asking contacts about partner organisations). The same variables tell the
+/// gateway where to forward.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PeerArgs {
+    /// Where the contacts service listens.
+    #[arg(
+        long,
+        env = "ENGAGE_CONTACTS_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub contacts_url: String,
+    /// Where the initiatives service listens.
+    #[arg(
+        long,
+        env = "ENGAGE_INITIATIVES_URL",
+        default_value = "http://127.0.0.1:50052"
+    )]
+    pub initiatives_url: String,
+    /// Where the declarations service listens.
+    #[arg(
+        long,
+        env = "ENGAGE_DECLARATIONS_URL",
+        default_value = "http://127.0.0.1:50053"
+    )]
+    pub declarations_url: String,
+    /// Where the briefings service listens.
+    #[arg(
+        long,
+        env = "ENGAGE_BRIEFINGS_URL",
+        default_value = "http://127.0.0.1:50054"
+    )]
+    pub briefings_url: String,
+    /// Where the feeds service listens.
+    #[arg(
+        long,
+        env = "ENGAGE_FEEDS_URL",
+        default_value = "http://127.0.0.1:50055"
+    )]
+    pub feeds_url: String,
+}
+
+impl PeerArgs {
+    /// Each service's short name with its URL.
+    pub fn urls(&self) -> [(&'static str, &str); 5] {
+        [
+            ("contacts", &self.contacts_url),
+            ("initiatives", &self.initiatives_url),
+            ("declarations", &self.declarations_url),
+            ("briefings", &self.briefings_url),
+            ("feeds", &self.feeds_url),
+        ]
+    }
 }
 
 impl ServiceArgs {

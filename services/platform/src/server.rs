@@ -19,6 +19,46 @@ pub struct ServiceContext {
     pub database: Database,
     /// The internal key, for calls this service makes to other services.
     pub internal_key: InternalKey,
+    /// The other services, for the calls this service makes to them.
+    pub peers: Peers,
+}
+
+/// Channels to the other services, by short name (`contacts`, …), connected on first use.
+#[derive(Clone, Default)]
+pub struct Peers {
+    channels: std::sync::Arc<std::collections::HashMap<String, tonic::transport::Channel>>,
+}
+
+impl Peers {
+    /// Peers at `urls` (short name → URL such as `http://contacts:50051`).
+    pub fn new<'a>(urls: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ServeError> {
+        let mut channels = std::collections::HashMap::new();
+        for (name, url) in urls {
+            let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
+                .map_err(|e| ServeError::Peer(name.to_owned(), e.to_string()))?
+                .connect_timeout(std::time::Duration::from_secs(1));
+            channels.insert(name.to_owned(), endpoint.connect_lazy());
+        }
+        Ok(Self {
+            channels: std::sync::Arc::new(channels),
+        })
+    }
+
+    /// A channel to `service` that calls as `caller` and traces the call, or UNAVAILABLE
+    /// when no address is configured for it.
+    pub fn calling_as(
+        &self,
+        service: &str,
+        key: &InternalKey,
+        caller: crate::Caller,
+    ) -> Result<crate::identity::ServiceChannel, crate::Error> {
+        let channel = self
+            .channels
+            .get(service)
+            .cloned()
+            .ok_or_else(|| crate::Error::Unavailable(format!("no address for {service}")))?;
+        Ok(crate::identity::calling_as(channel, key.clone(), caller))
+    }
 }
 
 /// One engage service as the platform runs it.
@@ -47,6 +87,9 @@ pub enum ServeError {
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// A peer's URL is not a valid URI.
+    #[error("address of {0}: {1}")]
+    Peer(String, String),
     /// Server reflection could not be built from the descriptors.
     #[error("server reflection: {0}")]
     Reflection(String),
@@ -134,6 +177,7 @@ pub async fn run<S: EngageService>(
         ServiceContext {
             database,
             internal_key,
+            peers: Peers::new(args.peers.urls())?,
         },
         listener,
         shutdown,

@@ -12,7 +12,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::identity::{Caller, InternalKey, InternalTokenInterceptor, Secret};
-use crate::server::{EngageService, ServiceContext, serve};
+use crate::server::{EngageService, Peers, ServiceContext, serve};
 use crate::storage::{Database, DatabaseOptions, Migrations, migrate};
 
 /// The database a test runs against.
@@ -146,8 +146,22 @@ pub struct TestServer {
 impl TestServer {
     /// Starts service `S` against a fresh, migrated database on `backend`.
     pub async fn start<S: EngageService>(backend: TestBackend) -> Self {
+        Self::start_with_peers::<S>(
+            backend,
+            Peers::default(),
+            InternalKey::new(&Secret::generate()),
+        )
+        .await
+    }
+
+    /// Starts service `S` with the given peers, trusting `internal_key` (share it with the
+    /// peers so that they accept this service's calls).
+    pub async fn start_with_peers<S: EngageService>(
+        backend: TestBackend,
+        peers: Peers,
+        internal_key: InternalKey,
+    ) -> Self {
         let (db, database) = TestDatabase::migrated(backend, S::migrations()).await;
-        let internal_key = InternalKey::new(&Secret::generate());
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("binding a loopback port: {e}"));
@@ -158,6 +172,7 @@ impl TestServer {
         let context = ServiceContext {
             database: database.clone(),
             internal_key: internal_key.clone(),
+            peers,
         };
         tokio::spawn(async move {
             if let Err(e) = serve::<S>(context, listener, async {
