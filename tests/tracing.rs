@@ -211,6 +211,8 @@ async fn spawn<S: EngageService>(
         database,
         internal_key: key.clone(),
         peers,
+        bus: engage_platform::bus::EventBus::memory(),
+        relay: engage_platform::relay::RelaySettings::default(),
     };
     tokio::spawn(async move {
         serve::<S>(context, listener, std::future::pending())

@@ -39,6 +39,7 @@ impl TestSystem {
             authenticator: Authenticator::development(&token_secret),
             limiter: RateLimiter::in_memory(RateLimits::default()),
             cors_origins: Vec::new(),
+            bus: engage_platform::bus::EventBus::memory(),
         };
         let running = RunningSystem::start(config)
             .await

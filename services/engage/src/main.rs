@@ -333,6 +333,9 @@ async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
         limiter: engage_gateway::RateLimiter::in_memory(engage_gateway::RateLimits::default()),
         // Any local page may call the development system with gRPC-Web.
         cors_origins: vec!["*".to_owned()],
+        // One process: the services' events travel in memory, restored from the outboxes
+        // at start.
+        bus: engage_platform::bus::EventBus::memory(),
     };
     let mut system = RunningSystem::start(config)
         .await

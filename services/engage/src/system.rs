@@ -10,7 +10,9 @@ use engage_declarations::Declarations;
 use engage_feeds::Feeds;
 use engage_gateway::{Authenticator, GatewayConfig, GatewayError, RateLimiter, Upstream};
 use engage_initiatives::Initiatives;
+use engage_platform::bus::EventBus;
 use engage_platform::identity::InternalKey;
+use engage_platform::relay::RelaySettings;
 use engage_platform::server::{
     EngageService, Peers, ServeError, ServiceContext, migrate_service, serve,
 };
@@ -42,6 +44,8 @@ pub struct SystemConfig {
     pub limiter: RateLimiter,
     /// Browser origins the gateway admits (gRPC-Web); `*` for any.
     pub cors_origins: Vec<String>,
+    /// The event bus every service relays its outbox to.
+    pub bus: EventBus,
 }
 
 /// Why the system could not start.
@@ -111,6 +115,8 @@ async fn start_service<S: EngageService>(
         database,
         internal_key: config.internal_key.clone(),
         peers: peers.clone(),
+        bus: config.bus.clone(),
+        relay: RelaySettings::default(),
     };
     let stop = stopped(stop.clone());
     tasks.spawn(async move {

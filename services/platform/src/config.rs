@@ -36,6 +36,44 @@ pub struct ServiceArgs {
 
     #[command(flatten)]
     pub peers: PeerArgs,
+
+    #[command(flatten)]
+    pub events: EventArgs,
+}
+
+/// Where the service's events go.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EventArgs {
+    /// Redis for the event bus (Streams) that the feeds read, such as
+    /// `redis://127.0.0.1:6379`. Without it, events stay in this process.
+    #[arg(long = "events-redis-url", env = "ENGAGE_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Hours events stay on the bus and in the outbox (a feed can resume within them).
+    #[arg(long, env = "ENGAGE_EVENT_RETENTION_HOURS", default_value_t = 168)]
+    pub event_retention_hours: u64,
+}
+
+impl EventArgs {
+    /// The bus: Redis when configured, otherwise in this process.
+    pub fn bus(&self) -> Result<crate::bus::EventBus, crate::bus::BusError> {
+        match &self.redis_url {
+            Some(url) => crate::bus::EventBus::redis(url),
+            None => {
+                tracing::warn!(
+                    "no ENGAGE_REDIS_URL: events stay in this process, invisible to feeds elsewhere"
+                );
+                Ok(crate::bus::EventBus::memory())
+            }
+        }
+    }
+
+    /// The relay's settings.
+    pub fn relay_settings(&self) -> crate::relay::RelaySettings {
+        crate::relay::RelaySettings {
+            retention: Duration::from_secs(self.event_retention_hours.max(1) * 3600),
+            ..crate::relay::RelaySettings::default()
+        }
+    }
 }
 
 /// Where the other services listen, for the calls a service makes to them (for example

@@ -312,6 +312,40 @@ pub trait Journal {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, Error>> + Send;
 
+    /// Events after `sequence` written at or after `since` (µs), in commit order, at most
+    /// `limit`: what a relay republishes into a bus that lost them.
+    fn events_since(
+        &mut self,
+        sequence: i64,
+        since: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, Error>> + Send;
+
+    /// Events not yet published, in commit order, at most `limit`.
+    fn unpublished_events(
+        &mut self,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, Error>> + Send;
+
+    /// Marks every event up to `sequence` as published at `time` (µs).
+    fn mark_published(
+        &mut self,
+        sequence: i64,
+        time: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The first event written at or after `since` (µs), if any.
+    fn first_sequence_since(
+        &mut self,
+        since: i64,
+    ) -> impl Future<Output = Result<Option<i64>, Error>> + Send;
+
+    /// Deletes published events written before `before` (µs); returns how many.
+    fn prune_published_before(
+        &mut self,
+        before: i64,
+    ) -> impl Future<Output = Result<usize, Error>> + Send;
+
     /// The audit entries of a resource, oldest first.
     fn audit_of(
         &mut self,
@@ -409,6 +443,62 @@ macro_rules! impl_journal {
                     .select(StoredEvent::as_select())
                     .load(self)
                     .await?)
+            }
+
+            async fn events_since(
+                &mut self,
+                sequence: i64,
+                since: i64,
+                limit: i64,
+            ) -> Result<Vec<StoredEvent>, Error> {
+                Ok(outbox_events::table
+                    .filter(outbox_events::sequence.gt(sequence))
+                    .filter(outbox_events::occur_time.ge(since))
+                    .order(outbox_events::sequence.asc())
+                    .limit(limit)
+                    .select(StoredEvent::as_select())
+                    .load(self)
+                    .await?)
+            }
+
+            async fn unpublished_events(&mut self, limit: i64) -> Result<Vec<StoredEvent>, Error> {
+                Ok(outbox_events::table
+                    .filter(outbox_events::publish_time.is_null())
+                    .order(outbox_events::sequence.asc())
+                    .limit(limit)
+                    .select(StoredEvent::as_select())
+                    .load(self)
+                    .await?)
+            }
+
+            async fn mark_published(&mut self, sequence: i64, time: i64) -> Result<(), Error> {
+                diesel::update(
+                    outbox_events::table
+                        .filter(outbox_events::sequence.le(sequence))
+                        .filter(outbox_events::publish_time.is_null()),
+                )
+                .set(outbox_events::publish_time.eq(Some(time)))
+                .execute(self)
+                .await?;
+                Ok(())
+            }
+
+            async fn first_sequence_since(&mut self, since: i64) -> Result<Option<i64>, Error> {
+                Ok(outbox_events::table
+                    .filter(outbox_events::occur_time.ge(since))
+                    .select(diesel::dsl::min(outbox_events::sequence))
+                    .first::<Option<i64>>(self)
+                    .await?)
+            }
+
+            async fn prune_published_before(&mut self, before: i64) -> Result<usize, Error> {
+                Ok(diesel::delete(
+                    outbox_events::table
+                        .filter(outbox_events::publish_time.is_not_null())
+                        .filter(outbox_events::occur_time.lt(before)),
+                )
+                .execute(self)
+                .await?)
             }
 
             async fn audit_of(&mut self, resource_name: &str) -> Result<Vec<AuditEntry>, Error> {

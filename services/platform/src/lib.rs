@@ -3,6 +3,7 @@
 //! update masks, the outbox/audit/request-id journal, the caller's identity, and serving
 //! with health and reflection.
 
+pub mod bus;
 pub mod config;
 pub mod error;
 pub mod field_mask;
@@ -11,6 +12,7 @@ pub mod journal;
 pub mod paging;
 pub mod query;
 pub mod regions;
+pub mod relay;
 pub mod resource;
 pub mod rpc_trace;
 pub mod server;

@@ -21,6 +21,10 @@ pub struct ServiceContext {
     pub internal_key: InternalKey,
     /// The other services, for the calls this service makes to them.
     pub peers: Peers,
+    /// The event bus the service's outbox is relayed to (and the feeds read).
+    pub bus: crate::bus::EventBus,
+    /// How the relay runs.
+    pub relay: crate::relay::RelaySettings,
 }
 
 /// Channels to the other services, by short name (`contacts`, …), connected on first use.
@@ -87,6 +91,9 @@ pub enum ServeError {
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// The event bus could not be configured.
+    #[error(transparent)]
+    Bus(#[from] crate::bus::BusError),
     /// A peer's URL is not a valid URI.
     #[error("address of {0}: {1}")]
     Peer(String, String),
@@ -133,20 +140,31 @@ fn reflection_builder(grpc_names: &[&str]) -> tonic_reflection::server::Builder<
 }
 
 /// Serves service `S` on `listener` until `shutdown` resolves, then drains in-flight calls.
+/// The service's outbox relay runs alongside and stops with the server.
 pub async fn serve<S: EngageService>(
     context: ServiceContext,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let key = context.internal_key.clone();
+    let relay = crate::relay::run(
+        S::NAME,
+        context.database.clone(),
+        context.bus.clone(),
+        context.relay,
+        std::future::pending(),
+    );
     let routes = standard_services(&[S::GRPC_NAME], S::routes(context)).await?;
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    Server::builder()
+    let server = Server::builder()
         .layer(crate::rpc_trace::ServerTraceLayer::new(S::NAME))
         .layer(InternalIdentityLayer::new(key))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
+        .serve_with_incoming_shutdown(incoming, shutdown);
+    tokio::select! {
+        served = server => served?,
+        () = relay => {}
+    }
     Ok(())
 }
 
@@ -178,6 +196,8 @@ pub async fn run<S: EngageService>(
             database,
             internal_key,
             peers: Peers::new(args.peers.urls())?,
+            bus: args.events.bus()?,
+            relay: args.events.relay_settings(),
         },
         listener,
         shutdown,

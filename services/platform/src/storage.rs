@@ -287,8 +287,21 @@ impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for So
     }
 }
 
+tokio::task_local! {
+    static UNTRACED: ();
+}
+
+/// Runs `work` with its database use left out of traces: for background loops (the outbox
+/// relay polls many times a second) whose spans would each start a trace of their own.
+pub async fn untraced<F: Future>(work: F) -> F::Output {
+    UNTRACED.scope((), work).await
+}
+
 /// The span of one use of the database, a child of the call's span.
 pub fn query_span(backend: Backend, operation: &'static str) -> tracing::Span {
+    if UNTRACED.try_with(|_| ()).is_ok() {
+        return tracing::Span::none();
+    }
     let system = match backend {
         Backend::Postgres => "postgresql",
         Backend::Sqlite => "sqlite",

@@ -173,6 +173,8 @@ impl TestServer {
             database: database.clone(),
             internal_key: internal_key.clone(),
             peers,
+            bus: crate::bus::EventBus::memory(),
+            relay: crate::relay::RelaySettings::default(),
         };
         tokio::spawn(async move {
             if let Err(e) = serve::<S>(context, listener, async {

@@ -14,6 +14,7 @@ CREATE TABLE outbox_events (
     publish_time BIGINT
 );
 CREATE INDEX outbox_events_unpublished ON outbox_events (sequence) WHERE publish_time IS NULL;
+CREATE INDEX outbox_events_occur_time ON outbox_events (occur_time);
 
 -- Who changed what, when, through which method.
 CREATE TABLE audit_entries (

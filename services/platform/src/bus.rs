@@ -1,0 +1,326 @@
+//! The event bus between the services' outboxes and the feeds: one ordered stream per
+//! service, each event at most once, keyed by its outbox sequence.
+//!
+//! In production the bus is Redis Streams (`engage:events:{service}`), with each entry's id
+//! `{sequence}-0`: Redis refuses an id that is not above the stream's last one, so an event
+//! published twice (a relay that crashed after publishing and before marking) is stored
+//! once, and every feeds replica reads the same order. Without Redis (the embedded default)
+//! the bus lives in the process. See `docs/adr/0011-event-bus-and-relay.md`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::journal::StoredEvent;
+
+/// An event as the bus carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusEvent {
+    /// The service whose outbox it came from.
+    pub service: String,
+    /// Its position in that service's commit order.
+    pub sequence: i64,
+    /// Its unique id.
+    pub event_id: String,
+    /// For example `organization.created`.
+    pub event_type: String,
+    /// The resource it is about.
+    pub resource_name: String,
+    /// The protobuf type of the payload.
+    pub resource_type: String,
+    /// The resource after the change.
+    pub payload: Vec<u8>,
+    /// Filter values, a JSON object.
+    pub attributes: String,
+    /// Who made the change.
+    pub actor: String,
+    /// When the change was written (µs since the epoch).
+    pub occur_time: i64,
+}
+
+impl BusEvent {
+    fn from_stored(service: &str, event: &StoredEvent) -> Self {
+        Self {
+            service: service.to_owned(),
+            sequence: event.sequence,
+            event_id: event.event_id.clone(),
+            event_type: event.event_type.clone(),
+            resource_name: event.resource_name.clone(),
+            resource_type: event.resource_type.clone(),
+            payload: event.payload.clone(),
+            attributes: event.attributes.clone(),
+            actor: event.actor.clone(),
+            occur_time: event.occur_time,
+        }
+    }
+}
+
+/// What went wrong talking to the bus.
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    /// Redis could not be reached or refused a command.
+    #[error("Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// A stream entry is not one this bus wrote.
+    #[error("malformed stream entry: {0}")]
+    Malformed(String),
+}
+
+#[derive(Default)]
+/// The in-process streams, by service.
+pub struct MemoryStreams {
+    streams: HashMap<String, VecDeque<BusEvent>>,
+}
+
+/// The bus.
+#[derive(Clone)]
+pub enum EventBus {
+    /// In this process.
+    Memory(Arc<Mutex<MemoryStreams>>, Arc<tokio::sync::Notify>),
+    /// In Redis Streams.
+    Redis(Arc<RedisStreams>),
+}
+
+/// The Redis side of the bus.
+pub struct RedisStreams {
+    client: redis::Client,
+    connection: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+}
+
+impl RedisStreams {
+    async fn connection(&self) -> Result<redis::aio::ConnectionManager, BusError> {
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)));
+        Ok(self
+            .connection
+            .get_or_try_init(|| {
+                redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)
+            })
+            .await?
+            .clone())
+    }
+}
+
+fn stream_key(service: &str) -> String {
+    format!("engage:events:{service}")
+}
+
+fn field<'a>(
+    fields: &'a HashMap<String, redis::Value>,
+    name: &str,
+) -> Result<&'a redis::Value, BusError> {
+    fields
+        .get(name)
+        .ok_or_else(|| BusError::Malformed(format!("missing {name}")))
+}
+
+fn text(fields: &HashMap<String, redis::Value>, name: &str) -> Result<String, BusError> {
+    redis::from_redis_value_ref::<String>(field(fields, name)?)
+        .map_err(|e| BusError::Malformed(format!("{name}: {e}")))
+}
+
+impl EventBus {
+    /// A bus in this process.
+    pub fn memory() -> Self {
+        EventBus::Memory(
+            Arc::new(Mutex::new(MemoryStreams::default())),
+            Arc::new(tokio::sync::Notify::new()),
+        )
+    }
+
+    /// A bus in Redis at `url`. Only a malformed URL fails here; the connection is made on
+    /// first use.
+    pub fn redis(url: &str) -> Result<Self, BusError> {
+        Ok(EventBus::Redis(Arc::new(RedisStreams {
+            client: redis::Client::open(url)?,
+            connection: tokio::sync::OnceCell::new(),
+        })))
+    }
+
+    /// Publishes `events` (in commit order) to `service`'s stream. An event at or below the
+    /// stream's last sequence is already there and is skipped.
+    pub async fn publish(&self, service: &str, events: &[StoredEvent]) -> Result<(), BusError> {
+        match self {
+            EventBus::Memory(streams, notify) => {
+                if let Ok(mut streams) = streams.lock() {
+                    let stream = streams.streams.entry(service.to_owned()).or_default();
+                    for event in events {
+                        if stream
+                            .back()
+                            .is_none_or(|last| last.sequence < event.sequence)
+                        {
+                            stream.push_back(BusEvent::from_stored(service, event));
+                        }
+                    }
+                }
+                notify.notify_waiters();
+                Ok(())
+            }
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let key = stream_key(service);
+                for event in events {
+                    let added: Result<String, redis::RedisError> = redis::cmd("XADD")
+                        .arg(&key)
+                        .arg(format!("{}-0", event.sequence))
+                        .arg("event_id")
+                        .arg(&event.event_id)
+                        .arg("event_type")
+                        .arg(&event.event_type)
+                        .arg("resource_name")
+                        .arg(&event.resource_name)
+                        .arg("resource_type")
+                        .arg(&event.resource_type)
+                        .arg("payload")
+                        .arg(event.payload.as_slice())
+                        .arg("attributes")
+                        .arg(&event.attributes)
+                        .arg("actor")
+                        .arg(&event.actor)
+                        .arg("occur_time")
+                        .arg(event.occur_time)
+                        .query_async(&mut connection)
+                        .await;
+                    match added {
+                        Ok(_) => {}
+                        // Already published: the id is not above the stream's last one.
+                        Err(e) if e.to_string().contains("equal or smaller") => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Events of `service` after `sequence`, in order, at most `limit`.
+    pub async fn read_after(
+        &self,
+        service: &str,
+        sequence: i64,
+        limit: usize,
+    ) -> Result<Vec<BusEvent>, BusError> {
+        match self {
+            EventBus::Memory(streams, _) => Ok(streams
+                .lock()
+                .map(|streams| {
+                    streams
+                        .streams
+                        .get(service)
+                        .map(|s| {
+                            s.iter()
+                                .filter(|e| e.sequence > sequence)
+                                .take(limit)
+                                .cloned()
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()),
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let entries: Vec<(String, HashMap<String, redis::Value>)> = redis::cmd("XRANGE")
+                    .arg(stream_key(service))
+                    .arg(format!("({sequence}-0"))
+                    .arg("+")
+                    .arg("COUNT")
+                    .arg(limit)
+                    .query_async(&mut connection)
+                    .await?;
+                entries
+                    .into_iter()
+                    .map(|(id, fields)| {
+                        let sequence = id
+                            .split_once('-')
+                            .and_then(|(s, _)| s.parse().ok())
+                            .ok_or_else(|| BusError::Malformed(format!("id {id}")))?;
+                        Ok(BusEvent {
+                            service: service.to_owned(),
+                            sequence,
+                            event_id: text(&fields, "event_id")?,
+                            event_type: text(&fields, "event_type")?,
+                            resource_name: text(&fields, "resource_name")?,
+                            resource_type: text(&fields, "resource_type")?,
+                            payload: redis::from_redis_value_ref::<Vec<u8>>(field(
+                                &fields, "payload",
+                            )?)
+                            .map_err(|e| BusError::Malformed(format!("payload: {e}")))?,
+                            attributes: text(&fields, "attributes")?,
+                            actor: text(&fields, "actor")?,
+                            occur_time: text(&fields, "occur_time")?
+                                .parse()
+                                .map_err(|_| BusError::Malformed("occur_time".into()))?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The last sequence in `service`'s stream; 0 when it is empty.
+    pub async fn last_sequence(&self, service: &str) -> Result<i64, BusError> {
+        match self {
+            EventBus::Memory(streams, _) => Ok(streams
+                .lock()
+                .ok()
+                .and_then(|s| {
+                    s.streams
+                        .get(service)
+                        .and_then(|s| s.back().map(|e| e.sequence))
+                })
+                .unwrap_or(0)),
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let last: Vec<(String, HashMap<String, redis::Value>)> = redis::cmd("XREVRANGE")
+                    .arg(stream_key(service))
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(1)
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(last
+                    .first()
+                    .and_then(|(id, _)| id.split_once('-'))
+                    .and_then(|(s, _)| s.parse().ok())
+                    .unwrap_or(0))
+            }
+        }
+    }
+
+    /// Drops events of `service` below `sequence` (they passed the retention).
+    pub async fn trim_before(&self, service: &str, sequence: i64) -> Result<(), BusError> {
+        match self {
+            EventBus::Memory(streams, _) => {
+                if let Ok(mut streams) = streams.lock()
+                    && let Some(stream) = streams.streams.get_mut(service)
+                {
+                    while stream.front().is_some_and(|e| e.sequence < sequence) {
+                        stream.pop_front();
+                    }
+                }
+                Ok(())
+            }
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let _: i64 = redis::cmd("XTRIM")
+                    .arg(stream_key(service))
+                    .arg("MINID")
+                    .arg(format!("{sequence}-0"))
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Resolves when something is published to an in-process bus (never for Redis, whose
+    /// readers poll or block on the stream).
+    pub async fn published(&self) {
+        match self {
+            EventBus::Memory(_, notify) => notify.notified().await,
+            EventBus::Redis(_) => std::future::pending().await,
+        }
+    }
+}

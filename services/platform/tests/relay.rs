@@ -1,0 +1,307 @@
+//! The relay between a service's outbox and the event bus, on both databases and both
+//! buses (in process, and Redis Streams).
+
+use std::time::Duration;
+
+use engage_platform::bus::EventBus;
+use engage_platform::journal::{Event, Journal};
+use engage_platform::relay::{self, RelaySettings};
+use engage_platform::storage::{Database, Migrations};
+use engage_platform::testkit::{TestBackend, TestDatabase};
+use engage_platform::{Caller, Error, Role, with_connection, write_transaction};
+
+static NO_TABLES: Migrations = Migrations {
+    postgres: diesel_migrations::embed_migrations!("tests/migrations/postgres"),
+    sqlite: diesel_migrations::embed_migrations!("tests/migrations/sqlite"),
+};
+
+#[derive(Clone, Copy, Debug)]
+enum Bus {
+    Memory,
+    Redis,
+}
+
+struct Setup {
+    _db: TestDatabase,
+    database: Database,
+    bus: EventBus,
+    service: String,
+}
+
+impl Setup {
+    /// Removes the test's stream from Redis.
+    async fn cleanup(self) {
+        if let EventBus::Redis(_) = self.bus {
+            let client = redis::Client::open(redis_url()).expect("url");
+            let mut connection = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("Redis");
+            let _: i64 = redis::cmd("DEL")
+                .arg(format!("engage:events:{}", self.service))
+                .query_async(&mut connection)
+                .await
+                .expect("DEL");
+        }
+    }
+}
+
+fn redis_url() -> String {
+    std::env::var("ENGAGE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+async fn setup(backend: TestBackend, bus: Bus) -> Setup {
+    let (db, database) = TestDatabase::migrated(backend, &NO_TABLES).await;
+    let bus = match bus {
+        Bus::Memory => EventBus::memory(),
+        Bus::Redis => EventBus::redis(&redis_url()).expect("a Redis URL"),
+    };
+    Setup {
+        _db: db,
+        database,
+        bus,
+        // A stream of its own per test.
+        service: format!("test-{}", uuid::Uuid::now_v7().simple()),
+    }
+}
+
+async fn write_events(database: &Database, count: usize) {
+    let caller = Caller::new("officer-1", &[Role::CsuOfficer]);
+    for i in 0..count {
+        let written: Result<(), Error> = write_transaction!(database, |conn| {
+            conn.append_event(
+                &caller,
+                Event {
+                    event_type: "note.created".into(),
+                    resource_name: format!("notes/{i}"),
+                    resource_type: "engage.test.v1.Note".into(),
+                    payload: vec![u8::try_from(i).unwrap_or(0); 3],
+                    attributes: serde_json::json!({ "n": i }),
+                },
+            )
+            .await
+        });
+        written.expect("event written");
+    }
+}
+
+async fn unpublished(database: &Database) -> usize {
+    let pending: Result<_, Error> = async {
+        Ok(with_connection!(database, |conn| conn
+            .unpublished_events(1000)
+            .await?))
+    }
+    .await;
+    pending.expect("read outbox").len()
+}
+
+async fn sequences(setup: &Setup) -> Vec<i64> {
+    setup
+        .bus
+        .read_after(&setup.service, 0, 1000)
+        .await
+        .expect("read bus")
+        .iter()
+        .map(|e| e.sequence)
+        .collect()
+}
+
+async fn events_reach_the_bus_in_commit_order_once(backend: TestBackend, bus: Bus) {
+    let setup = setup(backend, bus).await;
+    write_events(&setup.database, 5).await;
+    let settings = RelaySettings::default();
+    let sent = relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("published");
+    assert_eq!(sent, 5);
+    assert_eq!(sequences(&setup).await, [1, 2, 3, 4, 5]);
+    assert_eq!(unpublished(&setup.database).await, 0, "marked as published");
+
+    let read = setup
+        .bus
+        .read_after(&setup.service, 2, 10)
+        .await
+        .expect("read");
+    assert_eq!(
+        read.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        [3, 4, 5],
+        "a reader resumes after its cursor"
+    );
+    assert_eq!(read[0].resource_name, "notes/2");
+    assert_eq!(read[0].payload, [2, 2, 2]);
+    assert_eq!(read[0].actor, "officer-1");
+
+    let again = relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("nothing new");
+    assert_eq!(again, 0);
+    assert_eq!(sequences(&setup).await.len(), 5);
+    setup.cleanup().await;
+}
+
+async fn a_crash_after_publishing_publishes_nothing_twice(backend: TestBackend, bus: Bus) {
+    let setup = setup(backend, bus).await;
+    write_events(&setup.database, 3).await;
+    // Published, then the process died before marking the rows.
+    let pending: Result<_, Error> = async {
+        Ok(with_connection!(setup.database, |conn| conn
+            .unpublished_events(10)
+            .await?))
+    }
+    .await;
+    setup
+        .bus
+        .publish(&setup.service, &pending.expect("outbox"))
+        .await
+        .expect("published");
+    write_events(&setup.database, 2).await;
+
+    let settings = RelaySettings::default();
+    relay::catch_up(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("caught up");
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("published");
+    assert_eq!(
+        sequences(&setup).await,
+        [1, 2, 3, 4, 5],
+        "each event once, in order"
+    );
+    assert_eq!(unpublished(&setup.database).await, 0);
+    setup.cleanup().await;
+}
+
+async fn a_bus_that_lost_its_events_is_refilled_within_the_retention(
+    backend: TestBackend,
+    bus: Bus,
+) {
+    let setup = setup(backend, bus).await;
+    write_events(&setup.database, 4).await;
+    let settings = RelaySettings::default();
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("published");
+
+    // A restart of an in-process bus, or a Redis that lost its data.
+    let fresh = match setup.bus {
+        EventBus::Memory(..) => EventBus::memory(),
+        EventBus::Redis(_) => {
+            let client = redis::Client::open(redis_url()).expect("url");
+            let mut connection = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("Redis");
+            let _: i64 = redis::cmd("DEL")
+                .arg(format!("engage:events:{}", setup.service))
+                .query_async(&mut connection)
+                .await
+                .expect("DEL");
+            setup.bus.clone()
+        }
+    };
+    let sent = relay::catch_up(&setup.service, &setup.database, &fresh, &settings)
+        .await
+        .expect("caught up");
+    assert_eq!(sent, 4);
+    let refilled: Vec<i64> = fresh
+        .read_after(&setup.service, 0, 100)
+        .await
+        .expect("read")
+        .iter()
+        .map(|e| e.sequence)
+        .collect();
+    assert_eq!(refilled, [1, 2, 3, 4]);
+    setup.cleanup().await;
+}
+
+async fn events_past_the_retention_leave_outbox_and_bus(backend: TestBackend, bus: Bus) {
+    let setup = setup(backend, bus).await;
+    write_events(&setup.database, 3).await;
+    let keep_all = RelaySettings::default();
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &keep_all)
+        .await
+        .expect("published");
+    assert_eq!(
+        relay::prune(&setup.service, &setup.database, &setup.bus, &keep_all)
+            .await
+            .expect("prune"),
+        0
+    );
+    assert_eq!(sequences(&setup).await.len(), 3);
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let keep_none = RelaySettings {
+        retention: Duration::from_millis(1),
+        ..RelaySettings::default()
+    };
+    let pruned = relay::prune(&setup.service, &setup.database, &setup.bus, &keep_none)
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 3);
+    assert!(sequences(&setup).await.is_empty());
+
+    // Numbering goes on after a prune: sequences are never reused.
+    write_events(&setup.database, 1).await;
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &keep_all)
+        .await
+        .expect("published");
+    assert_eq!(sequences(&setup).await, [4]);
+    setup.cleanup().await;
+}
+
+async fn the_running_relay_publishes_as_writes_commit(backend: TestBackend, bus: Bus) {
+    let setup = setup(backend, bus).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service: &'static str = Box::leak(setup.service.clone().into_boxed_str());
+    tokio::spawn(relay::run(
+        service,
+        setup.database.clone(),
+        setup.bus.clone(),
+        RelaySettings {
+            poll_interval: Duration::from_millis(10),
+            ..RelaySettings::default()
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    write_events(&setup.database, 3).await;
+    let mut seen = Vec::new();
+    for _ in 0..200 {
+        seen = sequences(&setup).await;
+        if seen.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(seen, [1, 2, 3]);
+    let _ = stop.send(());
+    setup.cleanup().await;
+}
+
+macro_rules! on_both_buses {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use super::{Bus, TestBackend};
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres_memory() { super::$name(TestBackend::Postgres, Bus::Memory).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres_redis() { super::$name(TestBackend::Postgres, Bus::Redis).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite_memory() { super::$name(TestBackend::Sqlite, Bus::Memory).await }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite_redis() { super::$name(TestBackend::Sqlite, Bus::Redis).await }
+            }
+        )+
+    };
+}
+
+on_both_buses!(
+    events_reach_the_bus_in_commit_order_once,
+    a_crash_after_publishing_publishes_nothing_twice,
+    a_bus_that_lost_its_events_is_refilled_within_the_retention,
+    events_past_the_retention_leave_outbox_and_bus,
+    the_running_relay_publishes_as_writes_commit,
+);
