@@ -57,6 +57,9 @@ SECRET_ENV = {
     "ENGAGE_DEV_JWT_KEY",
 }
 COMPONENT = "app.kubernetes.io/component"
+REDIS_PORT = 6379
+# ADR 0011: feeds promise every change within a retention of at least seven days.
+MIN_EVENT_RETENTION_HOURS = 168
 # The variable through which a caller finds each service (the gateway and the services alike).
 URL_VARS = {service: f"ENGAGE_{service.upper()}_URL" for service in SERVICES}
 
@@ -228,6 +231,22 @@ def egress_allowed(r: Rendering, labels: dict, target: dict, port: int) -> bool:
     return False
 
 
+def egress_destinations(r: Rendering, labels: dict, port: int) -> list:
+    """The peers a pod may send to on a port: every `to` peer of the rules that allow the port,
+    and ANYWHERE for such a rule without `to`."""
+    found: list = []
+    for policy in policies_for(r, labels, "Egress"):
+        for rule in policy["spec"].get("egress", []) or []:
+            if not port_allowed(rule, port):
+                continue
+            peers = rule.get("to")
+            if not peers:
+                found.append(ANYWHERE)
+            else:
+                found.extend(p for p in peers if p not in found)
+    return found
+
+
 def egress_port_open(r: Rendering, labels: dict, port: int) -> bool:
     """Whether a pod may send to some destination on a port."""
     return any(
@@ -384,11 +403,51 @@ def pods_reach_their_backing_services_and_dns(r: Rendering):
         check(egress_port_open(r, labels, 53), f"{component}: no DNS")
         if component in SERVICES or component == "migrate":
             check(egress_port_open(r, labels, 5432), f"{component}: no PostgreSQL")
-        if component in ("gateway", "feeds"):
-            check(egress_port_open(r, labels, 6379), f"{component}: no Redis")
+        if component == "gateway" or component in SERVICES:
+            check(egress_port_open(r, labels, REDIS_PORT), f"{component}: no Redis")
         if component in PORTS:
             check(egress_port_open(r, labels, 4317), f"{component}: no OTLP")
     check(egress_port_open(r, pods["gateway"], 443), "gateway: cannot fetch the JWKS")
+
+
+@rendering_check
+def every_service_publishes_its_events_to_the_redis_the_gateway_uses(r: Rendering):
+    """ADR 0011: each service's relay publishes its outbox to its Redis Stream, which feeds
+    reads. Every service gets ENGAGE_REDIS_URL from the gateway's Secret and key, and the
+    NetworkPolicies let it reach every Redis destination the gateway may reach."""
+    pods = engage_pods(r)
+    gateway_redis = env_of(r, pod_spec(r.deployment("gateway"))["containers"][0]).get("ENGAGE_REDIS_URL")
+    check(isinstance(gateway_redis, tuple) and gateway_redis[0] == "secret",
+          f"gateway: ENGAGE_REDIS_URL is {gateway_redis!r}, expected a secretKeyRef")
+    gateway_redis_peers = egress_destinations(r, pods["gateway"], REDIS_PORT)
+    check(gateway_redis_peers, f"gateway: no egress to Redis on {REDIS_PORT}")
+    for service in SERVICES:
+        redis = env_of(r, pod_spec(r.deployment(service))["containers"][0]).get("ENGAGE_REDIS_URL")
+        check(isinstance(redis, tuple) and redis[0] == "secret",
+              f"{service}: ENGAGE_REDIS_URL is {redis!r}, expected a secretKeyRef")
+        check(redis == gateway_redis,
+              f"{service}: Redis from Secret {redis[1]} key {redis[2]}, the gateway's from "
+              f"Secret {gateway_redis[1]} key {gateway_redis[2]}")
+        peers = egress_destinations(r, pods[service], REDIS_PORT)
+        missing = [p for p in gateway_redis_peers if p not in peers and ANYWHERE not in peers]
+        check(not missing, f"{service}: may not reach Redis ({missing}) on {REDIS_PORT}")
+
+
+@rendering_check
+def every_service_keeps_its_events_as_long_as_the_others(r: Rendering):
+    """ENGAGE_EVENT_RETENTION_HOURS, when set, is the same whole number of hours for every
+    service and keeps the seven days feeds promise (unset: the default, 168)."""
+    values = {}
+    for service in SERVICES:
+        env = env_of(r, pod_spec(r.deployment(service))["containers"][0])
+        values[service] = env.get("ENGAGE_EVENT_RETENTION_HOURS")
+    check(len(set(values.values())) == 1, f"event retention differs between services: {values}")
+    value = next(iter(values.values()))
+    if value is None:
+        return
+    check(isinstance(value, str) and value.isdigit(), f"ENGAGE_EVENT_RETENTION_HOURS is {value!r}")
+    check(int(value) >= MIN_EVENT_RETENTION_HOURS,
+          f"ENGAGE_EVENT_RETENTION_HOURS {value} is below {MIN_EVENT_RETENTION_HOURS}")
 
 
 @rendering_check
@@ -700,6 +759,23 @@ def compose_callers_find_the_services_they_call(_):
             if expected:
                 listen = c["services"][target]["environment"]["ENGAGE_LISTEN"]
                 check(listen == f"0.0.0.0:{PORTS[target]}", f"compose: {name} calls {target}, which listens on {listen}")
+
+
+@file_check
+def compose_services_publish_their_events_to_redis(_):
+    c = compose()
+    gateway = c["services"]["gateway"]["environment"]["ENGAGE_REDIS_URL"]
+    check(gateway == "redis://redis:6379", f"compose: gateway ENGAGE_REDIS_URL is {gateway!r}")
+    retention = set()
+    for service in SERVICES:
+        s = c["services"][service]
+        env = s.get("environment") or {}
+        check(env.get("ENGAGE_REDIS_URL") == gateway,
+              f"compose: {service} ENGAGE_REDIS_URL is {env.get('ENGAGE_REDIS_URL')!r}, expected {gateway!r}")
+        dep = (s.get("depends_on") or {}).get("redis") or {}
+        check(dep.get("condition") == "service_healthy", f"compose: {service} starts before Redis is healthy")
+        retention.add(env.get("ENGAGE_EVENT_RETENTION_HOURS"))
+    check(len(retention) == 1, f"compose: event retention differs between services: {sorted(map(str, retention))}")
 
 
 @file_check

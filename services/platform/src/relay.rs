@@ -78,9 +78,17 @@ pub async fn publish_pending(
     let events = with_connection!(database, |conn| conn
         .unpublished_events(settings.batch)
         .await?);
-    let Some(newest) = events.last().map(|e| e.sequence) else {
+    let (Some(oldest), Some(newest)) = (
+        events.first().map(|e| e.sequence),
+        events.last().map(|e| e.sequence),
+    ) else {
         return Ok(0);
     };
+    // The bus lacks events before these (Redis restarted without its data while the
+    // service ran): catch it up first, so a reader never sees a gap.
+    if bus.last_sequence(service).await? < oldest - 1 {
+        catch_up(service, database, bus, settings).await?;
+    }
     bus.publish(service, &events).await?;
     with_connection!(database, |conn| conn
         .mark_published(newest, now_micros())

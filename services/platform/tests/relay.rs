@@ -29,19 +29,35 @@ struct Setup {
 }
 
 impl Setup {
+    /// Loses the test's stream, as a Redis restarted without persistence would.
+    async fn lose_stream(&self) {
+        match self.bus {
+            EventBus::Memory(..) => self
+                .bus
+                .trim_before(&self.service, i64::MAX)
+                .await
+                .expect("emptied"),
+            EventBus::Redis(_) => self.delete_stream().await,
+        }
+    }
+
+    async fn delete_stream(&self) {
+        let client = redis::Client::open(redis_url()).expect("url");
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("Redis");
+        let _: i64 = redis::cmd("DEL")
+            .arg(format!("engage:events:{}", self.service))
+            .query_async(&mut connection)
+            .await
+            .expect("DEL");
+    }
+
     /// Removes the test's stream from Redis.
     async fn cleanup(self) {
         if let EventBus::Redis(_) = self.bus {
-            let client = redis::Client::open(redis_url()).expect("url");
-            let mut connection = client
-                .get_multiplexed_async_connection()
-                .await
-                .expect("Redis");
-            let _: i64 = redis::cmd("DEL")
-                .arg(format!("engage:events:{}", self.service))
-                .query_async(&mut connection)
-                .await
-                .expect("DEL");
+            self.delete_stream().await;
         }
     }
 }
@@ -187,16 +203,7 @@ async fn a_bus_that_lost_its_events_is_refilled_within_the_retention(
     let fresh = match setup.bus {
         EventBus::Memory(..) => EventBus::memory(),
         EventBus::Redis(_) => {
-            let client = redis::Client::open(redis_url()).expect("url");
-            let mut connection = client
-                .get_multiplexed_async_connection()
-                .await
-                .expect("Redis");
-            let _: i64 = redis::cmd("DEL")
-                .arg(format!("engage:events:{}", setup.service))
-                .query_async(&mut connection)
-                .await
-                .expect("DEL");
+            setup.delete_stream().await;
             setup.bus.clone()
         }
     };
@@ -212,6 +219,32 @@ async fn a_bus_that_lost_its_events_is_refilled_within_the_retention(
         .map(|e| e.sequence)
         .collect();
     assert_eq!(refilled, [1, 2, 3, 4]);
+    setup.cleanup().await;
+}
+
+async fn a_bus_that_lost_its_events_while_running_is_caught_up_before_new_ones(
+    backend: TestBackend,
+    bus: Bus,
+) {
+    let setup = setup(backend, bus).await;
+    write_events(&setup.database, 3).await;
+    let settings = RelaySettings::default();
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("published");
+    // The bus loses everything (Redis restarted without persistence) while the service runs.
+    setup.lose_stream().await;
+    assert!(sequences(&setup).await.is_empty());
+
+    write_events(&setup.database, 2).await;
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
+        .await
+        .expect("published");
+    assert_eq!(
+        sequences(&setup).await,
+        [1, 2, 3, 4, 5],
+        "no gap before the new events"
+    );
     setup.cleanup().await;
 }
 
@@ -302,6 +335,7 @@ on_both_buses!(
     events_reach_the_bus_in_commit_order_once,
     a_crash_after_publishing_publishes_nothing_twice,
     a_bus_that_lost_its_events_is_refilled_within_the_retention,
+    a_bus_that_lost_its_events_while_running_is_caught_up_before_new_ones,
     events_past_the_retention_leave_outbox_and_bus,
     the_running_relay_publishes_as_writes_commit,
 );
