@@ -136,11 +136,12 @@ fn parse_url(url: &str) -> Result<Target<'_>, StorageError> {
     }
 }
 
-/// Settings applied to every SQLite connection: write-ahead logging so readers never wait
-/// for the writer, a busy timeout so writers queue instead of failing, and enforced
-/// foreign keys, which SQLite leaves off by default.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+/// Settings applied to every SQLite connection: a busy timeout so writers queue instead of
+/// failing (first, so that the statements after it wait too: switching to WAL needs a lock
+/// another connection may hold), write-ahead logging so readers never wait for the writer,
+/// and enforced foreign keys, which SQLite leaves off by default.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 fn create_parent_folder(path: &str) -> Result<(), StorageError> {
     match Path::new(path).parent() {
