@@ -346,6 +346,12 @@ pub trait Journal {
         before: i64,
     ) -> impl Future<Output = Result<usize, Error>> + Send;
 
+    /// Forgets responses to request ids stored before `before` (µs); returns how many.
+    fn prune_request_ids_before(
+        &mut self,
+        before: i64,
+    ) -> impl Future<Output = Result<usize, Error>> + Send;
+
     /// The audit entries of a resource, oldest first.
     fn audit_of(
         &mut self,
@@ -499,6 +505,14 @@ macro_rules! impl_journal {
                 )
                 .execute(self)
                 .await?)
+            }
+
+            async fn prune_request_ids_before(&mut self, before: i64) -> Result<usize, Error> {
+                Ok(
+                    diesel::delete(request_ids::table.filter(request_ids::create_time.lt(before)))
+                        .execute(self)
+                        .await?,
+                )
             }
 
             async fn audit_of(&mut self, resource_name: &str) -> Result<Vec<AuditEntry>, Error> {

@@ -96,7 +96,8 @@ pub async fn publish_pending(
     Ok(events.len())
 }
 
-/// Removes events older than the retention from the outbox and the bus.
+/// Removes events older than the retention from the outbox and the bus, and forgets the
+/// responses stored for request ids older than it.
 pub async fn prune(
     service: &str,
     database: &Database,
@@ -112,6 +113,11 @@ pub async fn prune(
         let last = bus.last_sequence(service).await?;
         bus.trim_before(service, last + 1).await?;
     }
+    // Retries of a create are answered for as long as events are kept (at least the
+    // 24 hours the contracts promise).
+    with_connection!(database, |conn| conn
+        .prune_request_ids_before(cutoff)
+        .await?);
     Ok(with_connection!(database, |conn| conn
         .prune_published_before(cutoff)
         .await?))

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use engage_platform::bus::EventBus;
-use engage_platform::journal::{Event, Journal};
+use engage_platform::journal::{Event, Journal, RequestId};
 use engage_platform::relay::{self, RelaySettings};
 use engage_platform::storage::{Database, Migrations};
 use engage_platform::testkit::{TestBackend, TestDatabase};
@@ -248,9 +248,31 @@ async fn a_bus_that_lost_its_events_while_running_is_caught_up_before_new_ones(
     setup.cleanup().await;
 }
 
+async fn remembered(database: &Database, request: &RequestId) -> bool {
+    let found: Result<_, Error> = async {
+        Ok(with_connection!(database, |conn| conn
+            .find_response("/test/Create", request)
+            .await?))
+    }
+    .await;
+    found.expect("read request ids").is_some()
+}
+
 async fn events_past_the_retention_leave_outbox_and_bus(backend: TestBackend, bus: Bus) {
     let setup = setup(backend, bus).await;
     write_events(&setup.database, 3).await;
+    let response = prost_types::Duration {
+        seconds: 1,
+        nanos: 0,
+    };
+    let request = RequestId::parse(&uuid::Uuid::now_v7().to_string(), &response)
+        .expect("a UUID")
+        .expect("given");
+    let recorded: Result<(), Error> = write_transaction!(setup.database, |conn| {
+        conn.record_response("/test/Create", &request, &response)
+            .await
+    });
+    recorded.expect("recorded");
     let keep_all = RelaySettings::default();
     relay::publish_pending(&setup.service, &setup.database, &setup.bus, &keep_all)
         .await
@@ -262,6 +284,10 @@ async fn events_past_the_retention_leave_outbox_and_bus(backend: TestBackend, bu
         0
     );
     assert_eq!(sequences(&setup).await.len(), 3);
+    assert!(
+        remembered(&setup.database, &request).await,
+        "kept within the retention"
+    );
 
     tokio::time::sleep(Duration::from_millis(5)).await;
     let keep_none = RelaySettings {
@@ -273,6 +299,10 @@ async fn events_past_the_retention_leave_outbox_and_bus(backend: TestBackend, bu
         .expect("prune");
     assert_eq!(pruned, 3);
     assert!(sequences(&setup).await.is_empty());
+    assert!(
+        !remembered(&setup.database, &request).await,
+        "old request ids are forgotten"
+    );
 
     // Numbering goes on after a prune: sequences are never reused.
     write_events(&setup.database, 1).await;
