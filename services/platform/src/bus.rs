@@ -13,46 +13,13 @@ use std::time::Duration;
 
 use crate::journal::StoredEvent;
 
-/// An event as the bus carries it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An event as the bus carries it: the outbox row, and the service it came from.
+#[derive(Debug, Clone)]
 pub struct BusEvent {
     /// The service whose outbox it came from.
     pub service: String,
-    /// Its position in that service's commit order.
-    pub sequence: i64,
-    /// Its unique id.
-    pub event_id: String,
-    /// For example `organization.created`.
-    pub event_type: String,
-    /// The resource it is about.
-    pub resource_name: String,
-    /// The protobuf type of the payload.
-    pub resource_type: String,
-    /// The resource after the change.
-    pub payload: Vec<u8>,
-    /// Filter values, a JSON object.
-    pub attributes: String,
-    /// Who made the change.
-    pub actor: String,
-    /// When the change was written (µs since the epoch).
-    pub occur_time: i64,
-}
-
-impl BusEvent {
-    fn from_stored(service: &str, event: &StoredEvent) -> Self {
-        Self {
-            service: service.to_owned(),
-            sequence: event.sequence,
-            event_id: event.event_id.clone(),
-            event_type: event.event_type.clone(),
-            resource_name: event.resource_name.clone(),
-            resource_type: event.resource_type.clone(),
-            payload: event.payload.clone(),
-            attributes: event.attributes.clone(),
-            actor: event.actor.clone(),
-            occur_time: event.occur_time,
-        }
-    }
+    /// The event, as the outbox stored it (`publish_time` is not carried).
+    pub event: StoredEvent,
 }
 
 /// What went wrong talking to the bus.
@@ -148,9 +115,15 @@ impl EventBus {
                     for event in events {
                         if stream
                             .back()
-                            .is_none_or(|last| last.sequence < event.sequence)
+                            .is_none_or(|last| last.event.sequence < event.sequence)
                         {
-                            stream.push_back(BusEvent::from_stored(service, event));
+                            stream.push_back(BusEvent {
+                                service: service.to_owned(),
+                                event: StoredEvent {
+                                    publish_time: None,
+                                    ..event.clone()
+                                },
+                            });
                         }
                     }
                 }
@@ -210,7 +183,7 @@ impl EventBus {
                         .get(service)
                         .map(|s| {
                             s.iter()
-                                .filter(|e| e.sequence > sequence)
+                                .filter(|e| e.event.sequence > sequence)
                                 .take(limit)
                                 .cloned()
                                 .collect()
@@ -237,20 +210,23 @@ impl EventBus {
                             .ok_or_else(|| BusError::Malformed(format!("id {id}")))?;
                         Ok(BusEvent {
                             service: service.to_owned(),
-                            sequence,
-                            event_id: text(&fields, "event_id")?,
-                            event_type: text(&fields, "event_type")?,
-                            resource_name: text(&fields, "resource_name")?,
-                            resource_type: text(&fields, "resource_type")?,
-                            payload: redis::from_redis_value_ref::<Vec<u8>>(field(
-                                &fields, "payload",
-                            )?)
-                            .map_err(|e| BusError::Malformed(format!("payload: {e}")))?,
-                            attributes: text(&fields, "attributes")?,
-                            actor: text(&fields, "actor")?,
-                            occur_time: text(&fields, "occur_time")?
-                                .parse()
-                                .map_err(|_| BusError::Malformed("occur_time".into()))?,
+                            event: StoredEvent {
+                                sequence,
+                                event_id: text(&fields, "event_id")?,
+                                event_type: text(&fields, "event_type")?,
+                                resource_name: text(&fields, "resource_name")?,
+                                resource_type: text(&fields, "resource_type")?,
+                                payload: redis::from_redis_value_ref::<Vec<u8>>(field(
+                                    &fields, "payload",
+                                )?)
+                                .map_err(|e| BusError::Malformed(format!("payload: {e}")))?,
+                                attributes: text(&fields, "attributes")?,
+                                actor: text(&fields, "actor")?,
+                                occur_time: text(&fields, "occur_time")?
+                                    .parse()
+                                    .map_err(|_| BusError::Malformed("occur_time".into()))?,
+                                publish_time: None,
+                            },
                         })
                     })
                     .collect()
@@ -267,7 +243,7 @@ impl EventBus {
                 .and_then(|s| {
                     s.streams
                         .get(service)
-                        .and_then(|s| s.back().map(|e| e.sequence))
+                        .and_then(|s| s.back().map(|e| e.event.sequence))
                 })
                 .unwrap_or(0)),
             EventBus::Redis(redis) => {
@@ -296,7 +272,7 @@ impl EventBus {
                 if let Ok(mut streams) = streams.lock()
                     && let Some(stream) = streams.streams.get_mut(service)
                 {
-                    while stream.front().is_some_and(|e| e.sequence < sequence) {
+                    while stream.front().is_some_and(|e| e.event.sequence < sequence) {
                         stream.pop_front();
                     }
                 }

@@ -118,7 +118,7 @@ async fn sequences(setup: &Setup) -> Vec<i64> {
         .await
         .expect("read bus")
         .iter()
-        .map(|e| e.sequence)
+        .map(|e| e.event.sequence)
         .collect()
 }
 
@@ -139,13 +139,13 @@ async fn events_reach_the_bus_in_commit_order_once(backend: TestBackend, bus: Bu
         .await
         .expect("read");
     assert_eq!(
-        read.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        read.iter().map(|e| e.event.sequence).collect::<Vec<_>>(),
         [3, 4, 5],
         "a reader resumes after its cursor"
     );
-    assert_eq!(read[0].resource_name, "notes/2");
-    assert_eq!(read[0].payload, [2, 2, 2]);
-    assert_eq!(read[0].actor, "officer-1");
+    assert_eq!(read[0].event.resource_name, "notes/2");
+    assert_eq!(read[0].event.payload, [2, 2, 2]);
+    assert_eq!(read[0].event.actor, "officer-1");
 
     let again = relay::publish_pending(&setup.service, &setup.database, &setup.bus, &settings)
         .await
@@ -216,7 +216,7 @@ async fn a_bus_that_lost_its_events_is_refilled_within_the_retention(
         .await
         .expect("read")
         .iter()
-        .map(|e| e.sequence)
+        .map(|e| e.event.sequence)
         .collect();
     assert_eq!(refilled, [1, 2, 3, 4]);
     setup.cleanup().await;
