@@ -158,20 +158,7 @@ impl RunningSystem {
         start_service::<Declarations>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
         start_service::<Briefings>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
         start_service::<Feeds>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
-        let upstreams: Vec<Upstream> = [
-            Contacts::GRPC_NAME,
-            Initiatives::GRPC_NAME,
-            Declarations::GRPC_NAME,
-            Briefings::GRPC_NAME,
-            Feeds::GRPC_NAME,
-        ]
-        .into_iter()
-        .zip(&urls)
-        .map(|(grpc_name, (_, url))| Upstream {
-            grpc_name,
-            url: url.clone(),
-        })
-        .collect();
+        let upstreams = Upstream::for_services(urls.iter().map(|(n, u)| (*n, u.as_str())));
         let (listener, gateway) = loopback_listener(config.gateway_listen).await?;
         let gateway_config = GatewayConfig {
             upstreams,

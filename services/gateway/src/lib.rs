@@ -23,11 +23,11 @@ use engage_api::gateway::{GetCallerRequest, GetCallerResponse};
 use engage_api::service_names;
 use engage_platform::config::{InternalKeyArgs, PeerArgs, read_secret};
 use engage_platform::identity::InternalKey;
-use engage_platform::server::{ServeError, with_reflection};
+use engage_platform::server::{ServeError, lazy_channel, with_reflection};
 use engage_platform::{Error, Role};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::transport::{Channel, Server};
 
 pub use auth::{AuthSettings, Authenticated, Authenticator, mint_development_token};
 pub use health::SystemHealth;
@@ -47,6 +47,32 @@ pub struct Upstream {
     pub grpc_name: &'static str,
     /// Where it listens, such as `http://127.0.0.1:50051`.
     pub url: String,
+}
+
+impl Upstream {
+    /// The upstreams for services given by short name (`contacts`, …) and URL; names of no
+    /// engage service are left out.
+    pub fn for_services<'a>(
+        services: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<Upstream> {
+        services
+            .into_iter()
+            .filter_map(|(name, url)| {
+                let grpc_name = match name {
+                    "contacts" => service_names::CONTACTS,
+                    "initiatives" => service_names::INITIATIVES,
+                    "declarations" => service_names::DECLARATIONS,
+                    "briefings" => service_names::BRIEFINGS,
+                    "feeds" => service_names::FEEDS,
+                    _ => return None,
+                };
+                Some(Upstream {
+                    grpc_name,
+                    url: url.to_owned(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// How the gateway is configured on the command line and in the environment.
@@ -142,21 +168,7 @@ pub struct GatewayConfig {
 impl GatewayArgs {
     /// The upstream services as configured.
     pub fn upstreams(&self) -> Vec<Upstream> {
-        let names = [
-            service_names::CONTACTS,
-            service_names::INITIATIVES,
-            service_names::DECLARATIONS,
-            service_names::BRIEFINGS,
-            service_names::FEEDS,
-        ];
-        names
-            .into_iter()
-            .zip(self.services.urls())
-            .map(|(grpc_name, (_, url))| Upstream {
-                grpc_name,
-                url: url.to_owned(),
-            })
-            .collect()
+        Upstream::for_services(self.services.urls())
     }
 
     /// The rate of each class.
@@ -288,10 +300,9 @@ fn upstream_channels(upstreams: &[Upstream]) -> Result<HashMap<String, Channel>,
     upstreams
         .iter()
         .map(|u| {
-            let endpoint = Endpoint::from_shared(u.url.clone())
-                .map_err(|e| GatewayError::Upstream(u.url.clone(), e.to_string()))?
-                .connect_timeout(Duration::from_secs(1));
-            Ok((u.grpc_name.to_owned(), endpoint.connect_lazy()))
+            let channel =
+                lazy_channel(&u.url).map_err(|e| GatewayError::Upstream(u.url.clone(), e))?;
+            Ok((u.grpc_name.to_owned(), channel))
         })
         .collect()
 }

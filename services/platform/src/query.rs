@@ -226,28 +226,29 @@ impl Parser<'_> {
     }
 
     fn expression(&mut self) -> Result<Filter, String> {
-        let mut parts = vec![self.sequence()?];
-        while keyword(self.peek(), "AND") {
-            self.position += 1;
-            parts.push(self.sequence()?);
-        }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            Filter::And(parts)
-        })
+        self.joined("AND", Self::sequence, Filter::And)
     }
 
     fn sequence(&mut self) -> Result<Filter, String> {
-        let mut parts = vec![self.factor()?];
-        while keyword(self.peek(), "OR") {
+        self.joined("OR", Self::factor, Filter::Or)
+    }
+
+    /// `part { word part }`, as one filter when there is a single part.
+    fn joined(
+        &mut self,
+        word: &str,
+        part: fn(&mut Self) -> Result<Filter, String>,
+        all: fn(Vec<Filter>) -> Filter,
+    ) -> Result<Filter, String> {
+        let mut parts = vec![part(self)?];
+        while keyword(self.peek(), word) {
             self.position += 1;
-            parts.push(self.factor()?);
+            parts.push(part(self)?);
         }
         Ok(if parts.len() == 1 {
             parts.remove(0)
         } else {
-            Filter::Or(parts)
+            all(parts)
         })
     }
 

@@ -27,6 +27,15 @@ pub struct ServiceContext {
     pub relay: crate::relay::RelaySettings,
 }
 
+/// A channel to `url` that connects on first use and gives up connecting after a second,
+/// so that a service that is down is reported UNAVAILABLE promptly.
+pub fn lazy_channel(url: &str) -> Result<tonic::transport::Channel, String> {
+    Ok(tonic::transport::Endpoint::from_shared(url.to_owned())
+        .map_err(|e| e.to_string())?
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .connect_lazy())
+}
+
 /// Channels to the other services, by short name (`contacts`, …), connected on first use.
 #[derive(Clone, Default)]
 pub struct Peers {
@@ -38,10 +47,8 @@ impl Peers {
     pub fn new<'a>(urls: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ServeError> {
         let mut channels = std::collections::HashMap::new();
         for (name, url) in urls {
-            let endpoint = tonic::transport::Endpoint::from_shared(url.to_owned())
-                .map_err(|e| ServeError::Peer(name.to_owned(), e.to_string()))?
-                .connect_timeout(std::time::Duration::from_secs(1));
-            channels.insert(name.to_owned(), endpoint.connect_lazy());
+            let channel = lazy_channel(url).map_err(|e| ServeError::Peer(name.to_owned(), e))?;
+            channels.insert(name.to_owned(), channel);
         }
         Ok(Self {
             channels: std::sync::Arc::new(channels),
