@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .file_descriptor_set_path(out_dir.join("engage_descriptor.bin"))
         .emit_rerun_if_changed(false)
+        // A method a service does not serve yet answers UNIMPLEMENTED, as gRPC specifies.
+        .generate_default_stubs(true)
         .compile_with_config(
             config,
             &files,

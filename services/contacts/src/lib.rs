@@ -3,6 +3,8 @@
 //! Runs under the platform: its database is migrated at start, and it answers the gRPC
 //! health protocol and server reflection for `engage.contacts.v1`.
 
+pub mod domain;
+
 use engage_platform::server::{EngageService, ServiceContext};
 use engage_platform::storage::Migrations;
 use tonic::service::Routes;

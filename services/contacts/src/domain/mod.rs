@@ -1,0 +1,10 @@
+//! The register's rules, free of I/O: what a valid organisation, person, affiliation,
+//! accreditation, consent record and interaction is, how their values are normalised, how
+//! duplicates are scored, and how CSV rows map to records.
+
+pub mod children;
+pub mod csv;
+pub mod duplicates;
+pub mod organization;
+pub mod person;
+pub mod text;
