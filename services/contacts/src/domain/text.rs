@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn folds_accents_case_and_spacing() {
-        assert_eq!(fold("  Asociación  Niños del Sur "), "asociacion ninos del sur");
+        assert_eq!(
+            fold("  Asociación  Niños del Sur "),
+            "asociacion ninos del sur"
+        );
         assert_eq!(fold("Ärzte-ohne_Grenzen"), "arzte ohne grenzen");
         assert_eq!(fold("Info@Example.ORG"), "info@example.org");
         assert_eq!(fold(""), "");
