@@ -765,3 +765,316 @@ pub fn changes_interaction(old: &Interaction, new: &Interaction) -> Vec<FieldCha
 pub fn created_interaction(i: &Interaction) -> Vec<FieldChange> {
     audit::created(audit_values_interaction(i))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ORG: &str = "organizations/0190b5a4-7c3e-7000-8000-000000000001";
+    const PERSON: &str = "people/0190b5a4-7c3e-7000-8000-000000000002";
+
+    fn date(year: i32, month: i32, day: i32) -> Option<Date> {
+        Some(Date { year, month, day })
+    }
+
+    fn today() -> time::Date {
+        time::Date::from_calendar_date(2026, time::Month::November, 25).unwrap()
+    }
+
+    fn fields(result: Result<(), Vec<Violation>>) -> Vec<String> {
+        result.unwrap_err().into_iter().map(|v| v.field).collect()
+    }
+
+    fn mask(paths: &[&str], updatable: &[&str]) -> UpdateMask {
+        UpdateMask::parse(
+            Some(&prost_types::FieldMask {
+                paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+            }),
+            updatable,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_affiliation_names_an_organisation_and_ends_after_it_starts() {
+        let mut a = Affiliation {
+            organization: format!(" {ORG} "),
+            title: " Programme Officer ".into(),
+            start_date: date(2020, 1, 1),
+            ..Default::default()
+        };
+        normalize_affiliation(&mut a, "affiliation", today()).unwrap();
+        assert_eq!(a.organization, ORG);
+        assert_eq!(a.title, "Programme Officer");
+
+        a.organization = "people/0190b5a4-7c3e-7000-8000-000000000001".into();
+        a.end_date = date(2019, 12, 31);
+        assert_eq!(
+            fields(normalize_affiliation(&mut a, "affiliation", today())),
+            ["affiliation.organization", "affiliation.end_date"]
+        );
+    }
+
+    #[test]
+    fn an_affiliation_is_current_until_its_last_day() {
+        let mut a = Affiliation::default();
+        assert!(is_current(&a, today()));
+        a.end_date = date(2026, 11, 25);
+        assert!(is_current(&a, today()));
+        a.end_date = date(2026, 11, 24);
+        assert!(!is_current(&a, today()));
+    }
+
+    #[test]
+    fn an_affiliation_update_keeps_the_organisation() {
+        let mut current = Affiliation {
+            organization: ORG.into(),
+            title: "Old".into(),
+            ..Default::default()
+        };
+        let old = current.clone();
+        let patch = Affiliation {
+            title: "New".into(),
+            primary: true,
+            ..Default::default()
+        };
+        apply_update_affiliation(
+            &mut current,
+            &patch,
+            &mask(&["*"], AFFILIATION_UPDATABLE_FIELDS),
+        );
+        assert_eq!(current.organization, ORG);
+        assert_eq!(
+            changes_affiliation(&old, &current),
+            [
+                FieldChange::new("title", json!("Old"), json!("New")),
+                FieldChange::new("primary", json!(false), json!(true)),
+            ]
+        );
+    }
+
+    fn accreditation() -> Accreditation {
+        Accreditation {
+            conference_session: " cop12 ".into(),
+            representatives: vec![PERSON.into(), PERSON.into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_accreditation_defaults_to_requested_today() {
+        let mut a = accreditation();
+        normalize_accreditation(&mut a, "accreditation", today()).unwrap();
+        assert_eq!(a.conference_session, "COP12");
+        assert_eq!(a.state, AccreditationState::Requested as i32);
+        assert_eq!(a.request_date, date(2026, 11, 25));
+        assert_eq!(a.representatives, [PERSON]);
+        let created: Vec<_> = created_accreditation(&a)
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        assert_eq!(
+            created,
+            [
+                "conference_session",
+                "state",
+                "request_date",
+                "representatives"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_past_refusal_needs_its_date_and_reason() {
+        let mut a = accreditation();
+        a.state = AccreditationState::Refused as i32;
+        a.request_date = date(2026, 3, 1);
+        assert_eq!(
+            fields(normalize_accreditation(&mut a, "accreditation", today())),
+            [
+                "accreditation.decision_date",
+                "accreditation.decision_reason"
+            ]
+        );
+        a.decision_date = date(2026, 2, 1);
+        a.decision_reason = "Not in the field".into();
+        assert_eq!(
+            fields(normalize_accreditation(&mut a, "accreditation", today())),
+            ["accreditation.decision_date"]
+        );
+        a.decision_date = date(2026, 4, 1);
+        assert!(normalize_accreditation(&mut a, "accreditation", today()).is_ok());
+    }
+
+    #[test]
+    fn a_bad_session_and_representative_are_refused() {
+        let mut a = Accreditation {
+            conference_session: "COP 12".into(),
+            representatives: vec!["people/42".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(normalize_accreditation(&mut a, "accreditation", today())),
+            [
+                "accreditation.conference_session",
+                "accreditation.representatives[0]"
+            ]
+        );
+    }
+
+    #[test]
+    fn decisions_follow_the_state_machine() {
+        use AccreditationState::*;
+        assert!(decide(Requested, Granted).is_ok());
+        assert!(decide(Requested, Refused).is_ok());
+        assert!(decide(Granted, Refused).is_ok());
+        assert!(decide(Refused, Granted).is_ok());
+        assert_eq!(
+            decide(Granted, Granted),
+            Err(TransitionError::Already("ACCREDITATION_STATE_GRANTED"))
+        );
+        assert!(decide(Refused, Refused).is_err());
+        assert!(decide(Granted, Requested).is_err());
+        let error: engage_platform::Error = TransitionError::Already("GRANTED").into();
+        assert_eq!(error.code(), tonic::Code::FailedPrecondition);
+    }
+
+    fn consent() -> ConsentRecord {
+        ConsentRecord {
+            purpose: ConsentPurpose::Newsletter as i32,
+            basis: ConsentBasis::Consent as i32,
+            given_date: date(2025, 1, 10),
+            source: ConsentSource::WebForm as i32,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_consent_defaults_to_given_and_needs_its_date() {
+        let mut c = consent();
+        normalize_consent_record(&mut c, "consent_record", today()).unwrap();
+        assert_eq!(c.state, ConsentState::Given as i32);
+        c.given_date = None;
+        c.purpose = ConsentPurpose::Other as i32;
+        c.withdraw_source = ConsentSource::Email as i32;
+        assert_eq!(
+            fields(normalize_consent_record(&mut c, "consent_record", today())),
+            [
+                "consent_record.purpose_description",
+                "consent_record.given_date",
+                "consent_record.withdraw_source"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_consent_expires_after_it_is_given_and_stops_being_active() {
+        let mut c = consent();
+        c.expire_date = date(2025, 1, 10);
+        assert_eq!(
+            fields(normalize_consent_record(&mut c, "consent_record", today())),
+            ["consent_record.expire_date"]
+        );
+        c.expire_date = date(2026, 11, 26);
+        assert!(is_active(&c, today()));
+        c.expire_date = date(2026, 11, 25);
+        assert!(!is_active(&c, today()));
+        c.expire_date = None;
+        c.state = ConsentState::Withdrawn as i32;
+        assert!(!is_active(&c, today()));
+    }
+
+    #[test]
+    fn a_withdrawal_is_dated_sourced_and_final() {
+        let mut c = consent();
+        c.state = ConsentState::Given as i32;
+        assert!(decide_withdrawal(ConsentState::Given).is_ok());
+        assert_eq!(
+            fields(withdraw_consent_record(
+                &mut c.clone(),
+                date(2024, 12, 31),
+                0,
+                "",
+                today()
+            )),
+            ["withdraw_date", "withdraw_source"]
+        );
+        withdraw_consent_record(&mut c, None, ConsentSource::Email as i32, " mail ", today())
+            .unwrap();
+        assert_eq!(c.state, ConsentState::Withdrawn as i32);
+        assert_eq!(c.withdraw_date, date(2026, 11, 25));
+        assert_eq!(c.withdraw_source_detail, "mail");
+        assert!(normalize_consent_record(&mut c, "consent_record", today()).is_ok());
+        assert!(decide_withdrawal(ConsentState::Withdrawn).is_err());
+    }
+
+    fn interaction() -> Interaction {
+        Interaction {
+            kind: InteractionKind::Meeting as i32,
+            subject: " Side event planning ".into(),
+            occur_date: date(2026, 11, 20),
+            organizations: vec![ORG.into()],
+            conference_session: "cop12".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_interaction_is_normalised() {
+        let mut i = interaction();
+        normalize_interaction(&mut i, "interaction", today()).unwrap();
+        assert_eq!(i.subject, "Side event planning");
+        assert_eq!(i.conference_session, "COP12");
+    }
+
+    #[test]
+    fn an_interaction_needs_kind_subject_date_and_participants() {
+        let mut i = Interaction::default();
+        assert_eq!(
+            fields(normalize_interaction(&mut i, "interaction", today())),
+            [
+                "interaction.kind",
+                "interaction.subject",
+                "interaction.occur_date",
+                "interaction.people"
+            ]
+        );
+        let mut repeated = interaction();
+        repeated.people = vec![PERSON.into(), PERSON.into()];
+        repeated.occur_date = date(2027, 11, 26);
+        assert_eq!(
+            fields(normalize_interaction(&mut repeated, "interaction", today())),
+            ["interaction.occur_date", "interaction.people[1]"]
+        );
+    }
+
+    #[test]
+    fn the_start_time_falls_on_the_date_in_some_time_zone() {
+        let mut i = interaction();
+        let midnight = time::Date::from_calendar_date(2026, time::Month::November, 20)
+            .unwrap()
+            .midnight()
+            .assume_utc()
+            .unix_timestamp();
+        // 22:00 UTC the day before is 08:00 on the day in UTC+10.
+        i.start_time = Some(prost_types::Timestamp {
+            seconds: midnight - 2 * 3600,
+            nanos: 0,
+        });
+        assert!(normalize_interaction(&mut i, "interaction", today()).is_ok());
+        i.start_time = Some(prost_types::Timestamp {
+            seconds: midnight - 15 * 3600,
+            nanos: 0,
+        });
+        assert_eq!(
+            fields(normalize_interaction(&mut i, "interaction", today())),
+            ["interaction.start_time"]
+        );
+        assert_eq!(
+            audit_values_interaction(&i)[4].1,
+            json!("2026-11-19T09:00:00Z")
+        );
+    }
+}
