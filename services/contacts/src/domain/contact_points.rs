@@ -17,7 +17,7 @@ use engage_platform::resource::parse_name;
 
 use super::text::char_len;
 
-/// Most email addresses, or phone numbers, one record holds.
+/// Most email addresses one record holds.
 pub const MAX_EMAILS: usize = 20;
 /// Most phone numbers one record holds.
 pub const MAX_PHONES: usize = 20;
@@ -246,6 +246,13 @@ pub(crate) fn phones(
     default_country: &str,
 ) {
     let field = format!("{prefix}.phones");
+    // An invalid country is reported on its own field; numbers are then read as if none
+    // was given rather than blamed on a country that does not exist.
+    let default_country = if is_country_code(default_country) {
+        default_country
+    } else {
+        ""
+    };
     count(out, &field, phones.len(), MAX_PHONES, "phone numbers");
     for (i, phone) in phones.iter_mut().enumerate() {
         let path = format!("{field}[{i}]");
@@ -362,7 +369,9 @@ pub(crate) fn addresses(out: &mut Vec<Violation>, prefix: &str, addresses: &mut 
 }
 
 /// Trims a website, adds `https://` when no scheme is given and checks it is an absolute
-/// `http` or `https` URL with a host, at most 2,048 characters.
+/// `http` or `https` URL with a host, at most 2,048 characters. Credentials in the URL are
+/// refused: they are never a public website, and "mailto:a@b.org" would otherwise pass as
+/// `https://mailto:a@b.org`.
 pub(crate) fn website(out: &mut Vec<Violation>, field: &str, value: &mut String) {
     trim(value);
     if value.is_empty() {
@@ -382,7 +391,9 @@ pub(crate) fn website(out: &mut Vec<Violation>, field: &str, value: &mut String)
     match url::Url::parse(value) {
         Ok(url)
             if matches!(url.scheme(), "http" | "https")
-                && url.host_str().is_some_and(|h| !h.is_empty()) => {}
+                && url.host_str().is_some_and(|h| !h.is_empty())
+                && url.username().is_empty()
+                && url.password().is_none() => {}
         _ => out.push(Violation::new(
             field,
             format!("\"{value}\" is not an http or https web address"),
@@ -428,7 +439,18 @@ pub(crate) fn tags(out: &mut Vec<Violation>, prefix: &str, tags: &mut Vec<String
 pub(crate) fn thematic_areas(out: &mut Vec<Violation>, prefix: &str, areas: &mut Vec<i32>) {
     let field = format!("{prefix}.thematic_areas");
     for (i, area) in areas.iter().enumerate() {
-        enum_value::<ThematicArea>(out, &format!("{field}[{i}]"), *area, true);
+        let path = format!("{field}[{i}]");
+        match ThematicArea::try_from(*area) {
+            Ok(ThematicArea::Unspecified) => out.push(Violation::new(
+                path,
+                "THEMATIC_AREA_UNSPECIFIED is not a thematic area",
+            )),
+            Ok(_) => {}
+            Err(_) => out.push(Violation::new(
+                path,
+                format!("{area} is not a known thematic area"),
+            )),
+        }
     }
     let kept: BTreeSet<i32> = areas.iter().copied().collect();
     *areas = kept.into_iter().collect();
@@ -658,6 +680,10 @@ mod tests {
         let mut site = " www.example.org ".to_owned();
         website(&mut out, "w", &mut site);
         assert_eq!(site, "https://www.example.org");
+        let mut mailto = "mailto:a@b.org".to_owned();
+        website(&mut out, "organization.website", &mut mailto);
+        assert_eq!(out.len(), 1);
+        out.clear();
         let mut ftp = "ftp://example.org".to_owned();
         website(&mut out, "organization.website", &mut ftp);
         let mut long = format!("https://example.org/{}", "a".repeat(2048));

@@ -190,6 +190,12 @@ pub fn apply_update_person(
     }
 }
 
+/// Whether an update mask names `birth_date` itself (not through `*`), which a caller who
+/// may not read a youth person's birth date must do to change it.
+pub fn mask_names_birth_date(mask: Option<&prost_types::FieldMask>) -> bool {
+    mask.is_some_and(|m| m.paths.iter().any(|p| p == "birth_date"))
+}
+
 /// Hides the birth date of a youth person from a caller who is not an admin, marking it
 /// withheld when one is recorded (the contract's protection of minors' data).
 pub fn withhold_birth_date(person: &mut Person, caller_is_admin: bool) {
@@ -417,6 +423,12 @@ mod tests {
         assert!(current.birth_date.is_some());
         apply_update_person(&mut current, &patch, &mask(&["birth_date"]), true, false);
         assert_eq!(current.birth_date, None);
+        assert!(mask_names_birth_date(Some(&prost_types::FieldMask {
+            paths: vec!["notes".into(), "birth_date".into()],
+        })));
+        assert!(!mask_names_birth_date(Some(&prost_types::FieldMask {
+            paths: vec!["*".into()],
+        })));
         let mut admin_view = youth_with_birth_date();
         apply_update_person(&mut admin_view, &patch, &mask(&["*"]), false, true);
         assert_eq!(admin_view.birth_date, None);
