@@ -140,9 +140,6 @@ type Never<T> = std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, Status>> 
 
 #[tonic::async_trait]
 impl FeedsService for Relay {
-    type SubscribeStream = Never<SubscribeResponse>;
-    type WatchSummaryStream = Never<WatchSummaryResponse>;
-
     async fn list_topics(
         &self,
         request: Request<ListTopicsRequest>,
@@ -166,7 +163,7 @@ impl FeedsService for Relay {
     async fn subscribe(
         &self,
         _: Request<SubscribeRequest>,
-    ) -> Result<Response<Self::SubscribeStream>, Status> {
+    ) -> Result<Response<Never<SubscribeResponse>>, Status> {
         Err(Status::unimplemented("not used here"))
     }
     async fn get_summary(
@@ -178,7 +175,7 @@ impl FeedsService for Relay {
     async fn watch_summary(
         &self,
         _: Request<WatchSummaryRequest>,
-    ) -> Result<Response<Self::WatchSummaryStream>, Status> {
+    ) -> Result<Response<Never<WatchSummaryResponse>>, Status> {
         Err(Status::unimplemented("not used here"))
     }
 }

@@ -61,13 +61,10 @@ type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl FeedsService for Upstream_ {
-    type SubscribeStream = BoxStream<SubscribeResponse>;
-    type WatchSummaryStream = BoxStream<WatchSummaryResponse>;
-
     async fn subscribe(
         &self,
         _: Request<SubscribeRequest>,
-    ) -> Result<Response<Self::SubscribeStream>, Status> {
+    ) -> Result<Response<BoxStream<SubscribeResponse>>, Status> {
         let guard = EndGuard(self.stream_ended.clone());
         let ticks = futures::stream::unfold((0u64, guard), |(n, guard)| async move {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -127,7 +124,7 @@ impl FeedsService for Upstream_ {
     async fn watch_summary(
         &self,
         _: Request<WatchSummaryRequest>,
-    ) -> Result<Response<Self::WatchSummaryStream>, Status> {
+    ) -> Result<Response<BoxStream<WatchSummaryResponse>>, Status> {
         Err(Status::failed_precondition("not used"))
     }
 }

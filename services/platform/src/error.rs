@@ -50,6 +50,17 @@ pub enum Error {
         /// The existing resource, or what identifies it.
         resource: String,
     },
+    /// A uniqueness rule refuses the write, for a stated reason (such as an external id
+    /// already taken): ALREADY_EXISTS naming the reason and the record that holds the value.
+    #[error("{reason}: {message}")]
+    Taken {
+        /// A stable UPPER_SNAKE reason for programs.
+        reason: &'static str,
+        /// What is taken and by whom, for people.
+        message: String,
+        /// The existing record, such as `organizations/0190…`.
+        resource: String,
+    },
     /// The etag sent does not match the resource's current one: ABORTED, reread and retry.
     #[error("etag of {resource} is stale")]
     StaleEtag {
@@ -112,7 +123,7 @@ impl Error {
         match self {
             Error::InvalidArgument(_) => Code::InvalidArgument,
             Error::NotFound { .. } => Code::NotFound,
-            Error::AlreadyExists { .. } => Code::AlreadyExists,
+            Error::AlreadyExists { .. } | Error::Taken { .. } => Code::AlreadyExists,
             Error::StaleEtag { .. } => Code::Aborted,
             Error::FailedPrecondition { .. } => Code::FailedPrecondition,
             Error::PermissionDenied { .. } => Code::PermissionDenied,
@@ -249,6 +260,15 @@ impl From<Error> for tonic::Status {
                 code,
                 "already exists",
                 error_info_about("ALREADY_EXISTS", "resource", &resource),
+            ),
+            Error::Taken {
+                reason,
+                message,
+                resource,
+            } => tonic::Status::with_error_details(
+                code,
+                message,
+                error_info_about(reason, "resource", &resource),
             ),
             Error::StaleEtag { resource } => tonic::Status::with_error_details(
                 code,

@@ -10,4 +10,5 @@ pub mod dates;
 pub mod duplicates;
 pub mod organization;
 pub mod person;
+pub mod search;
 pub mod text;

@@ -1,0 +1,2 @@
+DROP TABLE record_terms;
+DROP TABLE records;

@@ -1,0 +1,271 @@
+//! People: the register's persons, with what their affiliations and consents tell.
+
+use std::collections::HashMap;
+
+use engage_api::contacts::*;
+use engage_platform::field_mask::UpdateMask;
+use engage_platform::journal::RequestId;
+use engage_platform::resource::parse_name;
+use engage_platform::{Caller, Error, Role};
+
+use super::listing::{self, ListRequest};
+use super::{
+    ContactsApi, Need, caller, invalid, method, page_limits, require_etag, required, today, writer,
+};
+use crate::domain::children::is_active;
+use crate::domain::person;
+use crate::domain::search::SearchedFields;
+use crate::store::lifecycle::Stored;
+
+fn person_fields(p: &Person) -> SearchedFields {
+    let mut fields = vec![
+        ("display_name", p.display_name.clone(), true),
+        ("given_name", p.given_name.clone(), true),
+        ("family_name", p.family_name.clone(), true),
+    ];
+    fields.extend(
+        p.emails
+            .iter()
+            .map(|e| ("emails", e.address.clone(), false)),
+    );
+    fields.extend(p.phones.iter().map(|t| ("phones", t.e164.clone(), false)));
+    fields.push(("notes", p.notes.clone(), false));
+    fields
+}
+
+fn is_admin(caller: &Caller) -> bool {
+    caller.has_role(Role::Admin)
+}
+
+impl ContactsApi {
+    /// People as `caller` may see them: primary affiliation and active consents filled in,
+    /// a youth person's birth date withheld from all but admins.
+    pub(super) async fn people_for(
+        &self,
+        caller: &Caller,
+        stored: &[Stored<Person>],
+    ) -> Result<Vec<Person>, Error> {
+        let ids: Vec<String> = stored.iter().map(|s| s.row.id.clone()).collect();
+        let affiliations = self.children_of::<Affiliation>(ids.clone()).await?;
+        let consents = self.children_of::<ConsentRecord>(ids).await?;
+        let today = today();
+        let mut primary: HashMap<&str, &Affiliation> = HashMap::new();
+        for a in &affiliations {
+            if a.value.primary
+                && let Some(parent) = a.row.parent_id.as_deref()
+            {
+                primary.insert(parent, &a.value);
+            }
+        }
+        let mut active: HashMap<&str, Vec<i32>> = HashMap::new();
+        for c in &consents {
+            if is_active(&c.value, today)
+                && let Some(parent) = c.row.parent_id.as_deref()
+            {
+                active.entry(parent).or_default().push(c.value.purpose);
+            }
+        }
+        Ok(stored
+            .iter()
+            .map(|s| {
+                let mut p = s.resource();
+                if let Some(a) = primary.get(s.row.id.as_str()) {
+                    p.primary_organization = a.organization.clone();
+                    p.primary_title = a.title.clone();
+                }
+                let mut purposes = active.remove(s.row.id.as_str()).unwrap_or_default();
+                purposes.sort_unstable();
+                purposes.dedup();
+                p.active_consents = purposes;
+                person::withhold_birth_date(&mut p, is_admin(caller));
+                p
+            })
+            .collect())
+    }
+
+    async fn person_for(&self, caller: &Caller, stored: Stored<Person>) -> Result<Person, Error> {
+        let mut people = self
+            .people_for(caller, std::slice::from_ref(&stored))
+            .await?;
+        people
+            .pop()
+            .ok_or_else(|| Error::Internal("a person went missing while read".into()))
+    }
+
+    pub(super) async fn get_person(
+        &self,
+        request: tonic::Request<GetPersonRequest>,
+    ) -> Result<GetPersonResponse, Error> {
+        let caller = caller(&request, Need::Read)?;
+        let name = request.into_inner().name;
+        let id = parse_name("people", &name, "name")?;
+        let stored = self.fetch::<Person>(id, &name).await?;
+        Ok(GetPersonResponse {
+            person: Some(self.person_for(&caller, stored).await?),
+        })
+    }
+
+    pub(super) async fn batch_get_people(
+        &self,
+        request: tonic::Request<BatchGetPeopleRequest>,
+    ) -> Result<BatchGetPeopleResponse, Error> {
+        let caller = caller(&request, Need::Read)?;
+        let request = request.into_inner();
+        let found = self
+            .batch_get::<Person>(&request.names, request.resolve_merged)
+            .await?;
+        Ok(BatchGetPeopleResponse {
+            people: self.people_for(&caller, &found).await?,
+        })
+    }
+
+    pub(super) async fn list_people(
+        &self,
+        request: tonic::Request<ListPeopleRequest>,
+    ) -> Result<ListPeopleResponse, Error> {
+        let caller = caller(&request, Need::Read)?;
+        let r = request.into_inner();
+        let listing = listing::PEOPLE.listing(
+            &ListRequest {
+                filter: &r.filter,
+                order_by: &r.order_by,
+                page_size: r.page_size,
+                page_token: &r.page_token,
+                parent_id: None,
+                show_deleted: r.show_deleted,
+                show_merged: r.show_merged,
+                limits: page_limits(50, 1000),
+            },
+            today(),
+        )?;
+        let page = self.page::<Person>(listing).await?;
+        Ok(ListPeopleResponse {
+            people: self.people_for(&caller, &page.items).await?,
+            next_page_token: page.next_page_token,
+            total_size: page.total_size,
+        })
+    }
+
+    pub(super) async fn search_people(
+        &self,
+        request: tonic::Request<SearchPeopleRequest>,
+    ) -> Result<SearchPeopleResponse, Error> {
+        let caller = caller(&request, Need::Read)?;
+        let r = request.into_inner();
+        let (hits, next_page_token) = self
+            .search::<Person>(
+                &listing::PEOPLE,
+                &r.query,
+                &r.filter,
+                r.page_size,
+                &r.page_token,
+                person_fields,
+            )
+            .await?;
+        let stored: Vec<Stored<Person>> = hits.iter().map(|h| h.stored.clone()).collect();
+        let people = self.people_for(&caller, &stored).await?;
+        Ok(SearchPeopleResponse {
+            results: hits
+                .into_iter()
+                .zip(people)
+                .map(|(hit, person)| PersonSearchResult {
+                    person: Some(person),
+                    relevance: hit.relevance,
+                    matched_fields: hit.matched_fields.into_iter().map(String::from).collect(),
+                })
+                .collect(),
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn create_person(
+        &self,
+        request: tonic::Request<CreatePersonRequest>,
+    ) -> Result<CreatePersonResponse, Error> {
+        let caller = caller(&request, Need::Write)?;
+        let request = request.into_inner();
+        let request_id = RequestId::parse(&request.request_id, &request)?;
+        let mut person = required(request.person.clone(), "person")?;
+        person::normalize_person(&mut person, "person", today()).map_err(invalid)?;
+        if request.validate_only {
+            person::withhold_birth_date(&mut person, is_admin(&caller));
+            return Ok(CreatePersonResponse {
+                person: Some(person),
+                duplicate_candidates: Vec::new(),
+            });
+        }
+        let mut response = self
+            .create(
+                &caller,
+                method!("CreatePerson"),
+                request_id,
+                None,
+                person,
+                |person| CreatePersonResponse {
+                    person: Some(person),
+                    duplicate_candidates: Vec::new(),
+                },
+            )
+            .await?;
+        if let Some(p) = response.person.as_mut() {
+            person::withhold_birth_date(p, is_admin(&caller));
+        }
+        Ok(response)
+    }
+
+    pub(super) async fn update_person(
+        &self,
+        request: tonic::Request<UpdatePersonRequest>,
+    ) -> Result<UpdatePersonResponse, Error> {
+        let caller = caller(&request, Need::Write)?;
+        let request = request.into_inner();
+        let named_birth_date = person::mask_names_birth_date(request.update_mask.as_ref());
+        let patch = required(request.person, "person")?;
+        let mask = UpdateMask::parse(request.update_mask.as_ref(), person::UPDATABLE_FIELDS)?;
+        let id = parse_name("people", &patch.name, "person.name")?;
+        require_etag(&patch.etag, "person.etag")?;
+        let admin = is_admin(&caller);
+        let stored = self
+            .change::<Person>(
+                writer(&caller, method!("UpdatePerson")),
+                id,
+                &patch.name,
+                &patch.etag,
+                "updated",
+                |before, p| {
+                    let reads_birth_date = admin || !before.value.youth;
+                    person::apply_update_person(
+                        p,
+                        &patch,
+                        &mask,
+                        named_birth_date,
+                        reads_birth_date,
+                    );
+                    person::normalize_person(p, "person", today()).map_err(invalid)
+                },
+            )
+            .await?;
+        Ok(UpdatePersonResponse {
+            person: Some(self.person_for(&caller, stored).await?),
+        })
+    }
+
+    pub(super) async fn delete_person(
+        &self,
+        caller: &Caller,
+        name: &str,
+        etag: &str,
+        deleted: bool,
+    ) -> Result<Person, Error> {
+        let id = parse_name("people", name, "name")?;
+        let method = if deleted {
+            method!("DeletePerson")
+        } else {
+            method!("UndeletePerson")
+        };
+        let stored = self
+            .set_deleted::<Person>(caller, method, id, name, etag, deleted)
+            .await?;
+        self.person_for(caller, stored).await
+    }
+}

@@ -1,0 +1,318 @@
+//! Reference data and overviews: countries, tags, the register's counts, the audit trail.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use engage_api::contacts::*;
+use engage_api::types::{RegionalGroup, Sector};
+use engage_platform::journal::AuditEntry;
+use engage_platform::journal::schema::audit_entries;
+use engage_platform::paging::Page;
+use engage_platform::query::{Comparator, FieldType, Filter, FilterField, Value};
+use engage_platform::regions;
+use engage_platform::resource::timestamp;
+use engage_platform::{Error, with_connection};
+
+use super::{ContactsApi, Need, caller, page_limits};
+use crate::store::{RecordKind, Register};
+
+#[derive(QueryableByName)]
+struct GroupCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    first: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    second: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    youth: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_update: i64,
+}
+
+/// Live organisations per sector and regional group; the group term is absent without a
+/// country, hence the outer join.
+const ORGANIZATIONS_BY_GROUP: &str = "SELECT s.value AS first, COALESCE(g.value, '') AS second, \
+     COUNT(*) AS count FROM records r \
+     JOIN record_terms s ON s.record_id = r.id AND s.field = 'sector' \
+     LEFT JOIN record_terms g ON g.record_id = r.id AND g.field = 'regional_group' \
+     WHERE r.kind = 1 AND r.delete_time IS NULL AND r.merged_into IS NULL \
+     GROUP BY s.value, g.value ORDER BY 1, 2";
+
+/// Accreditations of live organisations per session and state.
+const ACCREDITATIONS_BY_STATE: &str = "SELECT c.value AS first, s.value AS second, \
+     COUNT(*) AS count FROM records a \
+     JOIN records o ON o.id = a.parent_id AND o.delete_time IS NULL AND o.merged_into IS NULL \
+     JOIN record_terms c ON c.record_id = a.id AND c.field = 'conference_session' \
+     JOIN record_terms s ON s.record_id = a.id AND s.field = 'state' \
+     WHERE a.kind = 4 AND a.delete_time IS NULL \
+     GROUP BY c.value, s.value ORDER BY 1, 2";
+
+/// Live people, youth among them, and the last write the counts include.
+const PEOPLE_TOTALS: &str = "SELECT \
+     COALESCE(SUM(CASE WHEN r.kind = 2 AND r.delete_time IS NULL AND r.merged_into IS NULL \
+        AND r.erase_time IS NULL THEN 1 ELSE 0 END), 0) AS count, \
+     COALESCE(SUM(CASE WHEN r.kind = 2 AND r.delete_time IS NULL AND r.merged_into IS NULL \
+        AND r.erase_time IS NULL AND y.value = 'true' THEN 1 ELSE 0 END), 0) AS youth, \
+     COALESCE(MAX(r.update_time), 0) AS last_update \
+     FROM records r LEFT JOIN record_terms y ON y.record_id = r.id AND y.field = 'youth'";
+
+fn audit_filter_fields() -> [FilterField; 3] {
+    [
+        FilterField {
+            name: "time",
+            kind: FieldType::Timestamp,
+        },
+        FilterField {
+            name: "actor.subject",
+            kind: FieldType::Text,
+        },
+        FilterField {
+            name: "method",
+            kind: FieldType::Text,
+        },
+    ]
+}
+
+/// Resources whose audit trail may be asked for, with the collections of their children.
+const AUDITED: &[(&str, &[&str])] = &[
+    ("organizations", &["accreditations"]),
+    ("people", &["affiliations", "consentRecords"]),
+    ("interactions", &[]),
+];
+
+fn check_audited(resource: &str) -> Result<(), Error> {
+    let parts: Vec<&str> = resource.split('/').collect();
+    let valid = match parts.as_slice() {
+        [collection, id] => {
+            AUDITED.iter().any(|(c, _)| c == collection)
+                && engage_platform::resource::is_valid_id(id)
+        }
+        [collection, id, child, child_id] => {
+            AUDITED
+                .iter()
+                .any(|(c, children)| c == collection && children.contains(child))
+                && engage_platform::resource::is_valid_id(id)
+                && engage_platform::resource::is_valid_id(child_id)
+        }
+        _ => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "resource",
+            "names an organisation, person, interaction, or one of their children",
+        ))
+    }
+}
+
+impl ContactsApi {
+    pub(super) async fn get_contacts_summary(
+        &self,
+        request: tonic::Request<GetContactsSummaryRequest>,
+    ) -> Result<GetContactsSummaryResponse, Error> {
+        caller(&request, Need::Read)?;
+        let (organizations, accreditations, totals) = with_connection!(self.db, |conn| {
+            let organizations: Vec<GroupCount> =
+                diesel::sql_query(ORGANIZATIONS_BY_GROUP).load(conn).await?;
+            let accreditations: Vec<GroupCount> = diesel::sql_query(ACCREDITATIONS_BY_STATE)
+                .load(conn)
+                .await?;
+            let totals: Total = diesel::sql_query(PEOPLE_TOTALS).get_result(conn).await?;
+            (organizations, accreditations, totals)
+        });
+        Ok(GetContactsSummaryResponse {
+            organization_counts: organizations
+                .into_iter()
+                .map(|g| OrganizationCount {
+                    sector: Sector::from_str_name(&g.first).unwrap_or_default() as i32,
+                    regional_group: RegionalGroup::from_str_name(&g.second).unwrap_or_default()
+                        as i32,
+                    count: g.count,
+                })
+                .collect(),
+            person_count: totals.count,
+            youth_count: totals.youth,
+            accreditation_counts: accreditations
+                .into_iter()
+                .map(|g| AccreditationCount {
+                    conference_session: g.first,
+                    state: AccreditationState::from_str_name(&g.second).unwrap_or_default() as i32,
+                    count: g.count,
+                })
+                .collect(),
+            as_of: Some(timestamp(totals.last_update)),
+        })
+    }
+
+    pub(super) fn list_countries(
+        &self,
+        request: tonic::Request<ListCountriesRequest>,
+    ) -> Result<ListCountriesResponse, Error> {
+        caller(&request, Need::Read)?;
+        let wanted = request.into_inner().regional_group;
+        Ok(ListCountriesResponse {
+            countries: regions::country_codes()
+                .into_iter()
+                .filter_map(|code| {
+                    let group = regions::regional_group(code)? as i32;
+                    (wanted == 0 || wanted == group).then(|| Country {
+                        country_code: code.to_owned(),
+                        display_name: regions::country_name(code).unwrap_or(code).to_owned(),
+                        regional_group: group,
+                    })
+                })
+                .collect(),
+        })
+    }
+
+    pub(super) async fn list_tags(
+        &self,
+        request: tonic::Request<ListTagsRequest>,
+    ) -> Result<ListTagsResponse, Error> {
+        caller(&request, Need::Read)?;
+        let r = request.into_inner();
+        let prefix = r.prefix.trim().to_lowercase();
+        let page = Page::<String>::parse(
+            r.page_size,
+            &r.page_token,
+            &[&prefix],
+            page_limits(100, 1000),
+        )?;
+        let after = page.after.clone().unwrap_or_default();
+        let limit = page.fetch_limit();
+        let (organizations, people) = with_connection!(self.db, |conn| {
+            let o = conn
+                .term_usage(RecordKind::Organization, "tags", &prefix, &after, limit)
+                .await?;
+            let p = conn
+                .term_usage(RecordKind::Person, "tags", &prefix, &after, limit)
+                .await?;
+            (o, p)
+        });
+        let mut usage: std::collections::BTreeMap<String, TagUsage> = Default::default();
+        for (tag, count) in organizations {
+            usage
+                .entry(tag.clone())
+                .or_insert_with(|| TagUsage {
+                    tag,
+                    ..TagUsage::default()
+                })
+                .organization_count = count;
+        }
+        for (tag, count) in people {
+            usage
+                .entry(tag.clone())
+                .or_insert_with(|| TagUsage {
+                    tag,
+                    ..TagUsage::default()
+                })
+                .person_count = count;
+        }
+        let mut tags: Vec<TagUsage> = usage.into_values().collect();
+        let next_page_token = page.finish(&mut tags, |t| t.tag.clone());
+        Ok(ListTagsResponse {
+            tags,
+            next_page_token,
+        })
+    }
+
+    pub(super) async fn list_audit_entries(
+        &self,
+        request: tonic::Request<ListAuditEntriesRequest>,
+    ) -> Result<ListAuditEntriesResponse, Error> {
+        caller(&request, Need::Admin)?;
+        let r = request.into_inner();
+        check_audited(&r.resource)?;
+        let fields = audit_filter_fields();
+        let mut comparisons = Vec::new();
+        if let Some(filter) = Filter::parse(&r.filter, &fields)? {
+            flatten(filter, &mut comparisons)?;
+        }
+        let include_children = if r.include_children { "c" } else { "" };
+        let page = Page::<(i64, String)>::parse(
+            r.page_size,
+            &r.page_token,
+            &[&r.resource, include_children, &r.filter],
+            page_limits(50, 1000),
+        )?;
+        let children = format!("{}/%", r.resource);
+        let mut entries: Vec<AuditEntry> = with_connection!(self.db, |conn| {
+            let mut q = audit_entries::table.into_boxed();
+            q = if r.include_children {
+                q.filter(
+                    audit_entries::resource_name
+                        .eq(&r.resource)
+                        .or(audit_entries::resource_name.like(&children)),
+                )
+            } else {
+                q.filter(audit_entries::resource_name.eq(&r.resource))
+            };
+            for (field, comparator, value) in &comparisons {
+                q = match (*field, value) {
+                    ("time", Value::Timestamp(t)) => match comparator {
+                        Comparator::Less => q.filter(audit_entries::occur_time.lt(*t)),
+                        Comparator::LessOrEqual => q.filter(audit_entries::occur_time.le(*t)),
+                        Comparator::Greater => q.filter(audit_entries::occur_time.gt(*t)),
+                        Comparator::GreaterOrEqual => q.filter(audit_entries::occur_time.ge(*t)),
+                        _ => q.filter(audit_entries::occur_time.eq(*t)),
+                    },
+                    ("actor.subject", Value::Text(s)) => {
+                        q.filter(audit_entries::actor.eq(s.clone()))
+                    }
+                    (_, Value::Text(s)) => q.filter(audit_entries::method.eq(s.clone())),
+                    _ => q,
+                };
+            }
+            if let Some((time, id)) = &page.after {
+                q = q.filter(
+                    audit_entries::occur_time
+                        .lt(*time)
+                        .or(audit_entries::occur_time
+                            .eq(*time)
+                            .and(audit_entries::id.lt(id.clone()))),
+                );
+            }
+            q.order((audit_entries::occur_time.desc(), audit_entries::id.desc()))
+                .limit(page.fetch_limit())
+                .select(AuditEntry::as_select())
+                .load(conn)
+                .await?
+        });
+        let next_page_token = page.finish(&mut entries, |e| (e.occur_time, e.id.clone()));
+        Ok(ListAuditEntriesResponse {
+            audit_entries: entries.iter().map(AuditEntry::to_proto).collect(),
+            next_page_token,
+        })
+    }
+}
+
+fn flatten(filter: Filter, out: &mut Vec<(&'static str, Comparator, Value)>) -> Result<(), Error> {
+    match filter {
+        Filter::And(parts) => parts.into_iter().try_for_each(|p| flatten(p, out)),
+        Filter::Compare {
+            field,
+            comparator,
+            value,
+        } => {
+            if field != "time" && comparator != Comparator::Equal {
+                return Err(Error::invalid(
+                    "filter",
+                    format!("{field} compares with = only"),
+                ));
+            }
+            out.push((field, comparator, value));
+            Ok(())
+        }
+        Filter::Or(_) | Filter::Not(_) => Err(Error::invalid(
+            "filter",
+            "joins comparisons with AND only (no OR, NOT or -)",
+        )),
+    }
+}

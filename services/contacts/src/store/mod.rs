@@ -1,0 +1,797 @@
+//! Storage of the register on PostgreSQL and SQLite.
+//!
+//! Every resource is one row of `records`: the protobuf resource as `body`, and beside it the
+//! columns that order, page, search and keep external ids unique; `record_terms` holds one
+//! row per filterable value (a tag, a thematic area, an email, a state). Queries are written
+//! once in [`Register`] and run on both databases; only search differs (pg_trgm on
+//! PostgreSQL, FTS5 trigrams on SQLite).
+
+pub mod kinds;
+pub mod lifecycle;
+pub mod schema;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use engage_platform::Error;
+use engage_platform::query::Comparator;
+use engage_platform::storage::SqliteAsyncConnection;
+
+use schema::{record_terms, records};
+
+/// What a row of `records` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum RecordKind {
+    /// `organizations/{id}`
+    Organization = 1,
+    /// `people/{id}`
+    Person = 2,
+    /// `people/{id}/affiliations/{id}`
+    Affiliation = 3,
+    /// `organizations/{id}/accreditations/{id}`
+    Accreditation = 4,
+    /// `people/{id}/consentRecords/{id}`
+    ConsentRecord = 5,
+    /// `interactions/{id}`
+    Interaction = 6,
+}
+
+/// One row of `records`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = records, treat_none_as_null = true)]
+pub struct RecordRow {
+    pub id: String,
+    pub kind: i32,
+    pub parent_id: Option<String>,
+    pub revision: i64,
+    pub sort_1: String,
+    pub sort_2: String,
+    pub sort_3: String,
+    pub sort_4: String,
+    pub external_id: Option<String>,
+    pub search_text: String,
+    pub search_seq: Option<i64>,
+    pub merged_into: Option<String>,
+    pub merge_time: Option<i64>,
+    pub erase_time: Option<i64>,
+    pub create_time: i64,
+    pub update_time: i64,
+    pub delete_time: Option<i64>,
+    pub body: Vec<u8>,
+}
+
+/// A column a listing is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    Sort1,
+    Sort2,
+    Sort3,
+    Sort4,
+    CreateTime,
+    UpdateTime,
+}
+
+/// A value of a [`SortColumn`], as kept in a page token.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    Text(String),
+    Time(i64),
+}
+
+impl SortValue {
+    /// The value of `column` in `row`.
+    pub fn of(column: SortColumn, row: &RecordRow) -> Self {
+        match column {
+            SortColumn::Sort1 => SortValue::Text(row.sort_1.clone()),
+            SortColumn::Sort2 => SortValue::Text(row.sort_2.clone()),
+            SortColumn::Sort3 => SortValue::Text(row.sort_3.clone()),
+            SortColumn::Sort4 => SortValue::Text(row.sort_4.clone()),
+            SortColumn::CreateTime => SortValue::Time(row.create_time),
+            SortColumn::UpdateTime => SortValue::Time(row.update_time),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            SortValue::Text(t) => t.clone(),
+            SortValue::Time(t) => t.to_string(),
+        }
+    }
+
+    fn time(&self) -> i64 {
+        match self {
+            SortValue::Text(t) => t.parse().unwrap_or_default(),
+            SortValue::Time(t) => *t,
+        }
+    }
+}
+
+/// A time column a filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeColumn {
+    CreateTime,
+    UpdateTime,
+}
+
+/// One condition of a listing; a listing holds rows meeting all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The record has (or, negated, has not) the term `field` = `value`.
+    Term {
+        field: String,
+        value: String,
+        negated: bool,
+    },
+    /// The record has a term `field` whose value compares to `value` (text order; dates
+    /// are written YYYY-MM-DD so that text order is date order).
+    TermRange {
+        field: String,
+        comparator: Comparator,
+        value: String,
+    },
+    /// The record has no term `field` below `value`: an open end date or one not passed.
+    NoTermBelow { field: String, value: String },
+    /// A time column compares to `micros`.
+    Time {
+        column: TimeColumn,
+        comparator: Comparator,
+        micros: i64,
+    },
+    /// The record is one of these ids.
+    AmongIds(Vec<String>),
+    /// The record is a child of one of these parents.
+    ParentAmong(Vec<String>),
+    /// The record is the parent of a child matching this listing (one and the same child
+    /// meets all its conditions). Resolved to [`Condition::AmongIds`] before the query runs.
+    ParentOf(Box<ListQuery>),
+}
+
+/// A listing of one kind of record: which rows, in which order, from where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub kind: RecordKind,
+    pub parent_id: Option<String>,
+    pub show_deleted: bool,
+    pub show_merged: bool,
+    pub show_erased: bool,
+    pub conditions: Vec<Condition>,
+    pub sort: SortColumn,
+    pub descending: bool,
+    pub after: Option<(SortValue, String)>,
+    pub limit: Option<i64>,
+}
+
+impl ListQuery {
+    /// Live records of `kind`, oldest first, no limit.
+    pub fn new(kind: RecordKind) -> Self {
+        Self {
+            kind,
+            parent_id: None,
+            show_deleted: false,
+            show_merged: false,
+            show_erased: true,
+            conditions: Vec::new(),
+            sort: SortColumn::CreateTime,
+            descending: false,
+            after: None,
+            limit: None,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+#[derive(QueryableByName)]
+struct SeqRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    seq: Option<i64>,
+}
+
+/// The register's queries, for both connection types (inside a transaction or not).
+pub trait Register {
+    /// The record `id` of `kind`, if it exists.
+    fn load(
+        &mut self,
+        kind: RecordKind,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<RecordRow>, Error>> + Send;
+
+    /// The records of `kind` among `ids` that exist, in no particular order.
+    fn load_many(
+        &mut self,
+        kind: RecordKind,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<RecordRow>, Error>> + Send;
+
+    /// The live (not deleted, not merged) record of `kind` with `external_id`.
+    fn find_external_id(
+        &mut self,
+        kind: RecordKind,
+        external_id: &str,
+    ) -> impl Future<Output = Result<Option<RecordRow>, Error>> + Send;
+
+    /// Stores a new record and its terms.
+    fn insert(
+        &mut self,
+        row: &RecordRow,
+        terms: &[(String, String)],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Overwrites record `row.id` if it is still at `revision`; replaces its terms when
+    /// given. False when another writer changed it first.
+    fn replace(
+        &mut self,
+        row: &RecordRow,
+        revision: i64,
+        terms: Option<&[(String, String)]>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The rows of a listing.
+    fn list(
+        &mut self,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<Vec<RecordRow>, Error>> + Send;
+
+    /// How many rows a listing holds, ignoring its page.
+    fn count(&mut self, query: &ListQuery) -> impl Future<Output = Result<i64, Error>> + Send;
+
+    /// The distinct parents of the rows of a listing of children.
+    fn parents(
+        &mut self,
+        query: &ListQuery,
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+
+    /// Ids of live records of `kind` whose search text resembles `folded_query`, best first,
+    /// at most `limit`.
+    fn search(
+        &mut self,
+        kind: RecordKind,
+        folded_query: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+
+    /// Values of term `field` on live records of `kind` whose value starts with `prefix`,
+    /// after `after`, with how many records carry each; in value order, at most `limit`.
+    fn term_usage(
+        &mut self,
+        kind: RecordKind,
+        field: &str,
+        prefix: &str,
+        after: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>, Error>> + Send;
+}
+
+/// The words of a folded query as an FTS5 trigram query: any trigram of any word, so that a
+/// word with a typo still shares most of its trigrams with the stored text.
+fn fts_trigram_query(folded_query: &str) -> String {
+    let mut trigrams: Vec<String> = Vec::new();
+    for word in folded_query.split_whitespace() {
+        let chars: Vec<char> = word.chars().collect();
+        for window in chars.windows(3) {
+            let trigram: String = window.iter().collect();
+            if !trigrams.contains(&trigram) {
+                trigrams.push(trigram);
+            }
+        }
+    }
+    trigrams
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+async fn search_postgres(
+    conn: &mut AsyncPgConnection,
+    kind: RecordKind,
+    folded_query: &str,
+    limit: i64,
+) -> Result<Vec<String>, Error> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    // Word similarity finds a query word inside longer stored text; 0.3 lets a typo or two
+    // through while the index still prunes.
+    diesel::sql_query("SET pg_trgm.word_similarity_threshold = 0.3")
+        .execute(conn)
+        .await?;
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "SELECT id FROM records WHERE kind = $1 AND delete_time IS NULL \
+         AND merged_into IS NULL AND erase_time IS NULL AND $2 <% search_text \
+         ORDER BY word_similarity($2, search_text) DESC, id LIMIT $3",
+    )
+    .bind::<Integer, _>(kind as i32)
+    .bind::<Text, _>(folded_query)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+async fn search_sqlite(
+    conn: &mut SqliteAsyncConnection,
+    kind: RecordKind,
+    folded_query: &str,
+    limit: i64,
+) -> Result<Vec<String>, Error> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    let fts = fts_trigram_query(folded_query);
+    if fts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<IdRow> = diesel::sql_query(
+        "SELECT r.id AS id FROM record_search s JOIN records r ON r.search_seq = s.rowid \
+         WHERE record_search MATCH ? AND r.kind = ? AND r.delete_time IS NULL \
+         AND r.merged_into IS NULL AND r.erase_time IS NULL \
+         ORDER BY s.rank, r.id LIMIT ?",
+    )
+    .bind::<Text, _>(fts)
+    .bind::<Integer, _>(kind as i32)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// PostgreSQL indexes `search_text` itself (a trigram GIN index).
+async fn index_search_postgres(
+    _: &mut AsyncPgConnection,
+    row: &RecordRow,
+) -> Result<Option<i64>, Error> {
+    Ok(row.search_seq)
+}
+
+/// SQLite keeps an FTS5 row per searchable record, keyed by `search_seq`.
+async fn index_search_sqlite(
+    conn: &mut SqliteAsyncConnection,
+    row: &RecordRow,
+) -> Result<Option<i64>, Error> {
+    use diesel::sql_types::{BigInt, Text};
+    if row.search_text.is_empty() && row.search_seq.is_none() {
+        return Ok(None);
+    }
+    let seq = match row.search_seq {
+        Some(seq) => {
+            diesel::sql_query("DELETE FROM record_search WHERE rowid = ?")
+                .bind::<BigInt, _>(seq)
+                .execute(conn)
+                .await?;
+            seq
+        }
+        // Writers are serialised on SQLite, so the next number is not raced.
+        None => {
+            let max: SeqRow = diesel::sql_query("SELECT max(search_seq) AS seq FROM records")
+                .get_result(conn)
+                .await?;
+            max.seq.unwrap_or(0) + 1
+        }
+    };
+    diesel::sql_query("INSERT INTO record_search (rowid, search_text) VALUES (?, ?)")
+        .bind::<BigInt, _>(seq)
+        .bind::<Text, _>(&row.search_text)
+        .execute(conn)
+        .await?;
+    Ok(Some(seq))
+}
+
+/// Narrows a boxed `records` query to a listing's rows (not its page or order).
+macro_rules! filtered {
+    ($query:expr) => {{
+        let query: &ListQuery = $query;
+        let mut q = records::table
+            .filter(records::kind.eq(query.kind as i32))
+            .into_boxed();
+        if let Some(parent) = &query.parent_id {
+            q = q.filter(records::parent_id.eq(parent.clone()));
+        }
+        if !query.show_deleted {
+            q = q.filter(records::delete_time.is_null());
+        }
+        if !query.show_merged {
+            q = q.filter(records::merged_into.is_null());
+        }
+        if !query.show_erased {
+            q = q.filter(records::erase_time.is_null());
+        }
+        for condition in &query.conditions {
+            q = match condition.clone() {
+                Condition::Term {
+                    field,
+                    value,
+                    negated,
+                } => {
+                    let owners = record_terms::table
+                        .filter(record_terms::field.eq(field))
+                        .filter(record_terms::value.eq(value))
+                        .select(record_terms::record_id);
+                    if negated {
+                        q.filter(diesel::dsl::not(records::id.eq_any(owners)))
+                    } else {
+                        q.filter(records::id.eq_any(owners))
+                    }
+                }
+                Condition::TermRange {
+                    field,
+                    comparator,
+                    value,
+                } => {
+                    let terms = record_terms::table
+                        .filter(record_terms::field.eq(field))
+                        .into_boxed();
+                    let terms = match comparator {
+                        Comparator::Less => terms.filter(record_terms::value.lt(value)),
+                        Comparator::LessOrEqual => terms.filter(record_terms::value.le(value)),
+                        Comparator::Greater => terms.filter(record_terms::value.gt(value)),
+                        Comparator::GreaterOrEqual => terms.filter(record_terms::value.ge(value)),
+                        Comparator::NotEqual => terms.filter(record_terms::value.ne(value)),
+                        Comparator::Equal | Comparator::Has => {
+                            terms.filter(record_terms::value.eq(value))
+                        }
+                    };
+                    q.filter(records::id.eq_any(terms.select(record_terms::record_id)))
+                }
+                Condition::NoTermBelow { field, value } => {
+                    let below = record_terms::table
+                        .filter(record_terms::field.eq(field))
+                        .filter(record_terms::value.lt(value))
+                        .select(record_terms::record_id);
+                    q.filter(diesel::dsl::not(records::id.eq_any(below)))
+                }
+                Condition::Time {
+                    column,
+                    comparator,
+                    micros,
+                } => match (column, comparator) {
+                    (TimeColumn::CreateTime, Comparator::Less) => {
+                        q.filter(records::create_time.lt(micros))
+                    }
+                    (TimeColumn::CreateTime, Comparator::LessOrEqual) => {
+                        q.filter(records::create_time.le(micros))
+                    }
+                    (TimeColumn::CreateTime, Comparator::Greater) => {
+                        q.filter(records::create_time.gt(micros))
+                    }
+                    (TimeColumn::CreateTime, Comparator::GreaterOrEqual) => {
+                        q.filter(records::create_time.ge(micros))
+                    }
+                    (TimeColumn::CreateTime, Comparator::NotEqual) => {
+                        q.filter(records::create_time.ne(micros))
+                    }
+                    (TimeColumn::CreateTime, _) => q.filter(records::create_time.eq(micros)),
+                    (TimeColumn::UpdateTime, Comparator::Less) => {
+                        q.filter(records::update_time.lt(micros))
+                    }
+                    (TimeColumn::UpdateTime, Comparator::LessOrEqual) => {
+                        q.filter(records::update_time.le(micros))
+                    }
+                    (TimeColumn::UpdateTime, Comparator::Greater) => {
+                        q.filter(records::update_time.gt(micros))
+                    }
+                    (TimeColumn::UpdateTime, Comparator::GreaterOrEqual) => {
+                        q.filter(records::update_time.ge(micros))
+                    }
+                    (TimeColumn::UpdateTime, Comparator::NotEqual) => {
+                        q.filter(records::update_time.ne(micros))
+                    }
+                    (TimeColumn::UpdateTime, _) => q.filter(records::update_time.eq(micros)),
+                },
+                Condition::AmongIds(ids) => q.filter(records::id.eq_any(ids)),
+                Condition::ParentAmong(ids) => q.filter(records::parent_id.eq_any(ids)),
+                // Unresolved, it matches nothing rather than everything.
+                Condition::ParentOf(_) => q.filter(records::id.eq_any(Vec::<String>::new())),
+            };
+        }
+        q
+    }};
+}
+
+/// Continues a listing strictly after its page token's key, in its order.
+macro_rules! keyset {
+    ($q:expr, $column:expr, $value:expr, $id:expr, $descending:expr) => {{
+        let (value, id, descending) = ($value, $id, $descending);
+        match descending {
+            false => $q.filter(
+                $column
+                    .gt(value.clone())
+                    .or($column.eq(value).and(records::id.gt(id))),
+            ),
+            true => $q.filter(
+                $column
+                    .lt(value.clone())
+                    .or($column.eq(value).and(records::id.lt(id))),
+            ),
+        }
+    }};
+}
+
+macro_rules! ordered {
+    ($q:expr, $column:expr, $descending:expr) => {
+        if $descending {
+            $q.order(($column.desc(), records::id.desc()))
+        } else {
+            $q.order(($column.asc(), records::id.asc()))
+        }
+    };
+}
+
+macro_rules! impl_register {
+    ($conn:ty, $search:path, $index_search:path) => {
+        impl Register for $conn {
+            async fn load(
+                &mut self,
+                kind: RecordKind,
+                id: &str,
+            ) -> Result<Option<RecordRow>, Error> {
+                Ok(records::table
+                    .find(id)
+                    .filter(records::kind.eq(kind as i32))
+                    .select(RecordRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn load_many(
+                &mut self,
+                kind: RecordKind,
+                ids: &[String],
+            ) -> Result<Vec<RecordRow>, Error> {
+                Ok(records::table
+                    .filter(records::id.eq_any(ids))
+                    .filter(records::kind.eq(kind as i32))
+                    .select(RecordRow::as_select())
+                    .load(self)
+                    .await?)
+            }
+
+            async fn find_external_id(
+                &mut self,
+                kind: RecordKind,
+                external_id: &str,
+            ) -> Result<Option<RecordRow>, Error> {
+                Ok(records::table
+                    .filter(records::kind.eq(kind as i32))
+                    .filter(records::external_id.eq(external_id))
+                    .filter(records::delete_time.is_null())
+                    .filter(records::merged_into.is_null())
+                    .select(RecordRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn insert(
+                &mut self,
+                row: &RecordRow,
+                terms: &[(String, String)],
+            ) -> Result<(), Error> {
+                let mut row = row.clone();
+                row.search_seq = $index_search(self, &row).await?;
+                diesel::insert_into(records::table)
+                    .values(&row)
+                    .execute(self)
+                    .await?;
+                insert_terms(self, &row.id, terms).await
+            }
+
+            async fn replace(
+                &mut self,
+                row: &RecordRow,
+                revision: i64,
+                terms: Option<&[(String, String)]>,
+            ) -> Result<bool, Error> {
+                let mut row = row.clone();
+                row.search_seq = $index_search(self, &row).await?;
+                let changed = diesel::update(
+                    records::table
+                        .find(&row.id)
+                        .filter(records::revision.eq(revision)),
+                )
+                .set(&row)
+                .execute(self)
+                .await?;
+                if changed == 0 {
+                    return Ok(false);
+                }
+                if let Some(terms) = terms {
+                    diesel::delete(record_terms::table.filter(record_terms::record_id.eq(&row.id)))
+                        .execute(self)
+                        .await?;
+                    insert_terms(self, &row.id, terms).await?;
+                }
+                Ok(true)
+            }
+
+            async fn list(&mut self, query: &ListQuery) -> Result<Vec<RecordRow>, Error> {
+                let query = &resolve_children(self, query).await?;
+                let mut q = filtered!(query);
+                if let Some((value, id)) = &query.after {
+                    let id = id.clone();
+                    q = match query.sort {
+                        SortColumn::Sort1 => {
+                            keyset!(q, records::sort_1, value.text(), id, query.descending)
+                        }
+                        SortColumn::Sort2 => {
+                            keyset!(q, records::sort_2, value.text(), id, query.descending)
+                        }
+                        SortColumn::Sort3 => {
+                            keyset!(q, records::sort_3, value.text(), id, query.descending)
+                        }
+                        SortColumn::Sort4 => {
+                            keyset!(q, records::sort_4, value.text(), id, query.descending)
+                        }
+                        SortColumn::CreateTime => {
+                            keyset!(q, records::create_time, value.time(), id, query.descending)
+                        }
+                        SortColumn::UpdateTime => {
+                            keyset!(q, records::update_time, value.time(), id, query.descending)
+                        }
+                    };
+                }
+                q = match query.sort {
+                    SortColumn::Sort1 => ordered!(q, records::sort_1, query.descending),
+                    SortColumn::Sort2 => ordered!(q, records::sort_2, query.descending),
+                    SortColumn::Sort3 => ordered!(q, records::sort_3, query.descending),
+                    SortColumn::Sort4 => ordered!(q, records::sort_4, query.descending),
+                    SortColumn::CreateTime => ordered!(q, records::create_time, query.descending),
+                    SortColumn::UpdateTime => ordered!(q, records::update_time, query.descending),
+                };
+                if let Some(limit) = query.limit {
+                    q = q.limit(limit);
+                }
+                Ok(q.select(RecordRow::as_select()).load(self).await?)
+            }
+
+            async fn count(&mut self, query: &ListQuery) -> Result<i64, Error> {
+                let query = &resolve_children(self, query).await?;
+                Ok(filtered!(query).count().get_result(self).await?)
+            }
+
+            async fn parents(&mut self, query: &ListQuery) -> Result<Vec<String>, Error> {
+                let parents: Vec<Option<String>> = filtered!(query)
+                    .select(records::parent_id)
+                    .distinct()
+                    .load(self)
+                    .await?;
+                Ok(parents.into_iter().flatten().collect())
+            }
+
+            async fn search(
+                &mut self,
+                kind: RecordKind,
+                folded_query: &str,
+                limit: i64,
+            ) -> Result<Vec<String>, Error> {
+                $search(self, kind, folded_query, limit).await
+            }
+
+            async fn term_usage(
+                &mut self,
+                kind: RecordKind,
+                field: &str,
+                prefix: &str,
+                after: &str,
+                limit: i64,
+            ) -> Result<Vec<(String, i64)>, Error> {
+                let live = records::table
+                    .filter(records::kind.eq(kind as i32))
+                    .filter(records::delete_time.is_null())
+                    .filter(records::merged_into.is_null())
+                    .filter(records::erase_time.is_null())
+                    .select(records::id);
+                // Without a prefix the range below spans every value.
+                let upper = format!("{prefix}\u{10FFFF}");
+                Ok(record_terms::table
+                    .filter(record_terms::field.eq(field))
+                    .filter(record_terms::value.gt(after))
+                    .filter(record_terms::value.ge(prefix))
+                    .filter(record_terms::value.lt(upper))
+                    .filter(record_terms::record_id.eq_any(live))
+                    .group_by(record_terms::value)
+                    .select((record_terms::value, diesel::dsl::count_star()))
+                    .order(record_terms::value.asc())
+                    .limit(limit)
+                    .load(self)
+                    .await?)
+            }
+        }
+    };
+}
+
+/// Replaces each [`Condition::ParentOf`] by the parents its child listing finds.
+async fn resolve_children<C: Register + Send>(
+    conn: &mut C,
+    query: &ListQuery,
+) -> Result<ListQuery, Error> {
+    let mut resolved = query.clone();
+    for condition in &mut resolved.conditions {
+        if let Condition::ParentOf(children) = condition {
+            let parents = conn.parents(children).await?;
+            *condition = Condition::AmongIds(parents);
+        }
+    }
+    Ok(resolved)
+}
+
+async fn insert_terms<C>(conn: &mut C, id: &str, terms: &[(String, String)]) -> Result<(), Error>
+where
+    C: TermWriter,
+{
+    conn.write_terms(id, terms).await
+}
+
+#[derive(Clone, Insertable)]
+#[diesel(table_name = record_terms)]
+struct TermRow {
+    field: String,
+    value: String,
+    record_id: String,
+}
+
+/// Inserts term rows; separate so that both connection types share [`insert_terms`].
+trait TermWriter {
+    fn write_terms(
+        &mut self,
+        id: &str,
+        terms: &[(String, String)],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+macro_rules! impl_term_writer {
+    ($conn:ty) => {
+        impl TermWriter for $conn {
+            async fn write_terms(
+                &mut self,
+                id: &str,
+                terms: &[(String, String)],
+            ) -> Result<(), Error> {
+                if terms.is_empty() {
+                    return Ok(());
+                }
+                let mut unique: Vec<&(String, String)> = terms.iter().collect();
+                unique.sort();
+                unique.dedup();
+                let rows: Vec<TermRow> = unique
+                    .into_iter()
+                    .map(|(field, value)| TermRow {
+                        field: field.clone(),
+                        value: value.clone(),
+                        record_id: id.to_owned(),
+                    })
+                    .collect();
+                // One statement per term: diesel's multi-row insert does not reach SQLite
+                // for this table, and a record has tens of terms, not thousands.
+                for row in rows {
+                    diesel::insert_into(record_terms::table)
+                        .values(row)
+                        .execute(self)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_term_writer!(AsyncPgConnection);
+impl_term_writer!(SqliteAsyncConnection);
+impl_register!(AsyncPgConnection, search_postgres, index_search_postgres);
+impl_register!(SqliteAsyncConnection, search_sqlite, index_search_sqlite);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigram_query_tolerates_a_typo_by_matching_any_trigram() {
+        assert_eq!(
+            fts_trigram_query("ninos sur"),
+            "\"nin\" OR \"ino\" OR \"nos\" OR \"sur\""
+        );
+        assert_eq!(fts_trigram_query("a b"), "");
+    }
+}
