@@ -235,6 +235,15 @@ fn organization_name_keys(name: &str, keys: &mut BTreeSet<String>) {
         return;
     }
     keys.insert(format!("n:{}", tokens.join(" ")));
+    // The words run together, in the name's order: "Green Peace" meets "Greenpeace".
+    if tokens.len() > 1 {
+        let joined: String = words(name)
+            .iter()
+            .filter(|w| !is_stop_word(w) && !is_legal_form(w))
+            .map(String::as_str)
+            .collect();
+        keys.insert(format!("n:{joined}"));
+    }
     let sound = phonetic(&tokens);
     if !sound.is_empty() {
         keys.insert(format!("p:{sound}"));
@@ -313,10 +322,11 @@ pub fn person_blocking_keys(p: &Person) -> Vec<String> {
             keys.insert(format!("p:{sound}"));
         }
     }
-    // One name's sound with the other's initial: catches "M. Garcia" and a typo in one name.
+    // The first word of one name by sound with the other's initial: catches "M. Garcia",
+    // a typo in one name, and a second given or family name recorded on one side only.
     if !given.is_empty() && !family.is_empty() {
         for (sounded, initialed) in [(&family, &given), (&given, &family)] {
-            let sound = phonetic(sounded);
+            let sound = phonetic(sounded.get(..1).unwrap_or_default());
             if let Some(initial) = initialed.first().and_then(|w| w.chars().next())
                 && !sound.is_empty()
             {
@@ -385,11 +395,22 @@ fn token_similarity(a: &[String], b: &[String]) -> f64 {
     one_way(a, b).min(one_way(b, a))
 }
 
-/// Similarity of two word lists: the better of the whole-string and word-by-word measures.
+/// Similarity of two word lists: the better of the word-by-word measure and the edit
+/// similarity of the words run together ("Green Peace", "Greenpeace"), and at least 0.9 when
+/// every word of one is in the other ("Oxfam", "Oxfam International"). The whole-string
+/// measure is Damerau-Levenshtein rather than Jaro-Winkler, whose bonus for a common prefix
+/// would make "Niños del Norte" look like "Niños del Sur".
 fn name_similarity(a: &[String], b: &[String]) -> f64 {
-    let whole = strsim::jaro_winkler(&a.join(" "), &b.join(" "));
-    whole.max(token_similarity(a, b))
+    let whole = strsim::normalized_damerau_levenshtein(&a.concat(), &b.concat());
+    let contained = !a.is_empty()
+        && !b.is_empty()
+        && (a.iter().all(|w| b.contains(w)) || b.iter().all(|w| a.contains(w)));
+    let floor = if contained { CONTAINED } else { 0.0 };
+    whole.max(token_similarity(a, b)).max(floor)
 }
+
+/// Similarity given to a name whose words are all in the other name.
+const CONTAINED: f64 = 0.9;
 
 /// Maps a similarity to the share of a field's weight it earns: unrelated strings still score
 /// around 0.6 with Jaro-Winkler, so only the part above `floor` counts.
@@ -399,6 +420,13 @@ fn ramp(similarity: f64, floor: f64) -> f64 {
 
 /// Similarities below this are reported as DIFFERENT.
 const FUZZY_FLOOR: f64 = 0.7;
+
+/// Where a name's share of its weight starts: a FUZZY name (0.7 and above) earns at least
+/// a quarter of it, a phonetic match (0.95) most of it.
+const NAME_RAMP_FLOOR: f64 = 0.6;
+
+/// Similarity given to names that sound the same: a spelling variant ("Jon", "John").
+const SAME_SOUND: f64 = 0.95;
 
 /// Builds a FieldMatch; all comparisons go through here so that rounding is uniform.
 fn field_match(
@@ -462,7 +490,7 @@ fn compare_organization_names(
         };
     }
     // One name is the other's acronym: "ANS" and "Asociación Niños del Sur".
-    if is_abbreviation(a, acronym_a, b) || is_abbreviation(b, acronym_b, a) {
+    if is_abbreviation(a, acronym_b, b) || is_abbreviation(b, acronym_a, a) {
         return NameComparison {
             kind: MatchKind::Abbreviation,
             similarity: 0.8,
@@ -476,7 +504,7 @@ fn compare_organization_names(
     if same_sound {
         NameComparison {
             kind: MatchKind::Phonetic,
-            similarity: similarity.max(0.9),
+            similarity: similarity.max(SAME_SOUND),
         }
     } else if similarity >= FUZZY_FLOOR {
         NameComparison {
@@ -532,7 +560,7 @@ pub fn score_organizations(a: &Organization, b: &Organization) -> Scored {
     let name_weight = |c: &NameComparison| match c.kind {
         MatchKind::Different => ORG_NAME_DIFFERENT,
         MatchKind::Abbreviation => ORG_NAME * 0.6,
-        _ => ORG_NAME * ramp(c.similarity, FUZZY_FLOOR),
+        _ => ORG_NAME * ramp(c.similarity, NAME_RAMP_FLOOR),
     };
 
     let display =
@@ -889,7 +917,7 @@ fn compare_name_part(a: &str, b: &str) -> (MatchKind, f64) {
     let similarity = name_similarity(&wa, &wb);
     let sound_a = phonetic(&wa);
     if !sound_a.is_empty() && sound_a == phonetic(&wb) {
-        (MatchKind::Phonetic, similarity.max(0.9))
+        (MatchKind::Phonetic, similarity.max(SAME_SOUND))
     } else if similarity >= FUZZY_FLOOR {
         (MatchKind::Fuzzy, similarity)
     } else {
@@ -902,7 +930,7 @@ fn name_part_weight(kind: MatchKind, similarity: f64, full: f64) -> f64 {
         MatchKind::Different => NAME_PART_DIFFERENT,
         MatchKind::Missing => 0.0,
         MatchKind::Abbreviation => full * 0.5,
-        _ => full * ramp(similarity, FUZZY_FLOOR),
+        _ => full * ramp(similarity, NAME_RAMP_FLOOR),
     }
 }
 
@@ -1169,6 +1197,13 @@ mod tests {
         d.acronym = "ANS".to_string();
         let scored = score_organizations(&d, &org("Asociación Niños del Sur", "AR"));
         assert_eq!(kind_of(&scored, "acronym"), MatchKind::Abbreviation);
+    }
+
+    #[test]
+    fn a_shorter_form_of_the_name_is_a_candidate() {
+        let scored = score_organizations(&org("Oxfam", "GB"), &org("Oxfam International", "GB"));
+        assert_eq!(kind_of(&scored, "display_name"), MatchKind::Fuzzy);
+        assert!(band(scored.score, &bands()).is_some(), "{scored:?}");
     }
 
     #[test]
