@@ -516,39 +516,52 @@ fn phones(cell: &str) -> Vec<PhoneNumber> {
         .collect()
 }
 
+/// Highest enum number looked at when reading an enum cell; the contract's enums are small.
+const MAX_ENUM_VALUE: i32 = 64;
+
 /// Reads an enum cell: the value name in lower case without its prefix. `Ok(0)` (unset) when
-/// empty; the UNSPECIFIED name itself is refused, as it would silently unset the field.
+/// empty; the UNSPECIFIED name itself is refused, as it would silently unset the field. The
+/// issue lists the accepted values, so the user can fix the cell without the documentation.
 fn enum_value(
     cell: &str,
     column: &str,
     prefix: &str,
-    from_name: impl Fn(&str) -> Option<i32>,
+    name_of: impl Fn(i32) -> Option<&'static str>,
 ) -> Result<i32, ImportIssue> {
     if cell.is_empty() {
         return Ok(0);
     }
-    let name = format!("{prefix}{}", cell.to_ascii_uppercase());
-    match from_name(&name) {
-        Some(value) if value != 0 => Ok(value),
-        _ => Err(issue(
-            column,
-            "INVALID_ENUM",
-            format!("unknown value \"{cell}\""),
-        )),
+    let wanted = cell.to_ascii_lowercase();
+    let values =
+        (1..=MAX_ENUM_VALUE).filter_map(|v| name_of(v).map(|n| (v, enum_cell(Some(n), prefix))));
+    let mut accepted = Vec::new();
+    for (value, name) in values {
+        if name == wanted {
+            return Ok(value);
+        }
+        accepted.push(name);
     }
+    Err(issue(
+        column,
+        "INVALID_ENUM",
+        format!(
+            "unknown value \"{cell}\"; expected one of: {}",
+            accepted.join(", ")
+        ),
+    ))
 }
 
 fn sector(cell: &str, column: &str) -> Result<i32, ImportIssue> {
-    enum_value(cell, column, "SECTOR_", |n| {
-        Sector::from_str_name(n).map(|e| e as i32)
+    enum_value(cell, column, "SECTOR_", |v| {
+        Sector::try_from(v).ok().map(|e| e.as_str_name())
     })
 }
 
 fn thematic_areas(cell: &str, column: &str, issues: &mut Vec<ImportIssue>) -> Vec<i32> {
     let mut areas = Vec::new();
     for item in list(cell) {
-        match enum_value(&item, column, "THEMATIC_AREA_", |n| {
-            ThematicArea::from_str_name(n).map(|e| e as i32)
+        match enum_value(&item, column, "THEMATIC_AREA_", |v| {
+            ThematicArea::try_from(v).ok().map(|e| e.as_str_name())
         }) {
             Ok(area) => areas.push(area),
             Err(e) => issues.push(e),
@@ -621,8 +634,8 @@ impl AddressCells {
     fn take(&mut self, column: &str, cell: &str, issues: &mut Vec<ImportIssue>) -> bool {
         let a = &mut self.address;
         match column {
-            "address_kind" => match enum_value(cell, column, "ADDRESS_KIND_", |n| {
-                AddressKind::from_str_name(n).map(|e| e as i32)
+            "address_kind" => match enum_value(cell, column, "ADDRESS_KIND_", |v| {
+                AddressKind::try_from(v).ok().map(|e| e.as_str_name())
             }) {
                 Ok(kind) => a.kind = kind,
                 Err(e) => issues.push(e),
@@ -686,8 +699,8 @@ fn parse_organization(
             "phones" => org.phones = phones(cell),
             "thematic_areas" => org.thematic_areas = thematic_areas(cell, column, &mut issues),
             "tags" => org.tags = list(cell),
-            "ecosoc_status" => match enum_value(cell, column, "ECOSOC_STATUS_", |n| {
-                EcosocStatus::from_str_name(n).map(|e| e as i32)
+            "ecosoc_status" => match enum_value(cell, column, "ECOSOC_STATUS_", |v| {
+                EcosocStatus::try_from(v).ok().map(|e| e.as_str_name())
             }) {
                 Ok(value) => org.ecosoc_status = value,
                 Err(e) => issues.push(e),
@@ -760,8 +773,8 @@ fn parse_person(
                 Ok(birth_date) => person.birth_date = birth_date,
                 Err(e) => issues.push(e),
             },
-            "age_bracket" => match enum_value(cell, column, "AGE_BRACKET_", |n| {
-                AgeBracket::from_str_name(n).map(|e| e as i32)
+            "age_bracket" => match enum_value(cell, column, "AGE_BRACKET_", |v| {
+                AgeBracket::try_from(v).ok().map(|e| e.as_str_name())
             }) {
                 Ok(value) => person.age_bracket = value,
                 Err(e) => issues.push(e),
@@ -1374,6 +1387,11 @@ mod tests {
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].column, "sector");
         assert_eq!(issues[0].code, "INVALID_ENUM");
+        assert!(
+            issues[0].reason.contains("spaceship") && issues[0].reason.contains("private_sector"),
+            "{}",
+            issues[0].reason
+        );
     }
 
     #[test]

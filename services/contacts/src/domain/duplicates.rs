@@ -182,8 +182,14 @@ fn phonetic(tokens: &[String]) -> String {
     let encoder = DoubleMetaphone::default();
     let mut codes: Vec<String> = tokens
         .iter()
-        .filter(|t| t.chars().any(|c| c.is_ascii_alphabetic()))
-        .map(|t| encoder.double_metaphone(t).primary())
+        // Letters only: the encoder is meant for words, not for "c+" or "4h".
+        .map(|t| {
+            t.chars()
+                .filter(char::is_ascii_alphabetic)
+                .collect::<String>()
+        })
+        .filter(|t| !t.is_empty())
+        .map(|t| encoder.double_metaphone(&t).primary())
         .filter(|c| !c.is_empty())
         .collect();
     codes.sort();
