@@ -31,6 +31,8 @@ pub enum FieldType {
     Integer,
     /// An RFC 3339 instant, quoted: every comparison but `:`.
     Timestamp,
+    /// A calendar date, quoted `YYYY-MM-DD`: every comparison but `:`.
+    Date,
     /// A list of text values: `:` (has the value).
     List,
 }
@@ -324,9 +326,24 @@ fn typed_value(field: &FilterField, comparator: Comparator, raw: &str) -> Result
         FieldType::Timestamp if comparator != Has => parse_rfc3339(raw)
             .map(Value::Timestamp)
             .ok_or_else(|| format!("{name} is an RFC 3339 time such as \"2026-11-25T09:00:00Z\"")),
+        FieldType::Date if comparator != Has => parse_date(raw)
+            .map(Value::Text)
+            .ok_or_else(|| format!("{name} is a date such as \"2026-11-25\"")),
         FieldType::List if comparator == Has => Ok(Value::Text(raw.to_owned())),
         _ => Err(format!("{name} cannot be compared with {comparator}")),
     }
+}
+
+/// Checks a `YYYY-MM-DD` calendar date; dates compare as this text.
+fn parse_date(text: &str) -> Option<String> {
+    let mut parts = text.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()?;
+    Some(text.to_owned())
 }
 
 /// Parses an RFC 3339 time (with `Z` or an offset) into microseconds since the epoch.
@@ -590,6 +607,29 @@ mod tests {
         );
         assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("2026-01-01"), None);
+    }
+
+    #[test]
+    fn dates_are_real_calendar_days_and_compare_in_order() {
+        let fields = &[FilterField {
+            name: "due_date",
+            kind: FieldType::Date,
+        }];
+        assert_eq!(
+            Filter::parse("due_date >= \"2026-02-28\"", fields).unwrap(),
+            Some(Filter::Compare {
+                field: "due_date",
+                comparator: Comparator::GreaterOrEqual,
+                value: Value::Text("2026-02-28".into()),
+            })
+        );
+        for bad in ["2026-02-30", "2026-2-01", "26-02-01", "tomorrow"] {
+            assert!(
+                Filter::parse(&format!("due_date < \"{bad}\""), fields).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(Filter::parse("due_date : \"2026-02-01\"", fields).is_err());
     }
 
     #[test]

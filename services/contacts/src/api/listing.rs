@@ -130,8 +130,8 @@ pub static AFFILIATIONS: LazyLock<ListSpec> = LazyLock::new(|| ListSpec {
         field("organization", FieldType::Text),
         field("primary", FieldType::Bool),
         field("current", FieldType::Bool),
-        field("start_date", FieldType::Text),
-        field("end_date", FieldType::Text),
+        field("start_date", FieldType::Date),
+        field("end_date", FieldType::Date),
     ],
     sorts: &[
         ("start_date", SortColumn::Sort1),
@@ -148,8 +148,8 @@ pub static ACCREDITATIONS: LazyLock<ListSpec> = LazyLock::new(|| ListSpec {
         field("conference_session", FieldType::Text),
         enum_field("state", &ACCREDITATION_STATES),
         field("representatives", FieldType::List),
-        field("request_date", FieldType::Text),
-        field("decision_date", FieldType::Text),
+        field("request_date", FieldType::Date),
+        field("decision_date", FieldType::Date),
     ],
     sorts: &[
         ("conference_session", SortColumn::Sort1),
@@ -168,9 +168,9 @@ pub static CONSENT_RECORDS: LazyLock<ListSpec> = LazyLock::new(|| ListSpec {
         enum_field("basis", &CONSENT_BASES),
         enum_field("state", &CONSENT_STATES),
         enum_field("source", &CONSENT_SOURCES),
-        field("given_date", FieldType::Text),
-        field("expire_date", FieldType::Text),
-        field("withdraw_date", FieldType::Text),
+        field("given_date", FieldType::Date),
+        field("expire_date", FieldType::Date),
+        field("withdraw_date", FieldType::Date),
     ],
     sorts: &[
         ("given_date", SortColumn::Sort1),
@@ -191,7 +191,7 @@ pub static INTERACTIONS: LazyLock<ListSpec> = LazyLock::new(|| ListSpec {
         field("conference_session", FieldType::Text),
         field("related_resource", FieldType::Text),
         field("author.subject", FieldType::Text),
-        field("occur_date", FieldType::Text),
+        field("occur_date", FieldType::Date),
         field("create_time", FieldType::Timestamp),
     ],
     sorts: &[
@@ -422,13 +422,8 @@ fn simple_condition(
         });
     }
     let text = normalised(field, &value);
+    // Dates (checked by the parser) compare as YYYY-MM-DD text.
     if DATE_FIELDS.contains(&field) {
-        if crate::domain::dates::parse_date(&text).is_none() {
-            return Err(Error::invalid(
-                "filter",
-                format!("{field} compares to a date written \"YYYY-MM-DD\", not {text:?}"),
-            ));
-        }
         return Ok(Condition::TermRange {
             field: field.to_owned(),
             comparator,

@@ -1,6 +1,7 @@
 //! The gRPC face of the register: permissions, request checks, and the calls into the store.
 //! Handlers stay thin; rules live in `domain`, queries in `store`.
 
+mod children;
 pub mod listing;
 mod people;
 mod reference;

@@ -3,9 +3,21 @@
 
 use engage_api::contacts::contacts_service_server::ContactsService;
 use engage_api::contacts::*;
+use engage_platform::journal::RequestId;
+use engage_platform::resource::parse_name;
 use tonic::{Request, Response, Status};
 
-use super::ContactsApi;
+use super::children::Decision;
+use super::{ContactsApi, Need, caller};
+
+/// Runs `$body` with the request's message as `$r` once the caller has the role `$need`.
+macro_rules! handle {
+    ($need:expr, $request:ident, |$caller:ident, $r:ident| $body:expr) => {{
+        let $caller = caller(&$request, $need)?;
+        let $r = $request.into_inner();
+        answer($body.await)
+    }};
+}
 
 fn answer<T>(result: Result<T, engage_platform::Error>) -> Result<Response<T>, Status> {
     result.map(Response::new).map_err(Status::from)
@@ -179,5 +191,357 @@ impl ContactsService for ContactsApi {
         request: Request<ListAuditEntriesRequest>,
     ) -> Result<Response<ListAuditEntriesResponse>, Status> {
         answer(self.list_audit_entries(request).await)
+    }
+
+    async fn get_affiliation(
+        &self,
+        request: Request<GetAffiliationRequest>,
+    ) -> Result<Response<GetAffiliationResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| async {
+            self.get_affiliation(&r.name)
+                .await
+                .map(|a| GetAffiliationResponse {
+                    affiliation: Some(a),
+                })
+        })
+    }
+
+    async fn list_affiliations(
+        &self,
+        request: Request<ListAffiliationsRequest>,
+    ) -> Result<Response<ListAffiliationsResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| self.list_affiliations(r))
+    }
+
+    async fn create_affiliation(
+        &self,
+        request: Request<CreateAffiliationRequest>,
+    ) -> Result<Response<CreateAffiliationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self.create_affiliation(&c, r))
+    }
+
+    async fn update_affiliation(
+        &self,
+        request: Request<UpdateAffiliationRequest>,
+    ) -> Result<Response<UpdateAffiliationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.update_affiliation(&c, r)
+                .await
+                .map(|a| UpdateAffiliationResponse {
+                    affiliation: Some(a),
+                })
+        })
+    }
+
+    async fn delete_affiliation(
+        &self,
+        request: Request<DeleteAffiliationRequest>,
+    ) -> Result<Response<DeleteAffiliationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_affiliation(&c, &r.name, &r.etag, true)
+                .await
+                .map(|a| DeleteAffiliationResponse {
+                    affiliation: Some(a),
+                })
+        })
+    }
+
+    async fn undelete_affiliation(
+        &self,
+        request: Request<UndeleteAffiliationRequest>,
+    ) -> Result<Response<UndeleteAffiliationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_affiliation(&c, &r.name, &r.etag, false)
+                .await
+                .map(|a| UndeleteAffiliationResponse {
+                    affiliation: Some(a),
+                })
+        })
+    }
+
+    async fn get_accreditation(
+        &self,
+        request: Request<GetAccreditationRequest>,
+    ) -> Result<Response<GetAccreditationResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| async {
+            self.get_accreditation(&r.name)
+                .await
+                .map(|a| GetAccreditationResponse {
+                    accreditation: Some(a),
+                })
+        })
+    }
+
+    async fn list_accreditations(
+        &self,
+        request: Request<ListAccreditationsRequest>,
+    ) -> Result<Response<ListAccreditationsResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| self.list_accreditations(r))
+    }
+
+    async fn create_accreditation(
+        &self,
+        request: Request<CreateAccreditationRequest>,
+    ) -> Result<Response<CreateAccreditationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self
+            .create_accreditation(&c, r))
+    }
+
+    async fn update_accreditation(
+        &self,
+        request: Request<UpdateAccreditationRequest>,
+    ) -> Result<Response<UpdateAccreditationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.update_accreditation(&c, r)
+                .await
+                .map(|a| UpdateAccreditationResponse {
+                    accreditation: Some(a),
+                })
+        })
+    }
+
+    async fn delete_accreditation(
+        &self,
+        request: Request<DeleteAccreditationRequest>,
+    ) -> Result<Response<DeleteAccreditationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_child::<Accreditation>(
+                &c,
+                method!("DeleteAccreditation"),
+                &r.name,
+                &r.etag,
+                true,
+            )
+            .await
+            .map(|a| DeleteAccreditationResponse {
+                accreditation: Some(a.resource()),
+            })
+        })
+    }
+
+    async fn undelete_accreditation(
+        &self,
+        request: Request<UndeleteAccreditationRequest>,
+    ) -> Result<Response<UndeleteAccreditationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_child::<Accreditation>(
+                &c,
+                method!("UndeleteAccreditation"),
+                &r.name,
+                &r.etag,
+                false,
+            )
+            .await
+            .map(|a| UndeleteAccreditationResponse {
+                accreditation: Some(a.resource()),
+            })
+        })
+    }
+
+    async fn grant_accreditation(
+        &self,
+        request: Request<GrantAccreditationRequest>,
+    ) -> Result<Response<GrantAccreditationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            let request_id = RequestId::parse(&r.request_id, &r)?;
+            self.decide_accreditation(
+                &c,
+                AccreditationState::Granted,
+                Decision {
+                    name: &r.name,
+                    etag: &r.etag,
+                    decision_date: r.decision_date,
+                    decision_reason: &r.decision_reason,
+                    request_id,
+                },
+            )
+            .await
+            .map(|a| GrantAccreditationResponse {
+                accreditation: Some(a),
+            })
+        })
+    }
+
+    async fn refuse_accreditation(
+        &self,
+        request: Request<RefuseAccreditationRequest>,
+    ) -> Result<Response<RefuseAccreditationResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            let request_id = RequestId::parse(&r.request_id, &r)?;
+            self.decide_accreditation(
+                &c,
+                AccreditationState::Refused,
+                Decision {
+                    name: &r.name,
+                    etag: &r.etag,
+                    decision_date: r.decision_date,
+                    decision_reason: &r.decision_reason,
+                    request_id,
+                },
+            )
+            .await
+            .map(|a| RefuseAccreditationResponse {
+                accreditation: Some(a),
+            })
+        })
+    }
+
+    async fn get_consent_record(
+        &self,
+        request: Request<GetConsentRecordRequest>,
+    ) -> Result<Response<GetConsentRecordResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| async {
+            self.get_consent_record(&r.name)
+                .await
+                .map(|c| GetConsentRecordResponse {
+                    consent_record: Some(c),
+                })
+        })
+    }
+
+    async fn list_consent_records(
+        &self,
+        request: Request<ListConsentRecordsRequest>,
+    ) -> Result<Response<ListConsentRecordsResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| self.list_consent_records(r))
+    }
+
+    async fn create_consent_record(
+        &self,
+        request: Request<CreateConsentRecordRequest>,
+    ) -> Result<Response<CreateConsentRecordResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self
+            .create_consent_record(&c, r))
+    }
+
+    async fn update_consent_record(
+        &self,
+        request: Request<UpdateConsentRecordRequest>,
+    ) -> Result<Response<UpdateConsentRecordResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.update_consent_record(&c, r)
+                .await
+                .map(|c| UpdateConsentRecordResponse {
+                    consent_record: Some(c),
+                })
+        })
+    }
+
+    async fn delete_consent_record(
+        &self,
+        request: Request<DeleteConsentRecordRequest>,
+    ) -> Result<Response<DeleteConsentRecordResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_child::<ConsentRecord>(
+                &c,
+                method!("DeleteConsentRecord"),
+                &r.name,
+                &r.etag,
+                true,
+            )
+            .await
+            .map(|c| DeleteConsentRecordResponse {
+                consent_record: Some(c.resource()),
+            })
+        })
+    }
+
+    async fn undelete_consent_record(
+        &self,
+        request: Request<UndeleteConsentRecordRequest>,
+    ) -> Result<Response<UndeleteConsentRecordResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_child::<ConsentRecord>(
+                &c,
+                method!("UndeleteConsentRecord"),
+                &r.name,
+                &r.etag,
+                false,
+            )
+            .await
+            .map(|c| UndeleteConsentRecordResponse {
+                consent_record: Some(c.resource()),
+            })
+        })
+    }
+
+    async fn withdraw_consent_record(
+        &self,
+        request: Request<WithdrawConsentRecordRequest>,
+    ) -> Result<Response<WithdrawConsentRecordResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.withdraw_consent_record(&c, r)
+                .await
+                .map(|c| WithdrawConsentRecordResponse {
+                    consent_record: Some(c),
+                })
+        })
+    }
+
+    async fn get_interaction(
+        &self,
+        request: Request<GetInteractionRequest>,
+    ) -> Result<Response<GetInteractionResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| async {
+            let id = parse_name("interactions", &r.name, "name")?;
+            self.fetch::<Interaction>(id, &r.name)
+                .await
+                .map(|i| GetInteractionResponse {
+                    interaction: Some(i.resource()),
+                })
+        })
+    }
+
+    async fn list_interactions(
+        &self,
+        request: Request<ListInteractionsRequest>,
+    ) -> Result<Response<ListInteractionsResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| self.list_interactions(r))
+    }
+
+    async fn create_interaction(
+        &self,
+        request: Request<CreateInteractionRequest>,
+    ) -> Result<Response<CreateInteractionResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self.create_interaction(&c, r))
+    }
+
+    async fn update_interaction(
+        &self,
+        request: Request<UpdateInteractionRequest>,
+    ) -> Result<Response<UpdateInteractionResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.update_interaction(&c, r)
+                .await
+                .map(|i| UpdateInteractionResponse {
+                    interaction: Some(i),
+                })
+        })
+    }
+
+    async fn delete_interaction(
+        &self,
+        request: Request<DeleteInteractionRequest>,
+    ) -> Result<Response<DeleteInteractionResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_interaction(&c, &r.name, &r.etag, true)
+                .await
+                .map(|i| DeleteInteractionResponse {
+                    interaction: Some(i),
+                })
+        })
+    }
+
+    async fn undelete_interaction(
+        &self,
+        request: Request<UndeleteInteractionRequest>,
+    ) -> Result<Response<UndeleteInteractionResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.delete_interaction(&c, &r.name, &r.etag, false)
+                .await
+                .map(|i| UndeleteInteractionResponse {
+                    interaction: Some(i),
+                })
+        })
     }
 }
