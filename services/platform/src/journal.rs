@@ -109,6 +109,9 @@ pub struct FieldChange {
     pub old: serde_json::Value,
     /// The value after; null when unset.
     pub new: serde_json::Value,
+    /// True once the values were removed (erasure of personal data).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 impl FieldChange {
@@ -118,6 +121,7 @@ impl FieldChange {
             path: path.into(),
             old,
             new,
+            redacted: false,
         }
     }
 
@@ -189,7 +193,7 @@ impl AuditEntry {
                     path: c.path,
                     old_value: Some(json_to_value(c.old)),
                     new_value: Some(json_to_value(c.new)),
-                    redacted: false,
+                    redacted: c.redacted,
                 })
                 .collect(),
             request_id: self.request_id.clone().unwrap_or_default(),
@@ -357,6 +361,25 @@ pub trait Journal {
         &mut self,
         resource_name: &str,
     ) -> impl Future<Output = Result<Vec<AuditEntry>, Error>> + Send;
+
+    /// Removes the values from the audit entries of a resource and of its children
+    /// (`{resource_name}/…`), keeping who changed which field when; returns how many
+    /// entries were rewritten.
+    fn redact_audit(
+        &mut self,
+        resource_name: &str,
+    ) -> impl Future<Output = Result<usize, Error>> + Send;
+}
+
+/// The changes of an audit entry with their values removed.
+fn redacted(changes: &str) -> String {
+    let mut list: Vec<FieldChange> = serde_json::from_str(changes).unwrap_or_default();
+    for change in &mut list {
+        change.old = serde_json::Value::Null;
+        change.new = serde_json::Value::Null;
+        change.redacted = true;
+    }
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Keeps outbox sequence numbers in commit order on PostgreSQL: a BIGSERIAL value is taken
@@ -513,6 +536,26 @@ macro_rules! impl_journal {
                         .execute(self)
                         .await?,
                 )
+            }
+
+            async fn redact_audit(&mut self, resource_name: &str) -> Result<usize, Error> {
+                let children = format!("{resource_name}/%");
+                let entries: Vec<(String, String)> = audit_entries::table
+                    .filter(
+                        audit_entries::resource_name
+                            .eq(resource_name)
+                            .or(audit_entries::resource_name.like(&children)),
+                    )
+                    .select((audit_entries::id, audit_entries::changes))
+                    .load(self)
+                    .await?;
+                for (id, changes) in &entries {
+                    diesel::update(audit_entries::table.find(id))
+                        .set(audit_entries::changes.eq(redacted(changes)))
+                        .execute(self)
+                        .await?;
+                }
+                Ok(entries.len())
             }
 
             async fn audit_of(&mut self, resource_name: &str) -> Result<Vec<AuditEntry>, Error> {

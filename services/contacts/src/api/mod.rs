@@ -2,7 +2,9 @@
 //! Handlers stay thin; rules live in `domain`, queries in `store`.
 
 mod children;
+mod duplicates;
 pub mod listing;
+mod merge;
 mod people;
 mod reference;
 mod register;
@@ -29,12 +31,19 @@ pub(crate) use method;
 #[derive(Clone)]
 pub struct ContactsApi {
     db: Database,
+    thresholds: crate::domain::duplicates::Thresholds,
+    /// Held by a whole-register duplicate scan.
+    detection: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl ContactsApi {
-    /// Handlers over `db`.
+    /// Handlers over `db`, with the duplicate thresholds of the environment.
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            thresholds: duplicates::thresholds_from_env(),
+            detection: Default::default(),
+        }
     }
 }
 

@@ -4,10 +4,11 @@ use std::collections::HashMap;
 
 use engage_api::contacts::*;
 use engage_platform::field_mask::UpdateMask;
-use engage_platform::journal::RequestId;
+use engage_platform::journal::{AuditEntry, FieldChange, Journal, RequestId};
 use engage_platform::resource::parse_name;
-use engage_platform::{Caller, Error, Role};
+use engage_platform::{Caller, Error, Role, idempotent_write, with_connection};
 
+use super::duplicates;
 use super::listing::{self, ListRequest};
 use super::{
     ContactsApi, Need, caller, invalid, method, page_limits, require_etag, required, today, writer,
@@ -15,7 +16,8 @@ use super::{
 use crate::domain::children::is_active;
 use crate::domain::person;
 use crate::domain::search::SearchedFields;
-use crate::store::lifecycle::Stored;
+use crate::store::lifecycle::{self, Stored, Writer};
+use crate::store::{ListQuery, RecordKind, Register};
 
 fn person_fields(p: &Person) -> SearchedFields {
     let mut fields = vec![
@@ -187,26 +189,37 @@ impl ContactsApi {
         let request_id = RequestId::parse(&request.request_id, &request)?;
         let mut person = required(request.person.clone(), "person")?;
         person::normalize_person(&mut person, "person", today()).map_err(invalid)?;
+        let thresholds = self.thresholds;
         if request.validate_only {
+            let candidates = with_connection!(self.db, |conn| {
+                duplicates::preview_duplicates(conn, &person, &thresholds).await?
+            });
+            if request.refuse_likely_duplicate {
+                duplicates::refuse_likely(&candidates)?;
+            }
             person::withhold_birth_date(&mut person, is_admin(&caller));
             return Ok(CreatePersonResponse {
                 person: Some(person),
-                duplicate_candidates: Vec::new(),
+                duplicate_candidates: candidates,
             });
         }
-        let mut response = self
-            .create(
-                &caller,
-                method!("CreatePerson"),
-                request_id,
-                None,
-                person,
-                |person| CreatePersonResponse {
-                    person: Some(person),
-                    duplicate_candidates: Vec::new(),
-                },
-            )
-            .await?;
+        let method = method!("CreatePerson");
+        let writer = Writer {
+            caller: &caller,
+            method,
+            request_id: request_id.as_ref(),
+        };
+        let mut response = idempotent_write!(self.db, method, &request_id, |conn| {
+            let stored = lifecycle::create(conn, writer, None, person.clone()).await?;
+            let (candidates, _, _) = duplicates::detect(conn, writer, &stored, &thresholds).await?;
+            if request.refuse_likely_duplicate {
+                duplicates::refuse_likely(&candidates)?;
+            }
+            Ok::<_, Error>(CreatePersonResponse {
+                person: Some(stored.resource()),
+                duplicate_candidates: candidates,
+            })
+        })?;
         if let Some(p) = response.person.as_mut() {
             person::withhold_birth_date(p, is_admin(&caller));
         }
@@ -245,6 +258,7 @@ impl ContactsApi {
                 },
             )
             .await?;
+        self.rescore(&caller, &patch.name).await?;
         Ok(UpdatePersonResponse {
             person: Some(self.person_for(&caller, stored).await?),
         })
@@ -268,4 +282,101 @@ impl ContactsApi {
             .await?;
         self.person_for(caller, stored).await
     }
+}
+
+/// What an erased person keeps: a tombstone that old references still resolve to.
+fn tombstone() -> Person {
+    Person {
+        display_name: "Erased person".into(),
+        ..Person::default()
+    }
+}
+
+/// Longest erasure reason.
+const MAX_ERASE_REASON: usize = 1_000;
+
+impl ContactsApi {
+    pub(super) async fn erase_person(
+        &self,
+        caller: &Caller,
+        r: ErasePersonRequest,
+    ) -> Result<ErasePersonResponse, Error> {
+        let request_id = RequestId::parse(&r.request_id, &r)?;
+        let id = parse_name("people", &r.name, "name")?;
+        require_etag(&r.etag, "etag")?;
+        let reason = r.reason.trim().to_owned();
+        if reason.is_empty() || reason.chars().count() > MAX_ERASE_REASON {
+            return Err(Error::invalid(
+                "reason",
+                format!("holds 1 to {MAX_ERASE_REASON} characters"),
+            ));
+        }
+        let method = method!("ErasePerson");
+        let writer = Writer {
+            caller,
+            method,
+            request_id: request_id.as_ref(),
+        };
+        let name = r.name.clone();
+        let erased = idempotent_write!(self.db, method, &request_id, |conn| {
+            let before = lifecycle::load_for_change::<Person, _>(conn, id, &name, &r.etag).await?;
+            if before.row.erase_time.is_some() {
+                return Err(Error::FailedPrecondition {
+                    reason: "ERASED",
+                    message: format!("{name} was erased already"),
+                });
+            }
+            erase_children(conn, writer, id).await?;
+            super::duplicates::close_candidates(conn, writer, &name, false).await?;
+            let mut after = before.clone();
+            after.value = tombstone();
+            after.row.erase_time = Some(engage_platform::resource::now_micros());
+            let saved = lifecycle::save(conn, writer, &before, after, "erased", Vec::new()).await?;
+            conn.redact_audit(&name).await?;
+            let mut record = AuditEntry::new(
+                writer.caller,
+                method,
+                "erasure_reason",
+                &name,
+                vec![FieldChange::set("reason", serde_json::json!(reason))],
+            );
+            record.request_id = request_id.as_ref().map(|r| r.as_str().to_owned());
+            conn.append_audit(record).await?;
+            Ok::<_, Error>(ErasePersonResponse {
+                person: Some(saved.resource()),
+            })
+        })?;
+        Ok(erased)
+    }
+}
+
+/// Clears the free text of a person's affiliations and consent records, which stay as proof
+/// of the lawful basis and of the erasure.
+async fn erase_children<C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    person_id: &str,
+) -> Result<(), Error> {
+    for kind in [RecordKind::Affiliation, RecordKind::ConsentRecord] {
+        let mut query = ListQuery::new(kind);
+        query.parent_id = Some(person_id.to_owned());
+        query.show_deleted = true;
+        for row in conn.list(&query).await? {
+            if kind == RecordKind::Affiliation {
+                let before = Stored::<Affiliation>::decode(row)?;
+                let mut after = before.clone();
+                after.value.title.clear();
+                after.value.department.clear();
+                lifecycle::save(conn, writer, &before, after, "erased", Vec::new()).await?;
+            } else {
+                let before = Stored::<ConsentRecord>::decode(row)?;
+                let mut after = before.clone();
+                after.value.purpose_description.clear();
+                after.value.source_detail.clear();
+                after.value.withdraw_source_detail.clear();
+                lifecycle::save(conn, writer, &before, after, "erased", Vec::new()).await?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -4,16 +4,17 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use engage_api::contacts::*;
 use engage_api::types::{RegionalGroup, Sector};
-use engage_platform::journal::AuditEntry;
 use engage_platform::journal::schema::audit_entries;
+use engage_platform::journal::{AuditEntry, Journal};
 use engage_platform::paging::Page;
 use engage_platform::query::{Comparator, FieldType, Filter, FilterField, Value};
 use engage_platform::regions;
 use engage_platform::resource::timestamp;
-use engage_platform::{Error, with_connection};
+use engage_platform::{Caller, Error, with_connection, write_transaction};
 
-use super::{ContactsApi, Need, caller, page_limits};
-use crate::store::{RecordKind, Register};
+use super::{ContactsApi, Need, caller, method, page_limits, writer};
+use crate::store::lifecycle::{self, Resource, Stored, Writer};
+use crate::store::{Condition, ListQuery, RecordKind, Register};
 
 #[derive(QueryableByName)]
 struct GroupCount {
@@ -314,5 +315,90 @@ fn flatten(filter: Filter, out: &mut Vec<(&'static str, Comparator, Value)>) -> 
             "filter",
             "joins comparisons with AND only (no OR, NOT or -)",
         )),
+    }
+}
+
+/// A record that carries tags.
+trait Tagged: Resource {
+    fn tags_mut(&mut self) -> &mut Vec<String>;
+}
+
+impl Tagged for Organization {
+    fn tags_mut(&mut self) -> &mut Vec<String> {
+        &mut self.tags
+    }
+}
+
+impl Tagged for Person {
+    fn tags_mut(&mut self) -> &mut Vec<String> {
+        &mut self.tags
+    }
+}
+
+/// Renames `from` to `to` on every live record of kind `R` carrying it; returns how many.
+async fn rename_tag_on<R: Tagged, C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    from: &str,
+    to: &str,
+) -> Result<i64, Error> {
+    let mut query = ListQuery::new(R::KIND);
+    query.show_erased = false;
+    query.conditions.push(Condition::Term {
+        field: "tags".into(),
+        value: from.into(),
+        negated: false,
+    });
+    let mut renamed = 0;
+    for row in conn.list(&query).await? {
+        let before = Stored::<R>::decode(row)?;
+        let mut after = before.clone();
+        let tags = after.value.tags_mut();
+        for tag in tags.iter_mut() {
+            if tag == from {
+                *tag = to.to_owned();
+            }
+        }
+        tags.sort();
+        tags.dedup();
+        lifecycle::save(conn, writer, &before, after, "updated", Vec::new()).await?;
+        renamed += 1;
+    }
+    Ok(renamed)
+}
+
+impl ContactsApi {
+    pub(super) async fn rename_tag(
+        &self,
+        caller: &Caller,
+        r: RenameTagRequest,
+    ) -> Result<RenameTagResponse, Error> {
+        let from = r.tag.trim().to_lowercase();
+        if from.is_empty() {
+            return Err(Error::invalid("tag", "is required"));
+        }
+        let mut to = vec![r.new_tag.clone()];
+        let mut violations = Vec::new();
+        crate::domain::contact_points::tags(&mut violations, "new_tag", &mut to);
+        if !violations.is_empty() || to.len() != 1 {
+            return Err(Error::invalid(
+                "new_tag",
+                "must be 1 to 64 letters, digits, spaces, '-', '_' or '.'",
+            ));
+        }
+        let to = to.remove(0);
+        if to == from {
+            return Err(Error::invalid("new_tag", "is the tag itself"));
+        }
+        let writer = writer(caller, method!("RenameTag"));
+        let (organizations_updated, people_updated) = write_transaction!(self.db, |conn| {
+            let organizations = rename_tag_on::<Organization, _>(conn, writer, &from, &to).await?;
+            let people = rename_tag_on::<Person, _>(conn, writer, &from, &to).await?;
+            Ok::<_, Error>((organizations, people))
+        })?;
+        Ok(RenameTagResponse {
+            organizations_updated,
+            people_updated,
+        })
     }
 }

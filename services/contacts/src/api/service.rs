@@ -8,6 +8,7 @@ use engage_platform::resource::parse_name;
 use tonic::{Request, Response, Status};
 
 use super::children::Decision;
+use super::merge::MergeRequest;
 use super::{ContactsApi, Need, caller};
 
 /// Runs `$body` with the request's message as `$r` once the caller has the role `$need`.
@@ -543,5 +544,149 @@ impl ContactsService for ContactsApi {
                     interaction: Some(i),
                 })
         })
+    }
+
+    async fn list_duplicate_candidates(
+        &self,
+        request: Request<ListDuplicateCandidatesRequest>,
+    ) -> Result<Response<ListDuplicateCandidatesResponse>, Status> {
+        handle!(Need::Read, request, |c, r| self
+            .list_duplicate_candidates(&c, r))
+    }
+
+    async fn get_duplicate_candidate(
+        &self,
+        request: Request<GetDuplicateCandidateRequest>,
+    ) -> Result<Response<GetDuplicateCandidateResponse>, Status> {
+        handle!(Need::Read, request, |_c, r| async {
+            self.get_duplicate_candidate(&r.name)
+                .await
+                .map(|d| GetDuplicateCandidateResponse {
+                    duplicate_candidate: Some(d),
+                })
+        })
+    }
+
+    async fn run_duplicate_detection(
+        &self,
+        request: Request<RunDuplicateDetectionRequest>,
+    ) -> Result<Response<RunDuplicateDetectionResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self
+            .run_duplicate_detection(&c, r))
+    }
+
+    async fn dismiss_duplicate_candidate(
+        &self,
+        request: Request<DismissDuplicateCandidateRequest>,
+    ) -> Result<Response<DismissDuplicateCandidateResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.decide_candidate(&c, &r.name, &r.note, false)
+                .await
+                .map(|d| DismissDuplicateCandidateResponse {
+                    duplicate_candidate: Some(d),
+                })
+        })
+    }
+
+    async fn reopen_duplicate_candidate(
+        &self,
+        request: Request<ReopenDuplicateCandidateRequest>,
+    ) -> Result<Response<ReopenDuplicateCandidateResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            self.decide_candidate(&c, &r.name, "", true).await.map(|d| {
+                ReopenDuplicateCandidateResponse {
+                    duplicate_candidate: Some(d),
+                }
+            })
+        })
+    }
+
+    async fn preview_organization_merge(
+        &self,
+        request: Request<PreviewOrganizationMergeRequest>,
+    ) -> Result<Response<PreviewOrganizationMergeResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self
+            .preview_organization_merge(
+                &c,
+                MergeRequest {
+                    survivor: &r.survivor,
+                    survivor_etag: None,
+                    merged: &r.merged,
+                    merged_etag: None,
+                    choices: &r.field_choices,
+                }
+            ))
+    }
+
+    async fn merge_organizations(
+        &self,
+        request: Request<MergeOrganizationsRequest>,
+    ) -> Result<Response<MergeOrganizationsResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            let request_id = RequestId::parse(&r.request_id, &r)?;
+            self.merge_organizations(
+                &c,
+                MergeRequest {
+                    survivor: &r.survivor,
+                    survivor_etag: Some(&r.survivor_etag),
+                    merged: &r.merged,
+                    merged_etag: Some(&r.merged_etag),
+                    choices: &r.field_choices,
+                },
+                request_id,
+            )
+            .await
+        })
+    }
+
+    async fn preview_person_merge(
+        &self,
+        request: Request<PreviewPersonMergeRequest>,
+    ) -> Result<Response<PreviewPersonMergeResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self.preview_person_merge(
+            &c,
+            MergeRequest {
+                survivor: &r.survivor,
+                survivor_etag: None,
+                merged: &r.merged,
+                merged_etag: None,
+                choices: &r.field_choices,
+            }
+        ))
+    }
+
+    async fn merge_people(
+        &self,
+        request: Request<MergePeopleRequest>,
+    ) -> Result<Response<MergePeopleResponse>, Status> {
+        handle!(Need::Write, request, |c, r| async {
+            let request_id = RequestId::parse(&r.request_id, &r)?;
+            self.merge_people(
+                &c,
+                MergeRequest {
+                    survivor: &r.survivor,
+                    survivor_etag: Some(&r.survivor_etag),
+                    merged: &r.merged,
+                    merged_etag: Some(&r.merged_etag),
+                    choices: &r.field_choices,
+                },
+                request_id,
+            )
+            .await
+        })
+    }
+
+    async fn erase_person(
+        &self,
+        request: Request<ErasePersonRequest>,
+    ) -> Result<Response<ErasePersonResponse>, Status> {
+        handle!(Need::Admin, request, |c, r| self.erase_person(&c, r))
+    }
+
+    async fn rename_tag(
+        &self,
+        request: Request<RenameTagRequest>,
+    ) -> Result<Response<RenameTagResponse>, Status> {
+        handle!(Need::Write, request, |c, r| self.rename_tag(&c, r))
     }
 }

@@ -8,6 +8,7 @@ pub mod contact_points;
 pub mod csv;
 pub mod dates;
 pub mod duplicates;
+pub mod merge;
 pub mod organization;
 pub mod person;
 pub mod search;

@@ -6,8 +6,9 @@
 //! that text order is date order.
 
 use engage_api::contacts::{
-    Accreditation, AccreditationState, Affiliation, ConsentRecord, EcosocStatus, Interaction,
-    Organization, Person,
+    Accreditation, AccreditationState, Affiliation, ConsentRecord, DuplicateBand,
+    DuplicateCandidate, DuplicateCandidateState, EcosocStatus, Interaction, Organization, Person,
+    RecordType,
 };
 use engage_api::types::{RegionalGroup, Sector, ThematicArea};
 use engage_platform::journal::FieldChange;
@@ -16,7 +17,10 @@ use serde_json::json;
 use super::RecordKind;
 use super::lifecycle::{Indexed, Output, Resource};
 use crate::domain::text::fold;
-use crate::domain::{children, dates, organization, person};
+use crate::domain::{children, dates, duplicates, organization, person};
+
+/// The term holding duplicate-detection blocking keys.
+pub const DUPLICATE_KEY: &str = "duplicate_key";
 
 /// Longest part of a free-text field that search indexes.
 const SEARCHED_FREE_TEXT: usize = 2_000;
@@ -129,6 +133,9 @@ impl Resource for Organization {
                 phones: &self.phones,
             },
         );
+        for key in duplicates::organization_blocking_keys(self) {
+            terms.push((DUPLICATE_KEY.into(), key));
+        }
         let mut searched = vec![
             self.display_name.clone(),
             self.acronym.clone(),
@@ -206,6 +213,9 @@ impl Resource for Person {
         }
         for language in &self.languages {
             terms.push(("languages".into(), language.clone()));
+        }
+        for key in duplicates::person_blocking_keys(self) {
+            terms.push((DUPLICATE_KEY.into(), key));
         }
         let family = fold(&self.family_name);
         let given = fold(&self.given_name);
@@ -492,4 +502,103 @@ impl Resource for Interaction {
     fn changes(before: &Self, after: &Self) -> Vec<FieldChange> {
         children::changes_interaction(before, after)
     }
+}
+
+/// Duplicate candidates sort by score (`sort_1`, fixed-width so that text order is score
+/// order).
+impl Resource for DuplicateCandidate {
+    const KIND: RecordKind = RecordKind::DuplicateCandidate;
+    const TYPE_NAME: &'static str = "engage.contacts.v1.DuplicateCandidate";
+    const EVENT: &'static str = "duplicate_candidate";
+    const COLLECTION: &'static str = "duplicateCandidates";
+    const PARENT: Option<&'static str> = None;
+
+    fn index(&self) -> Indexed {
+        let mut terms = vec![
+            (
+                "record_type".to_owned(),
+                enum_name(self.record_type, |e: RecordType| e.as_str_name()),
+            ),
+            (
+                "state".to_owned(),
+                enum_name(self.state, |e: DuplicateCandidateState| e.as_str_name()),
+            ),
+            (
+                "band".to_owned(),
+                enum_name(self.band, |e: DuplicateBand| e.as_str_name()),
+            ),
+            (
+                "pair".to_owned(),
+                candidate_pair(&self.record_a, &self.record_b),
+            ),
+        ];
+        for record in [&self.record_a, &self.record_b] {
+            terms.push(("records".to_owned(), record.clone()));
+        }
+        Indexed {
+            sort: [
+                score_key(self.score),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+            terms,
+            ..Indexed::default()
+        }
+    }
+
+    fn attributes(&self) -> serde_json::Value {
+        json!({ "record_type": enum_name(self.record_type, |e: RecordType| e.as_str_name()) })
+    }
+
+    fn set_output(&mut self, output: Output) {
+        self.name = output.name;
+    }
+
+    fn created(&self) -> Vec<FieldChange> {
+        candidate_values(&DuplicateCandidate::default(), self)
+    }
+
+    fn changes(before: &Self, after: &Self) -> Vec<FieldChange> {
+        candidate_values(before, after)
+    }
+}
+
+fn candidate_values(before: &DuplicateCandidate, after: &DuplicateCandidate) -> Vec<FieldChange> {
+    let values = |c: &DuplicateCandidate| {
+        vec![
+            ("record_a", json!(c.record_a)),
+            ("record_b", json!(c.record_b)),
+            ("score", json!(c.score)),
+            (
+                "band",
+                json!(enum_name(c.band, |e: DuplicateBand| e.as_str_name())),
+            ),
+            (
+                "state",
+                json!(enum_name(c.state, |e: DuplicateCandidateState| e.as_str_name())),
+            ),
+            ("decision_note", json!(c.decision_note)),
+        ]
+    };
+    values(before)
+        .into_iter()
+        .zip(values(after))
+        .filter(|((_, old), (_, new))| old != new)
+        .map(|((path, old), (_, new))| FieldChange::new(path, old, new))
+        .collect()
+}
+
+/// The pair's key, the same whichever side is named first.
+pub fn candidate_pair(a: &str, b: &str) -> String {
+    if a <= b {
+        format!("{a}|{b}")
+    } else {
+        format!("{b}|{a}")
+    }
+}
+
+/// A score in [0, 1] as fixed-width text.
+pub fn score_key(score: f64) -> String {
+    format!("{:012}", (score.clamp(0.0, 1.0) * 1e9).round() as i64)
 }

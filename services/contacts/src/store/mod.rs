@@ -34,6 +34,8 @@ pub enum RecordKind {
     ConsentRecord = 5,
     /// `interactions/{id}`
     Interaction = 6,
+    /// `duplicateCandidates/{id}`
+    DuplicateCandidate = 7,
 }
 
 /// One row of `records`.
@@ -142,6 +144,10 @@ pub enum Condition {
     AmongIds(Vec<String>),
     /// The record is a child of one of these parents.
     ParentAmong(Vec<String>),
+    /// The record has a term `field` with one of `values`.
+    TermIn { field: String, values: Vec<String> },
+    /// The record was merged into record `id`.
+    MergedInto(String),
     /// The record is the parent of a child matching this listing (one and the same child
     /// meets all its conditions). Resolved to [`Condition::AmongIds`] before the query runs.
     ParentOf(Box<ListQuery>),
@@ -245,6 +251,14 @@ pub trait Register {
         &mut self,
         query: &ListQuery,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+
+    /// How many live records refer to record `id` named `name`: its children, and records
+    /// holding its name in a term (an affiliation's organisation, an interaction's people).
+    fn references(
+        &mut self,
+        id: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<i64, Error>> + Send;
 
     /// Ids of live records of `kind` whose search text resembles `folded_query`, best first,
     /// at most `limit`.
@@ -481,6 +495,14 @@ macro_rules! filtered {
                 },
                 Condition::AmongIds(ids) => q.filter(records::id.eq_any(ids)),
                 Condition::ParentAmong(ids) => q.filter(records::parent_id.eq_any(ids)),
+                Condition::TermIn { field, values } => {
+                    let owners = record_terms::table
+                        .filter(record_terms::field.eq(field))
+                        .filter(record_terms::value.eq_any(values))
+                        .select(record_terms::record_id);
+                    q.filter(records::id.eq_any(owners))
+                }
+                Condition::MergedInto(id) => q.filter(records::merged_into.eq(id)),
                 // Unresolved, it matches nothing rather than everything.
                 Condition::ParentOf(_) => q.filter(records::id.eq_any(Vec::<String>::new())),
             };
@@ -658,6 +680,19 @@ macro_rules! impl_register {
                     .load(self)
                     .await?;
                 Ok(parents.into_iter().flatten().collect())
+            }
+
+            async fn references(&mut self, id: &str, name: &str) -> Result<i64, Error> {
+                let holders = record_terms::table
+                    .filter(record_terms::value.eq(name))
+                    .select(record_terms::record_id);
+                let referring: i64 = records::table
+                    .filter(records::delete_time.is_null())
+                    .filter(records::parent_id.eq(id).or(records::id.eq_any(holders)))
+                    .count()
+                    .get_result(self)
+                    .await?;
+                Ok(referring)
             }
 
             async fn search(

@@ -1,0 +1,608 @@
+//! Duplicate detection: candidates from blocking keys, scored, kept one per pair, reviewed.
+
+use std::collections::HashSet;
+
+use engage_api::contacts::*;
+use engage_api::types::Actor;
+use engage_platform::journal::Journal;
+use engage_platform::paging::Page;
+use engage_platform::resource::{now_micros, parse_name, timestamp};
+use engage_platform::{Caller, Error, with_connection, write_transaction};
+
+use super::{ContactsApi, method, page_limits, writer};
+use crate::domain::duplicates::{
+    Scored, Thresholds, band, organization_blocking_keys, person_blocking_keys,
+    score_organizations, score_people,
+};
+use crate::store::kinds::{DUPLICATE_KEY, candidate_pair};
+use crate::store::lifecycle::{self, Resource, Stored, Writer, resource_name};
+use crate::store::{Condition, ListQuery, RecordKind, RecordRow, Register, SortColumn, SortValue};
+
+/// Most records a new or changed record is compared with.
+const MAX_COMPARED: i64 = 200;
+/// Records scanned per transaction by RunDuplicateDetection.
+const SCAN_BATCH: i64 = 500;
+
+/// A register whose records duplicate detection compares.
+pub(super) trait Dedupe: Resource {
+    const RECORD_TYPE: RecordType;
+    fn blocking_keys(&self) -> Vec<String>;
+    fn score(older: &Self, newer: &Self) -> Scored;
+}
+
+impl Dedupe for Organization {
+    const RECORD_TYPE: RecordType = RecordType::Organization;
+    fn blocking_keys(&self) -> Vec<String> {
+        organization_blocking_keys(self)
+    }
+    fn score(older: &Self, newer: &Self) -> Scored {
+        score_organizations(older, newer)
+    }
+}
+
+impl Dedupe for Person {
+    const RECORD_TYPE: RecordType = RecordType::Person;
+    fn blocking_keys(&self) -> Vec<String> {
+        person_blocking_keys(self)
+    }
+    fn score(older: &Self, newer: &Self) -> Scored {
+        // Stored candidates never show a birth date: they are read by non-admins too.
+        score_people(older, newer, false)
+    }
+}
+
+/// Thresholds from the environment (ENGAGE_CONTACTS_DUPLICATE_LIKELY / _POSSIBLE), else the
+/// defaults.
+pub(crate) fn thresholds_from_env() -> Thresholds {
+    let read = |name: &str, default: f64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| (0.0..=1.0).contains(v))
+            .unwrap_or(default)
+    };
+    let defaults = Thresholds::default();
+    Thresholds {
+        likely: read("ENGAGE_CONTACTS_DUPLICATE_LIKELY", defaults.likely),
+        possible: read("ENGAGE_CONTACTS_DUPLICATE_POSSIBLE", defaults.possible),
+    }
+}
+
+fn wire(thresholds: &Thresholds) -> DuplicateThresholds {
+    DuplicateThresholds {
+        likely: thresholds.likely,
+        possible: thresholds.possible,
+    }
+}
+
+/// A pair found for a record: the other record and how they compare.
+struct Found<R> {
+    other: Stored<R>,
+    scored: Scored,
+    band: DuplicateBand,
+}
+
+/// Live records of the same register sharing a blocking key with `value`, scored.
+async fn find_similar<R: Dedupe, C: Register + Send>(
+    conn: &mut C,
+    id: Option<&str>,
+    value: &R,
+    thresholds: &Thresholds,
+) -> Result<Vec<Found<R>>, Error> {
+    let keys = value.blocking_keys();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = ListQuery::new(R::KIND);
+    query.show_erased = false;
+    query.conditions.push(Condition::TermIn {
+        field: DUPLICATE_KEY.into(),
+        values: keys,
+    });
+    query.limit = Some(MAX_COMPARED);
+    let mut found = Vec::new();
+    for row in conn.list(&query).await? {
+        if Some(row.id.as_str()) == id {
+            continue;
+        }
+        let other = Stored::<R>::decode(row)?;
+        // The older record is `record_a`; a record being created is the newer.
+        let scored = R::score(&other.value, value);
+        if let Some(band) = band(scored.score, thresholds) {
+            found.push(Found {
+                other,
+                scored,
+                band,
+            });
+        }
+    }
+    found.sort_by(|a, b| b.scored.score.total_cmp(&a.scored.score));
+    Ok(found)
+}
+
+fn older_first<'a, R>(a: &'a Stored<R>, b: &'a Stored<R>) -> (&'a Stored<R>, &'a Stored<R>) {
+    if (a.row.create_time, &a.row.id) <= (b.row.create_time, &b.row.id) {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// The candidate of a pair, whatever its state.
+async fn candidate_of_pair<C: Register + Send>(
+    conn: &mut C,
+    a: &str,
+    b: &str,
+) -> Result<Option<Stored<DuplicateCandidate>>, Error> {
+    let mut query = ListQuery::new(RecordKind::DuplicateCandidate);
+    query.conditions.push(Condition::Term {
+        field: "pair".into(),
+        value: candidate_pair(a, b),
+        negated: false,
+    });
+    query.limit = Some(1);
+    match conn.list(&query).await?.pop() {
+        Some(row) => Ok(Some(Stored::decode(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// Records or refreshes the candidate of a scored pair. A decided pair (not a duplicate, or
+/// merged) is left alone: it is never proposed again. Returns the open candidate.
+async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    a: &Stored<R>,
+    b: &Stored<R>,
+    scored: &Scored,
+    band: DuplicateBand,
+) -> Result<(Option<Stored<DuplicateCandidate>>, bool), Error> {
+    let (older, newer) = older_first(a, b);
+    let (older_name, newer_name) = (older.name(), newer.name());
+    let older_refs = conn.references(&older.row.id, &older_name).await?;
+    let newer_refs = conn.references(&newer.row.id, &newer_name).await?;
+    let suggested = if newer_refs > older_refs {
+        newer_name.clone()
+    } else {
+        older_name.clone()
+    };
+    let fresh = DuplicateCandidate {
+        record_type: R::RECORD_TYPE as i32,
+        record_a: older_name.clone(),
+        record_b: newer_name.clone(),
+        score: scored.score,
+        band: band as i32,
+        matches: scored.matches.clone(),
+        state: DuplicateCandidateState::Open as i32,
+        suggested_survivor: suggested,
+        detect_time: Some(timestamp(now_micros())),
+        ..DuplicateCandidate::default()
+    };
+    match candidate_of_pair(conn, &older_name, &newer_name).await? {
+        None => Ok((
+            Some(lifecycle::create(conn, writer, None, fresh).await?),
+            true,
+        )),
+        Some(existing) if existing.value.state == DuplicateCandidateState::Open as i32 => {
+            let mut after = existing.clone();
+            after.value = DuplicateCandidate {
+                name: String::new(),
+                ..fresh
+            };
+            let saved =
+                lifecycle::save(conn, writer, &existing, after, "updated", Vec::new()).await?;
+            Ok((Some(saved), false))
+        }
+        Some(_) => Ok((None, false)),
+    }
+}
+
+/// Scores `stored` against its register and keeps the candidates; returns them, best first,
+/// with how many were new.
+pub(super) async fn detect<R: Dedupe, C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    stored: &Stored<R>,
+    thresholds: &Thresholds,
+) -> Result<(Vec<DuplicateCandidate>, i64, i64), Error> {
+    let found = find_similar(conn, Some(&stored.row.id), &stored.value, thresholds).await?;
+    let compared = i64::try_from(found.len()).unwrap_or(i64::MAX);
+    let mut candidates = Vec::new();
+    let mut new = 0;
+    for f in found {
+        let (kept, created) =
+            keep_candidate(conn, writer, stored, &f.other, &f.scored, f.band).await?;
+        new += i64::from(created);
+        if let Some(kept) = kept {
+            candidates.push(kept.resource());
+        }
+    }
+    Ok((candidates, compared, new))
+}
+
+/// What a create would duplicate, without storing anything (validate_only): candidates with
+/// an empty name and `record_b`.
+pub(super) async fn preview_duplicates<R: Dedupe, C: Register + Send>(
+    conn: &mut C,
+    value: &R,
+    thresholds: &Thresholds,
+) -> Result<Vec<DuplicateCandidate>, Error> {
+    Ok(find_similar(conn, None, value, thresholds)
+        .await?
+        .into_iter()
+        .map(|f| DuplicateCandidate {
+            record_type: R::RECORD_TYPE as i32,
+            record_a: f.other.name(),
+            score: f.scored.score,
+            band: f.band as i32,
+            matches: f.scored.matches,
+            state: DuplicateCandidateState::Open as i32,
+            suggested_survivor: f.other.name(),
+            ..DuplicateCandidate::default()
+        })
+        .collect())
+}
+
+/// Refuses a create that has a likely duplicate when the caller asked for that.
+pub(super) fn refuse_likely(candidates: &[DuplicateCandidate]) -> Result<(), Error> {
+    let likely: Vec<&str> = candidates
+        .iter()
+        .filter(|c| c.band == DuplicateBand::Likely as i32)
+        .map(|c| c.record_a.as_str())
+        .collect();
+    if likely.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Taken {
+        reason: "LIKELY_DUPLICATE",
+        message: format!("likely a duplicate of {}", likely.join(", ")),
+        resource: likely.join(","),
+    })
+}
+
+fn enum_value<E: TryFrom<i32>>(value: i32, field: &str) -> Result<Option<E>, Error> {
+    if value == 0 {
+        return Ok(None);
+    }
+    E::try_from(value)
+        .map(Some)
+        .map_err(|_| Error::invalid(field, format!("{value} is not a known value")))
+}
+
+impl ContactsApi {
+    pub(super) async fn list_duplicate_candidates(
+        &self,
+        caller: &Caller,
+        r: ListDuplicateCandidatesRequest,
+    ) -> Result<ListDuplicateCandidatesResponse, Error> {
+        let record_type = enum_value::<RecordType>(r.record_type, "record_type")?;
+        let band_wanted = enum_value::<DuplicateBand>(r.band, "band")?;
+        let state = enum_value::<DuplicateCandidateState>(r.state, "state")?
+            .unwrap_or(DuplicateCandidateState::Open);
+        let record_kind = match r.record.split('/').next() {
+            _ if r.record.is_empty() => None,
+            Some("organizations") => Some(RecordType::Organization),
+            Some("people") => Some(RecordType::Person),
+            _ => {
+                return Err(Error::invalid(
+                    "record",
+                    "names an organisation or a person",
+                ));
+            }
+        };
+        let record_type = match (record_type, record_kind) {
+            (None, None) => {
+                return Err(Error::invalid(
+                    "record_type",
+                    "is required unless record is set",
+                ));
+            }
+            (Some(a), Some(b)) if a != b => {
+                return Err(Error::invalid("record", "is not of record_type"));
+            }
+            (Some(t), _) | (None, Some(t)) => t,
+        };
+        let page = Page::<(String, String)>::parse(
+            r.page_size,
+            &r.page_token,
+            &[
+                &r.record,
+                record_type.as_str_name(),
+                &r.band.to_string(),
+                state.as_str_name(),
+            ],
+            page_limits(50, 500),
+        )?;
+        // Scored afresh when the caller may write; readers see what was last scored.
+        let writes = caller.has_role(engage_platform::Role::CsuOfficer)
+            || caller.has_role(engage_platform::Role::Admin);
+        if !r.record.is_empty() && writes {
+            self.rescore(caller, &r.record).await?;
+        }
+        let mut query = ListQuery::new(RecordKind::DuplicateCandidate);
+        let mut term = |field: &str, value: &str| {
+            query.conditions.push(Condition::Term {
+                field: field.into(),
+                value: value.into(),
+                negated: false,
+            })
+        };
+        term("record_type", record_type.as_str_name());
+        term("state", state.as_str_name());
+        if let Some(b) = band_wanted {
+            term("band", b.as_str_name());
+        }
+        if !r.record.is_empty() {
+            term("records", &r.record);
+        }
+        query.sort = SortColumn::Sort1;
+        query.descending = true;
+        let kind = match record_type {
+            RecordType::Person => RecordKind::Person,
+            _ => RecordKind::Organization,
+        };
+        let (rows, deleted) = with_connection!(self.db, |conn| {
+            let rows = conn.list(&query).await?;
+            let ids: Vec<String> = rows
+                .iter()
+                .filter_map(|row| Stored::<DuplicateCandidate>::decode(row.clone()).ok())
+                .flat_map(|c| [c.value.record_a, c.value.record_b])
+                .filter_map(|name| name.split_once('/').map(|(_, id)| id.to_owned()))
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            let records = conn.load_many(kind, &ids).await?;
+            (rows, deleted_names(kind, &records))
+        });
+        let mut candidates: Vec<Stored<DuplicateCandidate>> = rows
+            .into_iter()
+            .map(Stored::<DuplicateCandidate>::decode)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|c| {
+                !deleted.contains(&c.value.record_a) && !deleted.contains(&c.value.record_b)
+            })
+            .collect();
+        // Highest score first, ties by name.
+        candidates.sort_by(|a, b| {
+            b.row
+                .sort_1
+                .cmp(&a.row.sort_1)
+                .then_with(|| a.row.id.cmp(&b.row.id))
+        });
+        let total = candidates.len();
+        if let Some((score, id)) = &page.after {
+            candidates
+                .retain(|c| c.row.sort_1 < *score || (c.row.sort_1 == *score && c.row.id > *id));
+        }
+        candidates.truncate(usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX));
+        let next_page_token = page.finish(&mut candidates, |c| {
+            (c.row.sort_1.clone(), c.row.id.clone())
+        });
+        Ok(ListDuplicateCandidatesResponse {
+            duplicate_candidates: candidates.iter().map(Stored::resource).collect(),
+            next_page_token,
+            total_size: if page.after.is_none() {
+                i32::try_from(total).unwrap_or(i32::MAX)
+            } else {
+                0
+            },
+            thresholds: Some(wire(&self.thresholds)),
+        })
+    }
+
+    /// Scores one record afresh and keeps its candidates.
+    pub(super) async fn rescore(&self, caller: &Caller, record: &str) -> Result<(), Error> {
+        let writer = writer(caller, method!("ListDuplicateCandidates"));
+        let thresholds = self.thresholds;
+        if let Ok(id) = parse_name("organizations", record, "record") {
+            write_transaction!(self.db, |conn| {
+                let stored = lifecycle::load::<Organization, _>(conn, id, record).await?;
+                detect(conn, writer, &stored, &thresholds).await.map(|_| ())
+            })
+        } else {
+            let id = parse_name("people", record, "record")?;
+            write_transaction!(self.db, |conn| {
+                let stored = lifecycle::load::<Person, _>(conn, id, record).await?;
+                detect(conn, writer, &stored, &thresholds).await.map(|_| ())
+            })
+        }
+    }
+
+    pub(super) async fn get_duplicate_candidate(
+        &self,
+        name: &str,
+    ) -> Result<DuplicateCandidate, Error> {
+        let id = parse_name("duplicateCandidates", name, "name")?;
+        Ok(self.fetch::<DuplicateCandidate>(id, name).await?.resource())
+    }
+
+    pub(super) async fn run_duplicate_detection(
+        &self,
+        caller: &Caller,
+        r: RunDuplicateDetectionRequest,
+    ) -> Result<RunDuplicateDetectionResponse, Error> {
+        let started = std::time::Instant::now();
+        let wanted = enum_value::<RecordType>(r.record_type, "record_type")?;
+        // One scan at a time: two would compare and write the same pairs.
+        let _scan = self.detection.lock().await;
+        let mut stats = RunDuplicateDetectionResponse::default();
+        if wanted != Some(RecordType::Person) {
+            self.scan::<Organization>(caller, &mut stats).await?;
+        }
+        if wanted != Some(RecordType::Organization) {
+            self.scan::<Person>(caller, &mut stats).await?;
+        }
+        let mut open = ListQuery::new(RecordKind::DuplicateCandidate);
+        open.conditions.push(Condition::Term {
+            field: "state".into(),
+            value: DuplicateCandidateState::Open.as_str_name().into(),
+            negated: false,
+        });
+        let (likely, possible) = with_connection!(self.db, |conn| {
+            let mut counts = [0i64; 2];
+            for (i, b) in [DuplicateBand::Likely, DuplicateBand::Possible]
+                .into_iter()
+                .enumerate()
+            {
+                let mut q = open.clone();
+                q.conditions.push(Condition::Term {
+                    field: "band".into(),
+                    value: b.as_str_name().into(),
+                    negated: false,
+                });
+                counts[i] = conn.count(&q).await?;
+            }
+            (counts[0], counts[1])
+        });
+        stats.likely_count = likely;
+        stats.possible_count = possible;
+        stats.elapsed = prost_types::Duration::try_from(started.elapsed()).ok();
+        stats.thresholds = Some(wire(&self.thresholds));
+        Ok(stats)
+    }
+
+    /// Compares every live record of a register with those sharing a blocking key, in
+    /// batches, each batch one transaction.
+    async fn scan<R: Dedupe>(
+        &self,
+        caller: &Caller,
+        stats: &mut RunDuplicateDetectionResponse,
+    ) -> Result<(), Error> {
+        let writer = writer(caller, method!("RunDuplicateDetection"));
+        let thresholds = self.thresholds;
+        let mut after: Option<(SortValue, String)> = None;
+        loop {
+            let mut query = ListQuery::new(R::KIND);
+            query.show_erased = false;
+            query.limit = Some(SCAN_BATCH);
+            query.after = after.clone();
+            let (scanned, compared, new, last) = write_transaction!(self.db, |conn| {
+                let rows = conn.list(&query).await?;
+                let last = rows
+                    .last()
+                    .map(|r| (SortValue::of(SortColumn::CreateTime, r), r.id.clone()));
+                let (mut compared, mut new) = (0, 0);
+                for row in &rows {
+                    let stored = Stored::<R>::decode(row.clone())?;
+                    let (_, c, n) = detect(conn, writer, &stored, &thresholds).await?;
+                    compared += c;
+                    new += n;
+                }
+                Ok::<_, Error>((rows.len(), compared, new, last))
+            })?;
+            stats.records_scanned += i64::try_from(scanned).unwrap_or(0);
+            // Each pair is met from both sides.
+            stats.pairs_compared += compared / 2 + compared % 2;
+            stats.new_candidates += new;
+            match last {
+                Some(last) if scanned as i64 == SCAN_BATCH => after = Some(last),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// DismissDuplicateCandidate (`open` false) and ReopenDuplicateCandidate (`open` true).
+    pub(super) async fn decide_candidate(
+        &self,
+        caller: &Caller,
+        name: &str,
+        note: &str,
+        open: bool,
+    ) -> Result<DuplicateCandidate, Error> {
+        let id = parse_name("duplicateCandidates", name, "name")?;
+        if note.chars().count() > 1_000 {
+            return Err(Error::invalid("note", "holds at most 1,000 characters"));
+        }
+        let method = if open {
+            method!("ReopenDuplicateCandidate")
+        } else {
+            method!("DismissDuplicateCandidate")
+        };
+        let writer = writer(caller, method);
+        let decided_by = Actor {
+            subject: caller.subject.clone(),
+            display_name: String::new(),
+        };
+        let stored = write_transaction!(self.db, |conn| {
+            let before = lifecycle::load::<DuplicateCandidate, _>(conn, id, name).await?;
+            let state = before.value.state;
+            if state == DuplicateCandidateState::Merged as i32 {
+                return Err(Error::FailedPrecondition {
+                    reason: "CANDIDATE_MERGED",
+                    message: format!("{name} was merged: there is nothing to decide"),
+                });
+            }
+            let mut after = before.clone();
+            if open {
+                after.value.state = DuplicateCandidateState::Open as i32;
+                after.value.decide_time = None;
+                after.value.decided_by = None;
+                after.value.decision_note.clear();
+            } else if state == DuplicateCandidateState::Open as i32 {
+                after.value.state = DuplicateCandidateState::NotDuplicate as i32;
+                after.value.decide_time = Some(timestamp(now_micros()));
+                after.value.decided_by = Some(decided_by.clone());
+                after.value.decision_note = note.trim().to_owned();
+            }
+            lifecycle::save(conn, writer, &before, after, "decided", Vec::new()).await
+        })?;
+        if open {
+            self.rescore(caller, &stored.value.record_b).await?;
+            return self.get_duplicate_candidate(name).await;
+        }
+        Ok(stored.resource())
+    }
+}
+
+/// Names of the deleted records among `rows`.
+fn deleted_names(kind: RecordKind, rows: &[RecordRow]) -> HashSet<String> {
+    rows.iter()
+        .filter(|r| r.delete_time.is_some())
+        .map(|r| match kind {
+            RecordKind::Person => resource_name::<Person>(None, &r.id),
+            _ => resource_name::<Organization>(None, &r.id),
+        })
+        .collect()
+}
+
+/// Closes the open candidates of `merged` (MERGED), the pair with `survivor` included;
+/// returns how many. With `dry` only counts.
+pub(super) async fn close_candidates<C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    merged: &str,
+    dry: bool,
+) -> Result<i32, Error> {
+    let mut query = ListQuery::new(RecordKind::DuplicateCandidate);
+    query.conditions = vec![
+        Condition::Term {
+            field: "records".into(),
+            value: merged.into(),
+            negated: false,
+        },
+        Condition::Term {
+            field: "state".into(),
+            value: DuplicateCandidateState::Open.as_str_name().into(),
+            negated: false,
+        },
+    ];
+    let rows = conn.list(&query).await?;
+    let count = i32::try_from(rows.len()).unwrap_or(i32::MAX);
+    if dry {
+        return Ok(count);
+    }
+    let decided_by = Actor {
+        subject: writer.caller.subject.clone(),
+        display_name: String::new(),
+    };
+    for row in rows {
+        let before = Stored::<DuplicateCandidate>::decode(row)?;
+        let mut after = before.clone();
+        after.value.state = DuplicateCandidateState::Merged as i32;
+        after.value.decide_time = Some(timestamp(now_micros()));
+        after.value.decided_by = Some(decided_by.clone());
+        lifecycle::save(conn, writer, &before, after, "decided", Vec::new()).await?;
+    }
+    Ok(count)
+}
