@@ -6,6 +6,7 @@ pub mod listing;
 mod people;
 mod reference;
 mod register;
+mod transfer;
 
 use engage_platform::journal::RequestId;
 use engage_platform::paging::PageLimits;
