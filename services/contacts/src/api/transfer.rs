@@ -443,9 +443,9 @@ async fn dry_external_id_check<R: Resource, C: Register + Send>(
     }
 }
 
-/// Creates or updates one record from an import row, or says what it would do in a dry run:
-/// `Ok(Err(issue))` when the external id is taken, otherwise the resource name (empty for a
-/// record a dry run would create) and its id.
+/// Updates one record from an import row, or says what a dry run would do (creates are left
+/// to [`create_new_records`]): `Ok(Err(issue))` when the external id is taken, otherwise the
+/// resource name (empty for a record to create) and its id.
 async fn store_record<R: Resource, C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
@@ -454,17 +454,13 @@ async fn store_record<R: Resource, C: Register + Journal + Send>(
     changed: bool,
 ) -> Result<Result<(String, Option<String>), ImportIssue>, Error> {
     match before {
-        None if batch.dry_run => {
+        None => {
             let external_id = R::index(&value).external_id.unwrap_or_default();
             if let Some(taken) = dry_external_id_check::<R, C>(conn, &external_id, None).await? {
                 return Ok(Err(taken));
             }
             Ok(Ok((String::new(), None)))
         }
-        None => match lifecycle::create(conn, batch.writer, None, value).await {
-            Ok(stored) => Ok(Ok((stored.name(), Some(stored.row.id)))),
-            Err(e) => taken_issue(e).map(Err),
-        },
         Some(before) if !changed => Ok(Ok((before.name(), Some(before.row.id.clone())))),
         Some(before) if batch.dry_run => {
             let external_id = R::index(&value).external_id.unwrap_or_default();
@@ -500,6 +496,7 @@ async fn import_organization<C: Register + Journal + Send>(
     batch: &Batch<'_>,
     known: &Known,
     seen: &mut Seen,
+    creates: &mut Vec<(i64, NewRecord)>,
     row_number: i64,
     row: OrganizationRow,
 ) -> Result<ImportRowResult, Error> {
@@ -540,6 +537,16 @@ async fn import_organization<C: Register + Journal + Send>(
         .filter(|_| writes_website)
         .into_iter()
         .collect();
+    if before.is_none() && !batch.dry_run {
+        creates.push((row_number, NewRecord::Organization(value)));
+        return Ok(ImportRowResult {
+            row_number,
+            outcome: ImportRowOutcome::Created as i32,
+            external_id,
+            warnings,
+            ..Default::default()
+        });
+    }
     let changed = before
         .as_ref()
         .is_none_or(|b| !organization::changes_organization(&b.value, &value).is_empty());
@@ -694,6 +701,7 @@ async fn import_person<C: Register + Journal + Send>(
     batch: &Batch<'_>,
     known: &Known,
     seen: &mut Seen,
+    creates: &mut Vec<(i64, NewRecord)>,
     row_number: i64,
     row: PersonRow,
 ) -> Result<ImportRowResult, Error> {
@@ -754,6 +762,15 @@ async fn import_person<C: Register + Journal + Send>(
     if let Err(violations) = person::normalize_person(&mut value, "person", batch.today) {
         return fail(issues_from_violations(&violations, "person"));
     }
+    if before.is_none() && !batch.dry_run {
+        creates.push((row_number, NewRecord::Person(Box::new(value), affiliation)));
+        return Ok(ImportRowResult {
+            row_number,
+            outcome: ImportRowOutcome::Created as i32,
+            external_id,
+            ..Default::default()
+        });
+    }
     let person_changed = before
         .as_ref()
         .is_none_or(|b| !person::changes_person(&b.value, &value).is_empty());
@@ -791,14 +808,16 @@ async fn import_rows<C: Register + Journal + Send>(
     };
     let known = prefetch(conn, kind, collection, pending).await?;
     let mut results = Vec::new();
+    let mut creates = Vec::new();
     while let Some((row_number, parsed)) = pending.pop_front() {
         let result = match parsed {
             Err(issues) => failed(row_number, "", issues),
             Ok(Row::Organization(row)) => {
-                import_organization(conn, batch, &known, seen, row_number, *row).await?
+                import_organization(conn, batch, &known, seen, &mut creates, row_number, *row)
+                    .await?
             }
             Ok(Row::Person(row)) => {
-                import_person(conn, batch, &known, seen, row_number, *row).await?
+                import_person(conn, batch, &known, seen, &mut creates, row_number, *row).await?
             }
         };
         results.push(result);
@@ -806,7 +825,60 @@ async fn import_rows<C: Register + Journal + Send>(
             break;
         }
     }
+    let created = create_new_records(conn, batch, creates).await?;
+    for result in &mut results {
+        if let Some(resource) = created.get(&result.row_number) {
+            result.resource.clone_from(resource);
+        }
+    }
     Ok(results)
+}
+
+/// A record a row creates. Creates wait until the transaction's other rows are done and
+/// then go in together, a few statements for all of them instead of several per row.
+enum NewRecord {
+    Organization(Organization),
+    Person(Box<Person>, Option<Affiliation>),
+}
+
+/// Creates the records of a transaction's rows (with a new person's primary affiliation);
+/// returns the resource name of each by row number.
+async fn create_new_records<C: Register + Journal + Send>(
+    conn: &mut C,
+    batch: &Batch<'_>,
+    creates: Vec<(i64, NewRecord)>,
+) -> Result<HashMap<i64, String>, Error> {
+    let mut organizations = Vec::new();
+    let mut organization_rows = Vec::new();
+    let mut people = Vec::new();
+    let mut person_rows = Vec::new();
+    for (row_number, record) in creates {
+        match record {
+            NewRecord::Organization(o) => {
+                organizations.push((None, o));
+                organization_rows.push(row_number);
+            }
+            NewRecord::Person(p, affiliation) => {
+                people.push((None, *p));
+                person_rows.push((row_number, affiliation));
+            }
+        }
+    }
+    let mut names = HashMap::new();
+    let stored = lifecycle::create_many(conn, batch.writer, organizations).await?;
+    for (row_number, stored) in organization_rows.into_iter().zip(stored) {
+        names.insert(row_number, stored.name());
+    }
+    let stored = lifecycle::create_many(conn, batch.writer, people).await?;
+    let mut affiliations = Vec::new();
+    for ((row_number, affiliation), stored) in person_rows.into_iter().zip(stored) {
+        if let Some(affiliation) = affiliation {
+            affiliations.push((Some(stored.row.id.clone()), affiliation));
+        }
+        names.insert(row_number, stored.name());
+    }
+    lifecycle::create_many(conn, batch.writer, affiliations).await?;
+    Ok(names)
 }
 
 impl ContactsApi {
