@@ -538,7 +538,7 @@ async fn import_organization<C: Register + Journal + Send>(
         .into_iter()
         .collect();
     if before.is_none() && !batch.dry_run {
-        creates.push((row_number, NewRecord::Organization(value)));
+        creates.push((row_number, NewRecord::Organization(Box::new(value))));
         return Ok(ImportRowResult {
             row_number,
             outcome: ImportRowOutcome::Created as i32,
@@ -763,7 +763,10 @@ async fn import_person<C: Register + Journal + Send>(
         return fail(issues_from_violations(&violations, "person"));
     }
     if before.is_none() && !batch.dry_run {
-        creates.push((row_number, NewRecord::Person(Box::new(value), affiliation)));
+        creates.push((
+            row_number,
+            NewRecord::Person(Box::new((value, affiliation))),
+        ));
         return Ok(ImportRowResult {
             row_number,
             outcome: ImportRowOutcome::Created as i32,
@@ -837,8 +840,9 @@ async fn import_rows<C: Register + Journal + Send>(
 /// A record a row creates. Creates wait until the transaction's other rows are done and
 /// then go in together, a few statements for all of them instead of several per row.
 enum NewRecord {
-    Organization(Organization),
-    Person(Box<Person>, Option<Affiliation>),
+    Organization(Box<Organization>),
+    /// A person and their primary affiliation.
+    Person(Box<(Person, Option<Affiliation>)>),
 }
 
 /// Creates the records of a transaction's rows (with a new person's primary affiliation);
@@ -855,11 +859,12 @@ async fn create_new_records<C: Register + Journal + Send>(
     for (row_number, record) in creates {
         match record {
             NewRecord::Organization(o) => {
-                organizations.push((None, o));
+                organizations.push((None, *o));
                 organization_rows.push(row_number);
             }
-            NewRecord::Person(p, affiliation) => {
-                people.push((None, *p));
+            NewRecord::Person(new) => {
+                let (p, affiliation) = *new;
+                people.push((None, p));
                 person_rows.push((row_number, affiliation));
             }
         }
