@@ -492,6 +492,30 @@ async fn rows_match_by_name_then_external_id_and_a_dry_run_writes_nothing(backen
     assert_eq!(stored_count(&server, "audit_entries").await, audit);
     assert_eq!(organization_count(&mut officer, "").await, 3);
 
+    // A slice of a larger file keeps the file's row numbers.
+    let mut stream =
+        officer
+            .import_organizations(ImportOrganizationsRequest {
+                csv_content:
+                    b"external_id,display_name,sector\nngo-20,Slice Partner,ngo\nngo-21,,ngo\n"
+                        .to_vec(),
+                first_row_number: 1_001,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+    let mut slice_rows = Vec::new();
+    while let Some(message) = stream.message().await.unwrap() {
+        slice_rows.extend(message.row_results);
+    }
+    let numbered: Vec<(i64, &str)> = slice_rows
+        .iter()
+        .map(|r| (r.row_number, r.errors[0].column.as_str()))
+        .collect();
+    assert_eq!(numbered, [(1_002, "display_name")]);
+    assert_eq!(organization_count(&mut officer, "").await, 4);
+
     // Viewers export but never import.
     let mut viewer = client(&server, Role::Viewer);
     let refused = status_of(
@@ -504,7 +528,7 @@ async fn rows_match_by_name_then_external_id_and_a_dry_run_writes_nothing(backen
         .await,
     );
     assert_eq!(refused.code(), Code::PermissionDenied);
-    assert_eq!(organization_count(&mut officer, "").await, 3);
+    assert_eq!(organization_count(&mut officer, "").await, 4);
 }
 
 async fn a_filtered_export_streams_each_match_once_and_imports_back_unchanged(
