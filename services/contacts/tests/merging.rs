@@ -352,7 +352,10 @@ async fn a_merge_leaves_nothing_pointing_at_the_merged_organisation(backend: Tes
         .unwrap()
         .into_inner()
         .interactions;
-    assert_eq!(interactions[0].organizations, std::slice::from_ref(&survivor.name));
+    assert_eq!(
+        interactions[0].organizations,
+        std::slice::from_ref(&survivor.name)
+    );
     let accreditations = officer
         .list_accreditations(ListAccreditationsRequest {
             parent: survivor.name.clone(),
@@ -699,7 +702,68 @@ async fn renaming_a_tag_changes_every_record_that_carries_it(backend: TestBacken
     assert_eq!(same.code(), Code::InvalidArgument);
 }
 
+async fn import_rows(
+    client: &mut Client,
+    csv: &str,
+    policy: ImportDuplicatePolicy,
+) -> Vec<ImportRowResult> {
+    let mut stream = client
+        .import_organizations(ImportOrganizationsRequest {
+            csv_content: csv.as_bytes().to_vec(),
+            duplicate_policy: policy as i32,
+            report_all_rows: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut rows = Vec::new();
+    while let Some(message) = stream.message().await.unwrap() {
+        rows.extend(message.row_results);
+    }
+    rows
+}
+
+async fn an_import_reports_likely_duplicates_and_skips_them_when_asked(backend: TestBackend) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    let existing = create(
+        &mut officer,
+        organization("Asociación Niños del Sur", "ans.org.ar"),
+    )
+    .await
+    .organization
+    .unwrap();
+    let csv = "display_name,sector,country_code,website\n\
+               Asociacion Ninos del Sur,ngo,AR,ans.org.ar\n\
+               Fundación Mar Azul,ngo,CL,marazul.cl\n";
+    let skipped = import_rows(&mut officer, csv, ImportDuplicatePolicy::Skip).await;
+    assert_eq!(skipped[0].outcome, ImportRowOutcome::Skipped as i32);
+    assert_eq!(
+        skipped[0].likely_duplicates,
+        std::slice::from_ref(&existing.name)
+    );
+    assert_eq!(skipped[1].outcome, ImportRowOutcome::Created as i32);
+    assert!(skipped[1].likely_duplicates.is_empty());
+
+    let created = import_rows(
+        &mut officer,
+        "display_name,sector,country_code,website\nAsociacion Ninos del Sur,ngo,AR,ans.org.ar\n",
+        ImportDuplicatePolicy::Create,
+    )
+    .await;
+    assert_eq!(created[0].outcome, ImportRowOutcome::Created as i32);
+    assert_eq!(
+        created[0].likely_duplicates,
+        std::slice::from_ref(&existing.name)
+    );
+    let listed = open_candidates(&mut officer).await;
+    assert_eq!(listed.total_size, 1);
+    assert_eq!(listed.duplicate_candidates[0].record_a, existing.name);
+}
+
 engage_platform::on_both_databases!(
+    an_import_reports_likely_duplicates_and_skips_them_when_asked,
     duplicates_are_found_on_create_reviewed_and_never_proposed_again,
     a_merge_leaves_nothing_pointing_at_the_merged_organisation,
     a_person_merge_moves_affiliations_and_consents_and_keeps_one_primary,

@@ -294,6 +294,20 @@ pub trait Journal {
     fn append_audit(&mut self, entry: AuditEntry)
     -> impl Future<Output = Result<(), Error>> + Send;
 
+    /// Appends `events`, in order, as written by `caller`: a bulk write (such as an import)
+    /// appends its events in a few statements instead of one round trip each.
+    fn append_events(
+        &mut self,
+        caller: &Caller,
+        events: Vec<Event>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Appends audit entries, in a few statements.
+    fn append_audits(
+        &mut self,
+        entries: Vec<AuditEntry>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
     /// The stored response to `request` under `method`, if it was seen before.
     fn find_response(
         &mut self,
@@ -398,8 +412,40 @@ async fn no_outbox_lock_needed(_: &mut SqliteAsyncConnection) -> Result<(), Erro
     Ok(())
 }
 
+/// Most rows one bulk insert writes, well within PostgreSQL's bind-parameter limit.
+const BULK_ROWS: usize = 1_000;
+
+/// Inserts rows in multi-row statements (PostgreSQL, over the network).
+macro_rules! insert_batched {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(BULK_ROWS) {
+            diesel::insert_into($table)
+                .values(chunk.to_vec())
+                .execute($conn)
+                .await?;
+        }
+    };
+}
+
+/// Inserts rows through the synchronous SQLite connection in one blocking task: diesel has
+/// no multi-row insert through the async wrapper, which would otherwise hand every
+/// statement to a blocking thread of its own.
+macro_rules! insert_in_one_task {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        let rows = $rows;
+        $conn
+            .spawn_blocking(move |sync| {
+                for row in rows {
+                    diesel::RunQueryDsl::execute(diesel::insert_into($table).values(row), sync)?;
+                }
+                Ok(())
+            })
+            .await?;
+    };
+}
+
 macro_rules! impl_journal {
-    ($conn:ty, $lock:path) => {
+    ($conn:ty, $lock:path, $insert:ident) => {
         impl Journal for $conn {
             async fn append_event(&mut self, caller: &Caller, event: Event) -> Result<(), Error> {
                 $lock(self).await?;
@@ -424,6 +470,37 @@ macro_rules! impl_journal {
                     .values(entry)
                     .execute(self)
                     .await?;
+                Ok(())
+            }
+
+            async fn append_events(
+                &mut self,
+                caller: &Caller,
+                events: Vec<Event>,
+            ) -> Result<(), Error> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                $lock(self).await?;
+                let mut rows = Vec::with_capacity(events.len());
+                for event in events {
+                    rows.push((
+                        outbox_events::event_id.eq(new_id()),
+                        outbox_events::event_type.eq(event.event_type),
+                        outbox_events::resource_name.eq(event.resource_name),
+                        outbox_events::resource_type.eq(event.resource_type),
+                        outbox_events::payload.eq(event.payload),
+                        outbox_events::attributes.eq(event.attributes.to_string()),
+                        outbox_events::actor.eq(caller.subject.clone()),
+                        outbox_events::occur_time.eq(now_micros()),
+                    ));
+                }
+                $insert!(self, outbox_events::table, rows);
+                Ok(())
+            }
+
+            async fn append_audits(&mut self, entries: Vec<AuditEntry>) -> Result<(), Error> {
+                $insert!(self, audit_entries::table, entries);
                 Ok(())
             }
 
@@ -570,8 +647,16 @@ macro_rules! impl_journal {
     };
 }
 
-impl_journal!(AsyncPgConnection, lock_outbox_for_commit_order);
-impl_journal!(SqliteAsyncConnection, no_outbox_lock_needed);
+impl_journal!(
+    AsyncPgConnection,
+    lock_outbox_for_commit_order,
+    insert_batched
+);
+impl_journal!(
+    SqliteAsyncConnection,
+    no_outbox_lock_needed,
+    insert_in_one_task
+);
 
 /// Runs a create-like write once per request id: inside one write transaction it answers a
 /// repeated `request_id` with the stored first response, or runs `body` (which must

@@ -458,6 +458,73 @@ async fn concurrent_retries_write_once(backend: TestBackend) {
     assert_eq!(counts(&pool).await, (1, 1, 1));
 }
 
+/// A bulk write (an import) appends its events and audit entries in a few statements; they
+/// are numbered in the order given and roll back with the write.
+async fn bulk_appends_keep_their_order_and_roll_back_together(backend: TestBackend) {
+    let (_db, pool) = migrated(backend).await;
+    let caller = officer();
+    let notes: Vec<Note> = (0..1_500)
+        .map(|i| Note {
+            id: new_id(),
+            topic: "bulk".into(),
+            body: format!("n{i:04}"),
+            revision: 1,
+            create_time: now_micros(),
+        })
+        .collect();
+    let entries = |notes: &[Note]| -> (Vec<Event>, Vec<AuditEntry>) {
+        let events = notes
+            .iter()
+            .map(|n| note_event(n, "note.created"))
+            .collect();
+        let audits = notes
+            .iter()
+            .map(|n| {
+                AuditEntry::new(
+                    &caller,
+                    CREATE,
+                    "created",
+                    &format!("notes/{}", n.id),
+                    vec![FieldChange::set("body", serde_json::json!(n.body))],
+                )
+            })
+            .collect();
+        (events, audits)
+    };
+
+    let refused: Result<(), Error> = write_transaction!(pool, |conn| {
+        let (events, audits) = entries(&notes[..10]);
+        conn.append_events(&caller, events).await?;
+        conn.append_audits(audits).await?;
+        Err(Error::Internal("rolled back on purpose".into()))
+    });
+    assert!(refused.is_err());
+    assert_eq!(counts(&pool).await, (0, 0, 0));
+
+    let written: Result<(), Error> = write_transaction!(pool, |conn| {
+        let (events, audits) = entries(&notes);
+        conn.append_events(&caller, events).await?;
+        conn.append_audits(audits).await?;
+        conn.append_events(&caller, Vec::new()).await?;
+        conn.append_audits(Vec::new()).await
+    });
+    written.expect("bulk append");
+    assert_eq!(counts(&pool).await, (0, 1_500, 1_500));
+    let events: Result<_, Error> = async {
+        Ok(with_connection!(pool, |conn| conn
+            .events_after(0, 2_000)
+            .await?))
+    }
+    .await;
+    let names: Vec<String> = events
+        .expect("events")
+        .into_iter()
+        .map(|e| e.resource_name)
+        .collect();
+    let expected: Vec<String> = notes.iter().map(|n| format!("notes/{}", n.id)).collect();
+    assert_eq!(names, expected);
+}
+
 on_both_databases!(
     migrations_applied_twice_are_a_no_op,
     a_write_and_its_journal_commit_or_roll_back_together,
@@ -466,4 +533,5 @@ on_both_databases!(
     a_stale_etag_is_aborted,
     a_repeated_request_id_returns_the_first_result,
     concurrent_retries_write_once,
+    bulk_appends_keep_their_order_and_roll_back_together,
 );

@@ -93,16 +93,14 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = ListQuery::new(R::KIND);
-    query.show_erased = false;
-    query.conditions.push(Condition::TermIn {
-        field: DUPLICATE_KEY.into(),
-        values: keys,
-    });
-    query.limit = Some(MAX_COMPARED);
+    let ids = conn
+        .term_owners(DUPLICATE_KEY, &keys, MAX_COMPARED + 1)
+        .await?;
     let mut found = Vec::new();
-    for row in conn.list(&query).await? {
-        if Some(row.id.as_str()) == id {
+    for row in conn.load_many(R::KIND, &ids).await? {
+        let live =
+            row.delete_time.is_none() && row.merged_into.is_none() && row.erase_time.is_none();
+        if !live || Some(row.id.as_str()) == id {
             continue;
         }
         let other = Stored::<R>::decode(row)?;

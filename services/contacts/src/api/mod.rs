@@ -8,6 +8,7 @@ mod merge;
 mod people;
 mod reference;
 mod register;
+mod transfer;
 
 use engage_platform::journal::RequestId;
 use engage_platform::paging::PageLimits;

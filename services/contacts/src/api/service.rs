@@ -5,6 +5,7 @@ use engage_api::contacts::contacts_service_server::ContactsService;
 use engage_api::contacts::*;
 use engage_platform::journal::RequestId;
 use engage_platform::resource::parse_name;
+use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use super::children::Decision;
@@ -688,5 +689,33 @@ impl ContactsService for ContactsApi {
         request: Request<RenameTagRequest>,
     ) -> Result<Response<RenameTagResponse>, Status> {
         handle!(Need::Write, request, |c, r| self.rename_tag(&c, r))
+    }
+
+    async fn import_organizations(
+        &self,
+        request: Request<ImportOrganizationsRequest>,
+    ) -> Result<Response<BoxStream<ImportOrganizationsResponse>>, Status> {
+        self.import_organizations(request).map(Response::new)
+    }
+
+    async fn import_people(
+        &self,
+        request: Request<ImportPeopleRequest>,
+    ) -> Result<Response<BoxStream<ImportPeopleResponse>>, Status> {
+        self.import_people(request).map(Response::new)
+    }
+
+    async fn export_organizations(
+        &self,
+        request: Request<ExportOrganizationsRequest>,
+    ) -> Result<Response<BoxStream<ExportOrganizationsResponse>>, Status> {
+        self.export_organizations(request).map(Response::new)
+    }
+
+    async fn export_people(
+        &self,
+        request: Request<ExportPeopleRequest>,
+    ) -> Result<Response<BoxStream<ExportPeopleResponse>>, Status> {
+        self.export_people(request).map(Response::new)
     }
 }

@@ -182,18 +182,30 @@ fn phonetic(tokens: &[String]) -> String {
     let encoder = DoubleMetaphone::default();
     let mut codes: Vec<String> = tokens
         .iter()
-        // Letters only: the encoder is meant for words, not for "c+" or "4h".
+        // Letters only: the encoder is meant for words, not for "c+" or "4h". Digits stay
+        // as they are, so that numbered names do not all share one sound.
         .map(|t| {
-            t.chars()
-                .filter(char::is_ascii_alphabetic)
-                .collect::<String>()
+            let letters: String = t.chars().filter(char::is_ascii_alphabetic).collect();
+            let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+            let sound = if letters.is_empty() {
+                String::new()
+            } else {
+                encoder.double_metaphone(&letters).primary()
+            };
+            format!("{sound}{digits}")
         })
-        .filter(|t| !t.is_empty())
-        .map(|t| encoder.double_metaphone(&t).primary())
         .filter(|c| !c.is_empty())
         .collect();
     codes.sort();
     codes.join(" ")
+}
+
+/// The numbers written in a name, in order.
+fn numbers(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.trim_start_matches('0').to_owned())
+        .collect()
 }
 
 /// Host of a website without `www.`, lower case; the scheme is optional as users type it.
@@ -485,6 +497,14 @@ fn compare_organization_names(
         return NameComparison {
             kind: MatchKind::Exact,
             similarity: 1.0,
+        };
+    }
+    // "Section 12" and "Section 13" are numbered branches, not one organisation misspelt.
+    let (numbers_a, numbers_b) = (numbers(a), numbers(b));
+    if !numbers_a.is_empty() && !numbers_b.is_empty() && numbers_a != numbers_b {
+        return NameComparison {
+            kind: MatchKind::Different,
+            similarity: 0.0,
         };
     }
     let tokens_a = organization_name_tokens(a);
@@ -1367,5 +1387,39 @@ mod tests {
         assert_eq!(band(0.85, &t), Some(DuplicateBand::Likely));
         assert_eq!(band(0.6, &t), Some(DuplicateBand::Possible));
         assert_eq!(band(0.59, &t), None);
+    }
+}
+
+#[cfg(test)]
+mod numbered_names {
+    use super::*;
+
+    fn org(name: &str) -> Organization {
+        Organization {
+            display_name: name.into(),
+            country_code: "FR".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn names_that_differ_by_a_number_are_different_organisations() {
+        for (a, b) in [
+            ("Organisation 12", "Organisation 13"),
+            ("Partner 0001", "Partner 0002"),
+        ] {
+            let (a, b) = (org(a), org(b));
+            let keys_b = organization_blocking_keys(&b);
+            assert!(
+                organization_blocking_keys(&a)
+                    .iter()
+                    .all(|k| !keys_b.contains(k)),
+                "{a:?} and {b:?} share a blocking key"
+            );
+            let score = score_organizations(&a, &b).score;
+            assert!(score < Thresholds::default().possible, "{score}");
+        }
+        let same = score_organizations(&org("Section 12 Paris"), &org("Section 12, Paris"));
+        assert!(same.score >= Thresholds::default().likely, "{}", same.score);
     }
 }

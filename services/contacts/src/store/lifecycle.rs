@@ -216,6 +216,27 @@ pub struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// The outbox event and audit entry of a write.
+    fn entries<R: Resource>(
+        &self,
+        stored: &Stored<R>,
+        action: &str,
+        changes: Vec<FieldChange>,
+    ) -> (Event, AuditEntry) {
+        let resource = stored.resource();
+        let name = stored.name();
+        let event = Event {
+            event_type: format!("{}.{action}", R::EVENT),
+            resource_name: name.clone(),
+            resource_type: R::TYPE_NAME.to_owned(),
+            payload: resource.encode_to_vec(),
+            attributes: resource.attributes(),
+        };
+        let mut audit = AuditEntry::new(self.caller, self.method, action, &name, changes);
+        audit.request_id = self.request_id.map(|r| r.as_str().to_owned());
+        (event, audit)
+    }
+
     async fn journal<R: Resource, C: Journal>(
         &self,
         conn: &mut C,
@@ -223,22 +244,33 @@ impl Writer<'_> {
         action: &str,
         changes: Vec<FieldChange>,
     ) -> Result<(), Error> {
-        let resource = stored.resource();
-        let name = stored.name();
-        conn.append_event(
-            self.caller,
-            Event {
-                event_type: format!("{}.{action}", R::EVENT),
-                resource_name: name.clone(),
-                resource_type: R::TYPE_NAME.to_owned(),
-                payload: resource.encode_to_vec(),
-                attributes: resource.attributes(),
-            },
-        )
-        .await?;
-        let mut audit = AuditEntry::new(self.caller, self.method, action, &name, changes);
-        audit.request_id = self.request_id.map(|r| r.as_str().to_owned());
+        let (event, audit) = self.entries(stored, action, changes);
+        conn.append_event(self.caller, event).await?;
         conn.append_audit(audit).await
+    }
+}
+
+/// The row of a new record, before its resource is indexed into it.
+fn new_row<R: Resource>(parent_id: Option<String>, now: i64) -> RecordRow {
+    RecordRow {
+        id: new_id(),
+        kind: R::KIND as i32,
+        parent_id,
+        revision: 1,
+        sort_1: String::new(),
+        sort_2: String::new(),
+        sort_3: String::new(),
+        sort_4: String::new(),
+        external_id: None,
+        search_text: String::new(),
+        search_seq: None,
+        merged_into: None,
+        merge_time: None,
+        erase_time: None,
+        create_time: now,
+        update_time: now,
+        delete_time: None,
+        body: Vec::new(),
     }
 }
 
@@ -249,28 +281,8 @@ pub async fn create<R: Resource, C: Register + Journal + Send>(
     parent_id: Option<String>,
     value: R,
 ) -> Result<Stored<R>, Error> {
-    let now = now_micros();
     let mut stored = Stored {
-        row: RecordRow {
-            id: new_id(),
-            kind: R::KIND as i32,
-            parent_id,
-            revision: 1,
-            sort_1: String::new(),
-            sort_2: String::new(),
-            sort_3: String::new(),
-            sort_4: String::new(),
-            external_id: None,
-            search_text: String::new(),
-            search_seq: None,
-            merged_into: None,
-            merge_time: None,
-            erase_time: None,
-            create_time: now,
-            update_time: now,
-            delete_time: None,
-            body: Vec::new(),
-        },
+        row: new_row::<R>(parent_id, now_micros()),
         value,
     };
     stored.reindex();
@@ -279,6 +291,71 @@ pub async fn create<R: Resource, C: Register + Journal + Send>(
     let changes = stored.value.created();
     writer.journal(conn, &stored, "created", changes).await?;
     Ok(stored)
+}
+
+/// Stores new records of `values` (each under its parent), with their events and audit
+/// entries, in a few statements per kind of row: what create does for one record, for the
+/// many records of an import. An external id that a live record holds already, or that two
+/// of the values share, is EXTERNAL_ID_TAKEN and nothing is written.
+pub async fn create_many<R: Resource, C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    values: Vec<(Option<String>, R)>,
+) -> Result<Vec<Stored<R>>, Error> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = now_micros();
+    let mut created = Vec::with_capacity(values.len());
+    for (parent_id, value) in values {
+        let mut stored = Stored {
+            row: new_row::<R>(parent_id, now),
+            value,
+        };
+        stored.reindex();
+        created.push(stored);
+    }
+    let mut external_ids: Vec<String> = created
+        .iter()
+        .filter_map(|s| s.row.external_id.clone())
+        .collect();
+    external_ids.sort_unstable();
+    if let Some(pair) = external_ids.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(Error::Taken {
+            reason: "EXTERNAL_ID_TAKEN",
+            message: format!("external_id {:?} is given to two new records", pair[0]),
+            resource: String::new(),
+        });
+    }
+    if let Some(holder) = conn
+        .find_external_ids(R::KIND, &external_ids)
+        .await?
+        .into_iter()
+        .next()
+    {
+        let name = resource_name::<R>(holder.parent_id.as_deref(), &holder.id);
+        return Err(Error::Taken {
+            reason: "EXTERNAL_ID_TAKEN",
+            message: format!(
+                "external_id {:?} belongs to {name}",
+                holder.external_id.unwrap_or_default()
+            ),
+            resource: name,
+        });
+    }
+    let rows: Vec<(RecordRow, Vec<(String, String)>)> =
+        created.iter().map(|s| (s.row.clone(), s.terms())).collect();
+    conn.insert_many(&rows).await?;
+    let mut events = Vec::with_capacity(created.len());
+    let mut audits = Vec::with_capacity(created.len());
+    for stored in &created {
+        let (event, audit) = writer.entries(stored, "created", stored.value.created());
+        events.push(event);
+        audits.push(audit);
+    }
+    conn.append_events(writer.caller, events).await?;
+    conn.append_audits(audits).await?;
+    Ok(created)
 }
 
 /// Writes a changed record under the revision it was read at, with its event and audit

@@ -221,11 +221,25 @@ pub trait Register {
         external_id: &str,
     ) -> impl Future<Output = Result<Option<RecordRow>, Error>> + Send;
 
+    /// The live records of `kind` holding any of `external_ids`, in no particular order: one
+    /// query where an import would otherwise ask row by row.
+    fn find_external_ids(
+        &mut self,
+        kind: RecordKind,
+        external_ids: &[String],
+    ) -> impl Future<Output = Result<Vec<RecordRow>, Error>> + Send;
+
     /// Stores a new record and its terms.
     fn insert(
         &mut self,
         row: &RecordRow,
         terms: &[(String, String)],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Stores new records and their terms, in as few statements as the database allows.
+    fn insert_many(
+        &mut self,
+        records: &[(RecordRow, Vec<(String, String)>)],
     ) -> impl Future<Output = Result<(), Error>> + Send;
 
     /// Overwrites record `row.id` if it is still at `revision`; replaces its terms when
@@ -250,6 +264,15 @@ pub trait Register {
     fn parents(
         &mut self,
         query: &ListQuery,
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+
+    /// Ids of records holding term `field` with one of `values`, at most `limit`. Looked up
+    /// in the term index alone, so that a few matches among many records stay cheap.
+    fn term_owners(
+        &mut self,
+        field: &str,
+        values: &[String],
+        limit: i64,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
 
     /// How many live records refer to record `id` named `name`: its children, and records
@@ -541,7 +564,7 @@ macro_rules! ordered {
 }
 
 macro_rules! impl_register {
-    ($conn:ty, $search:path, $index_search:path) => {
+    ($conn:ty, $search:path, $index_search:path, $insert_many:path) => {
         impl Register for $conn {
             async fn load(
                 &mut self,
@@ -586,6 +609,24 @@ macro_rules! impl_register {
                     .optional()?)
             }
 
+            async fn find_external_ids(
+                &mut self,
+                kind: RecordKind,
+                external_ids: &[String],
+            ) -> Result<Vec<RecordRow>, Error> {
+                if external_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Ok(records::table
+                    .filter(records::kind.eq(kind as i32))
+                    .filter(records::external_id.eq_any(external_ids))
+                    .filter(records::delete_time.is_null())
+                    .filter(records::merged_into.is_null())
+                    .select(RecordRow::as_select())
+                    .load(self)
+                    .await?)
+            }
+
             async fn insert(
                 &mut self,
                 row: &RecordRow,
@@ -598,6 +639,13 @@ macro_rules! impl_register {
                     .execute(self)
                     .await?;
                 insert_terms(self, &row.id, terms).await
+            }
+
+            async fn insert_many(
+                &mut self,
+                records: &[(RecordRow, Vec<(String, String)>)],
+            ) -> Result<(), Error> {
+                $insert_many(self, records).await
             }
 
             async fn replace(
@@ -680,6 +728,22 @@ macro_rules! impl_register {
                     .load(self)
                     .await?;
                 Ok(parents.into_iter().flatten().collect())
+            }
+
+            async fn term_owners(
+                &mut self,
+                field: &str,
+                values: &[String],
+                limit: i64,
+            ) -> Result<Vec<String>, Error> {
+                Ok(record_terms::table
+                    .filter(record_terms::field.eq(field))
+                    .filter(record_terms::value.eq_any(values))
+                    .select(record_terms::record_id)
+                    .distinct()
+                    .limit(limit)
+                    .load(self)
+                    .await?)
             }
 
             async fn references(&mut self, id: &str, name: &str) -> Result<i64, Error> {
@@ -814,8 +878,105 @@ macro_rules! impl_term_writer {
 
 impl_term_writer!(AsyncPgConnection);
 impl_term_writer!(SqliteAsyncConnection);
-impl_register!(AsyncPgConnection, search_postgres, index_search_postgres);
-impl_register!(SqliteAsyncConnection, search_sqlite, index_search_sqlite);
+impl_register!(
+    AsyncPgConnection,
+    search_postgres,
+    index_search_postgres,
+    insert_many_postgres
+);
+impl_register!(
+    SqliteAsyncConnection,
+    search_sqlite,
+    index_search_sqlite,
+    insert_many_sqlite
+);
+
+/// Records one multi-row insert writes: 18 columns each, within PostgreSQL's 65,535
+/// bind parameters.
+const RECORDS_PER_INSERT: usize = 1_000;
+/// Terms one multi-row insert writes (3 columns each).
+const TERMS_PER_INSERT: usize = 10_000;
+
+/// PostgreSQL indexes search text itself, so new records go in a few multi-row inserts
+/// instead of a round trip per record and per term.
+async fn insert_many_postgres(
+    conn: &mut AsyncPgConnection,
+    records: &[(RecordRow, Vec<(String, String)>)],
+) -> Result<(), Error> {
+    for chunk in records.chunks(RECORDS_PER_INSERT) {
+        let rows: Vec<&RecordRow> = chunk.iter().map(|(row, _)| row).collect();
+        diesel::insert_into(records::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    let mut terms: Vec<TermRow> = Vec::new();
+    for (row, record_terms) in records {
+        let mut unique: Vec<&(String, String)> = record_terms.iter().collect();
+        unique.sort();
+        unique.dedup();
+        terms.extend(unique.into_iter().map(|(field, value)| TermRow {
+            field: field.clone(),
+            value: value.clone(),
+            record_id: row.id.clone(),
+        }));
+    }
+    for chunk in terms.chunks(TERMS_PER_INSERT) {
+        diesel::insert_into(record_terms::table)
+            .values(chunk.to_vec())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// SQLite numbers each record's search row, so records go in one by one, all in one
+/// blocking task on the synchronous connection instead of a thread hand-off per statement.
+async fn insert_many_sqlite(
+    conn: &mut SqliteAsyncConnection,
+    records: &[(RecordRow, Vec<(String, String)>)],
+) -> Result<(), Error> {
+    use diesel::RunQueryDsl as Sync;
+    use diesel::sql_types::{BigInt, Text};
+    let records: Vec<(RecordRow, Vec<(String, String)>)> = records.to_vec();
+    conn.spawn_blocking(move |sync| {
+        let max: SeqRow = Sync::get_result(
+            diesel::sql_query("SELECT max(search_seq) AS seq FROM records"),
+            sync,
+        )?;
+        let mut seq = max.seq.unwrap_or(0);
+        for (row, terms) in records {
+            let mut row = row;
+            if !row.search_text.is_empty() {
+                seq += 1;
+                Sync::execute(
+                    diesel::sql_query(
+                        "INSERT INTO record_search (rowid, search_text) VALUES (?, ?)",
+                    )
+                    .bind::<BigInt, _>(seq)
+                    .bind::<Text, _>(&row.search_text),
+                    sync,
+                )?;
+                row.search_seq = Some(seq);
+            }
+            Sync::execute(diesel::insert_into(records::table).values(&row), sync)?;
+            let mut unique: Vec<&(String, String)> = terms.iter().collect();
+            unique.sort();
+            unique.dedup();
+            for (field, value) in unique {
+                let term = TermRow {
+                    field: field.clone(),
+                    value: value.clone(),
+                    record_id: row.id.clone(),
+                };
+                Sync::execute(diesel::insert_into(record_terms::table).values(term), sync)?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
