@@ -267,7 +267,45 @@ fn enum_value<E: TryFrom<i32>>(value: i32, field: &str) -> Result<Option<E>, Err
         .map_err(|_| Error::invalid(field, format!("{value} is not a known value")))
 }
 
+/// How a create treats duplicates: whether it only checks, and whether a likely duplicate
+/// refuses it.
+#[derive(Clone, Copy)]
+pub(super) struct CreateOptions {
+    pub validate_only: bool,
+    pub refuse_likely_duplicate: bool,
+}
+
 impl ContactsApi {
+    /// Creates an organisation or person once per request id, with its duplicate
+    /// candidates; `respond` builds the response from the record and the candidates.
+    pub(super) async fn create_checked<R: Dedupe, M: prost::Message + Default + 'static>(
+        &self,
+        writer: Writer<'_>,
+        request_id: &Option<engage_platform::journal::RequestId>,
+        value: R,
+        options: CreateOptions,
+        respond: impl Fn(R, Vec<DuplicateCandidate>) -> M + Send + Sync,
+    ) -> Result<M, Error> {
+        let thresholds = self.thresholds;
+        if options.validate_only {
+            let candidates = with_connection!(self.db, |conn| {
+                preview_duplicates(conn, &value, &thresholds).await?
+            });
+            if options.refuse_likely_duplicate {
+                refuse_likely(&candidates)?;
+            }
+            return Ok(respond(value, candidates));
+        }
+        engage_platform::idempotent_write!(self.db, writer.method, request_id, |conn| {
+            let stored = lifecycle::create(conn, writer, None, value.clone()).await?;
+            let (candidates, _, _) = detect(conn, writer, &stored, &thresholds).await?;
+            if options.refuse_likely_duplicate {
+                refuse_likely(&candidates)?;
+            }
+            Ok::<_, Error>(respond(stored.resource(), candidates))
+        })
+    }
+
     pub(super) async fn list_duplicate_candidates(
         &self,
         caller: &Caller,

@@ -6,7 +6,7 @@ use engage_api::contacts::*;
 use engage_platform::field_mask::UpdateMask;
 use engage_platform::journal::{AuditEntry, FieldChange, Journal, RequestId};
 use engage_platform::resource::parse_name;
-use engage_platform::{Caller, Error, Role, idempotent_write, with_connection};
+use engage_platform::{Caller, Error, Role, idempotent_write};
 
 use super::duplicates;
 use super::listing::{self, ListRequest};
@@ -189,37 +189,23 @@ impl ContactsApi {
         let request_id = RequestId::parse(&request.request_id, &request)?;
         let mut person = required(request.person.clone(), "person")?;
         person::normalize_person(&mut person, "person", today()).map_err(invalid)?;
-        let thresholds = self.thresholds;
-        if request.validate_only {
-            let candidates = with_connection!(self.db, |conn| {
-                duplicates::preview_duplicates(conn, &person, &thresholds).await?
-            });
-            if request.refuse_likely_duplicate {
-                duplicates::refuse_likely(&candidates)?;
-            }
-            person::withhold_birth_date(&mut person, is_admin(&caller));
-            return Ok(CreatePersonResponse {
-                person: Some(person),
-                duplicate_candidates: candidates,
-            });
-        }
-        let method = method!("CreatePerson");
         let writer = Writer {
             caller: &caller,
-            method,
+            method: method!("CreatePerson"),
             request_id: request_id.as_ref(),
         };
-        let mut response = idempotent_write!(self.db, method, &request_id, |conn| {
-            let stored = lifecycle::create(conn, writer, None, person.clone()).await?;
-            let (candidates, _, _) = duplicates::detect(conn, writer, &stored, &thresholds).await?;
-            if request.refuse_likely_duplicate {
-                duplicates::refuse_likely(&candidates)?;
-            }
-            Ok::<_, Error>(CreatePersonResponse {
-                person: Some(stored.resource()),
-                duplicate_candidates: candidates,
+        let options = duplicates::CreateOptions {
+            validate_only: request.validate_only,
+            refuse_likely_duplicate: request.refuse_likely_duplicate,
+        };
+        let mut response = self
+            .create_checked(writer, &request_id, person, options, |p, candidates| {
+                CreatePersonResponse {
+                    person: Some(p),
+                    duplicate_candidates: candidates,
+                }
             })
-        })?;
+            .await?;
         if let Some(p) = response.person.as_mut() {
             person::withhold_birth_date(p, is_admin(&caller));
         }

@@ -5,7 +5,7 @@ use engage_platform::field_mask::UpdateMask;
 use engage_platform::journal::RequestId;
 use engage_platform::paging::Page;
 use engage_platform::resource::parse_name;
-use engage_platform::{Caller, Error, idempotent_write, with_connection};
+use engage_platform::{Caller, Error, with_connection};
 
 use super::duplicates;
 use super::listing::{self, ListRequest, ListSpec};
@@ -15,7 +15,7 @@ use super::{
 use crate::domain::organization;
 use crate::domain::search::{SearchedFields, rank};
 use crate::domain::text::{char_len, fold};
-use crate::store::lifecycle::{self, Resource, Stored, Writer};
+use crate::store::lifecycle::{Resource, Stored, Writer};
 use crate::store::{Condition, ListQuery, Register};
 
 /// Most records a BatchGet answers.
@@ -269,36 +269,26 @@ impl ContactsApi {
         let mut organization = required(request.organization.clone(), "organization")?;
         organization::normalize_organization(&mut organization, "organization", today())
             .map_err(invalid)?;
-        let thresholds = self.thresholds;
-        if request.validate_only {
-            let candidates = with_connection!(self.db, |conn| {
-                duplicates::preview_duplicates(conn, &organization, &thresholds).await?
-            });
-            if request.refuse_likely_duplicate {
-                duplicates::refuse_likely(&candidates)?;
-            }
-            return Ok(CreateOrganizationResponse {
-                organization: Some(organization),
-                duplicate_candidates: candidates,
-            });
-        }
-        let method = method!("CreateOrganization");
         let writer = Writer {
             caller: &caller,
-            method,
+            method: method!("CreateOrganization"),
             request_id: request_id.as_ref(),
         };
-        idempotent_write!(self.db, method, &request_id, |conn| {
-            let stored = lifecycle::create(conn, writer, None, organization.clone()).await?;
-            let (candidates, _, _) = duplicates::detect(conn, writer, &stored, &thresholds).await?;
-            if request.refuse_likely_duplicate {
-                duplicates::refuse_likely(&candidates)?;
-            }
-            Ok::<_, Error>(CreateOrganizationResponse {
-                organization: Some(stored.resource()),
+        let options = duplicates::CreateOptions {
+            validate_only: request.validate_only,
+            refuse_likely_duplicate: request.refuse_likely_duplicate,
+        };
+        self.create_checked(
+            writer,
+            &request_id,
+            organization,
+            options,
+            |o, candidates| CreateOrganizationResponse {
+                organization: Some(o),
                 duplicate_candidates: candidates,
-            })
-        })
+            },
+        )
+        .await
     }
 
     pub(super) async fn update_organization(

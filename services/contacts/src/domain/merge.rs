@@ -20,8 +20,9 @@ use super::{organization, person};
 
 /// A record two of which can be merged.
 pub trait Mergeable: Clone {
-    /// Fields a merge decides, as update-mask paths.
-    const FIELDS: &'static [&'static str];
+    /// The paths an update may write; a merge decides each of them but the external id,
+    /// which stays the survivor's (it names one record in the outside system).
+    const UPDATABLE: &'static [&'static str];
     /// Of those, the list fields, which can be COMBINED.
     const LISTS: &'static [&'static str];
     /// Every field's JSON value.
@@ -121,22 +122,7 @@ fn combine_contact_points(
 }
 
 impl Mergeable for Organization {
-    const FIELDS: &'static [&'static str] = &[
-        "display_name",
-        "acronym",
-        "alternative_names",
-        "sector",
-        "country_code",
-        "website",
-        "emails",
-        "phones",
-        "addresses",
-        "thematic_areas",
-        "tags",
-        "ecosoc_status",
-        "ecosoc_status_year",
-        "description",
-    ];
+    const UPDATABLE: &'static [&'static str] = organization::UPDATABLE_FIELDS;
     const LISTS: &'static [&'static str] = &[
         "alternative_names",
         "emails",
@@ -190,23 +176,7 @@ impl Mergeable for Organization {
 }
 
 impl Mergeable for Person {
-    const FIELDS: &'static [&'static str] = &[
-        "display_name",
-        "given_name",
-        "family_name",
-        "honorific_prefix",
-        "emails",
-        "phones",
-        "addresses",
-        "country_code",
-        "languages",
-        "youth",
-        "birth_date",
-        "age_bracket",
-        "thematic_areas",
-        "tags",
-        "notes",
-    ];
+    const UPDATABLE: &'static [&'static str] = person::UPDATABLE_FIELDS;
     const LISTS: &'static [&'static str] = &[
         "emails",
         "phones",
@@ -241,6 +211,11 @@ impl Mergeable for Person {
     }
 }
 
+/// The fields a merge decides.
+fn mergeable<R: Mergeable>() -> impl Iterator<Item = &'static str> {
+    R::UPDATABLE.iter().copied().filter(|f| *f != "external_id")
+}
+
 /// The survivor after the merge and, for each field, what each side held and what it keeps.
 /// Violations name `field_choices[i]` for an unknown field or a COMBINED scalar.
 pub fn merge<R: Mergeable>(
@@ -251,13 +226,13 @@ pub fn merge<R: Mergeable>(
     let mut violations = Vec::new();
     for (i, choice) in choices.iter().enumerate() {
         let field = format!("field_choices[{i}]");
-        if !R::FIELDS.contains(&choice.field.as_str()) {
+        if !mergeable::<R>().any(|f| f == choice.field) {
             violations.push(Violation::new(
                 format!("{field}.field"),
                 format!(
                     "{:?} cannot be chosen; mergeable: {}",
                     choice.field,
-                    R::FIELDS.join(", ")
+                    mergeable::<R>().collect::<Vec<_>>().join(", ")
                 ),
             ));
         } else if choice.source == MergeSource::Combined as i32
@@ -282,15 +257,15 @@ pub fn merge<R: Mergeable>(
             .unwrap_or(Value::Null)
     };
     let mut result = survivor.clone();
-    let mut sources = Vec::with_capacity(R::FIELDS.len());
-    for field in R::FIELDS {
+    let mut sources = Vec::new();
+    for field in mergeable::<R>() {
         let ours = value_of(&survivor_values, field);
         let theirs = value_of(&merged_values, field);
         let chosen = choices
             .iter()
-            .find(|c| c.field == *field && c.source != MergeSource::Unspecified as i32)
+            .find(|c| c.field == field && c.source != MergeSource::Unspecified as i32)
             .and_then(|c| MergeSource::try_from(c.source).ok());
-        let source = chosen.unwrap_or(if R::LISTS.contains(field) {
+        let source = chosen.unwrap_or(if R::LISTS.contains(&field) {
             MergeSource::Combined
         } else if is_empty(&ours) && !is_empty(&theirs) {
             MergeSource::Merged
@@ -302,7 +277,7 @@ pub fn merge<R: Mergeable>(
             MergeSource::Combined => result.combine(merged, field),
             _ => {}
         }
-        sources.push((*field, ours, theirs, source));
+        sources.push((field, ours, theirs, source));
     }
     result.finish(merged);
     let result_values = result.values();
