@@ -42,6 +42,17 @@ async fn create(client: &mut Client, org: Organization) -> Organization {
         .unwrap()
 }
 
+async fn outbox(server: &TestServer) -> Vec<engage_platform::journal::StoredEvent> {
+    use engage_platform::journal::Journal;
+    let events: Result<_, engage_platform::Error> = async {
+        Ok(engage_platform::with_connection!(server.database, |conn| {
+            conn.events_after(0, 1000).await?
+        }))
+    }
+    .await;
+    events.unwrap()
+}
+
 fn violated_fields(status: &tonic::Status) -> Vec<String> {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     status
@@ -195,6 +206,26 @@ async fn an_organisation_lives_through_create_update_delete_with_its_audit_trail
     let paths: Vec<&str> = update.changes.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, ["acronym"]);
 
+    // Each write appended its event to the outbox, in commit order; the refused ones none.
+    let events = outbox(&server).await;
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "organization.created",
+            "organization.updated",
+            "organization.deleted",
+            "organization.undeleted"
+        ]
+    );
+    assert!(events.iter().all(|e| e.resource_name == created.name));
+    assert!(events.windows(2).all(|w| w[0].sequence < w[1].sequence));
+    let attributes: serde_json::Value = serde_json::from_str(&events[0].attributes).unwrap();
+    assert_eq!(
+        attributes["regional_group"],
+        "REGIONAL_GROUP_LATIN_AMERICAN_CARIBBEAN"
+    );
+
     // Viewers read but never write.
     let mut viewer = client(&server, Role::Viewer);
     assert_eq!(list_all(&mut viewer, "").await.len(), 1);
@@ -274,6 +305,11 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_stored(backend: Test
         "EXTERNAL_ID_TAKEN"
     );
     assert_eq!(list_all(&mut officer, "").await.len(), 1);
+    assert_eq!(
+        outbox(&server).await.len(),
+        1,
+        "refused writes leave no event"
+    );
 }
 
 async fn filters_order_and_search_find_what_an_officer_asks_for(backend: TestBackend) {

@@ -132,14 +132,12 @@ async fn candidate_of_pair<C: Register + Send>(
     a: &str,
     b: &str,
 ) -> Result<Option<Stored<DuplicateCandidate>>, Error> {
-    let mut query = ListQuery::new(RecordKind::DuplicateCandidate);
-    query.conditions.push(Condition::Term {
-        field: "pair".into(),
-        value: candidate_pair(a, b),
-        negated: false,
-    });
-    query.limit = Some(1);
-    match conn.list(&query).await?.pop() {
+    let ids = conn.term_owners("pair", &[candidate_pair(a, b)], 1).await?;
+    match conn
+        .load_many(RecordKind::DuplicateCandidate, &ids)
+        .await?
+        .pop()
+    {
         Some(row) => Ok(Some(Stored::decode(row)?)),
         None => Ok(None),
     }

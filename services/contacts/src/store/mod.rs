@@ -198,6 +198,9 @@ struct SeqRow {
     seq: Option<i64>,
 }
 
+/// Terms whose value names another record (`organizations/{id}`, `people/{id}`).
+const REFERENCE_FIELDS: &[&str] = &["organization", "organizations", "people", "representatives"];
+
 /// The register's queries, for both connection types (inside a transaction or not).
 pub trait Register {
     /// The record `id` of `kind`, if it exists.
@@ -747,7 +750,9 @@ macro_rules! impl_register {
             }
 
             async fn references(&mut self, id: &str, name: &str) -> Result<i64, Error> {
+                // The fields that hold references, so that the term index answers.
                 let holders = record_terms::table
+                    .filter(record_terms::field.eq_any(REFERENCE_FIELDS))
                     .filter(record_terms::value.eq(name))
                     .select(record_terms::record_id);
                 let referring: i64 = records::table
