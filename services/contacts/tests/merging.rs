@@ -352,7 +352,10 @@ async fn a_merge_leaves_nothing_pointing_at_the_merged_organisation(backend: Tes
         .unwrap()
         .into_inner()
         .interactions;
-    assert_eq!(interactions[0].organizations, std::slice::from_ref(&survivor.name));
+    assert_eq!(
+        interactions[0].organizations,
+        std::slice::from_ref(&survivor.name)
+    );
     let accreditations = officer
         .list_accreditations(ListAccreditationsRequest {
             parent: survivor.name.clone(),
