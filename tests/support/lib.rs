@@ -10,7 +10,7 @@ use engage_gateway::{Authenticator, RateLimiter, RateLimits, mint_development_to
 use engage_platform::Caller;
 use engage_platform::bus::EventBus;
 use engage_platform::identity::{InternalKey, InternalTokenInterceptor, Secret};
-use engage_platform::testkit::{TestBackend, TestDatabase, loopback_channel};
+use engage_platform::testkit::{TestBackend, TestDatabase, TestRedisBus, loopback_channel};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -20,24 +20,9 @@ pub enum TestBus {
     /// In the test's process, as `engage dev` runs.
     Memory,
     /// Redis streams (`ENGAGE_TEST_REDIS_URL`, default `redis://127.0.0.1:6379`) under a key
-    /// prefix of this system's own, so that parallel tests do not see each other's events.
+    /// prefix of this system's own, so that parallel tests do not see each other's events;
+    /// deleted when the system is dropped.
     Redis,
-}
-
-impl TestBus {
-    /// A fresh bus of this kind.
-    pub fn open(self) -> EventBus {
-        match self {
-            TestBus::Memory => EventBus::memory(),
-            TestBus::Redis => {
-                let url = std::env::var("ENGAGE_TEST_REDIS_URL")
-                    .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-                let prefix = format!("engage-test:{}:", uuid::Uuid::now_v7().simple());
-                EventBus::redis_with_prefix(&url, &prefix)
-                    .unwrap_or_else(|e| panic!("Redis at {url}: {e}"))
-            }
-        }
-    }
 }
 
 /// A running system and what a test needs to call it.
@@ -49,6 +34,7 @@ pub struct TestSystem {
     token_secret: Secret,
     running: Option<RunningSystem>,
     _databases: Vec<TestDatabase>,
+    _redis: Option<TestRedisBus>,
 }
 
 impl TestSystem {
@@ -67,6 +53,7 @@ impl TestSystem {
             urls.insert(service.to_owned(), db.url.clone());
             databases.push(db);
         }
+        let redis = (bus == TestBus::Redis).then(TestRedisBus::create);
         let token_secret = Secret::generate();
         let internal_key = InternalKey::new(&Secret::generate());
         let config = SystemConfig {
@@ -76,7 +63,9 @@ impl TestSystem {
             authenticator: Authenticator::development(&token_secret),
             limiter: RateLimiter::in_memory(limits),
             cors_origins: Vec::new(),
-            bus: bus.open(),
+            bus: redis
+                .as_ref()
+                .map_or_else(EventBus::memory, |redis| redis.bus.clone()),
         };
         let running = RunningSystem::start(config)
             .await
@@ -87,6 +76,7 @@ impl TestSystem {
             token_secret,
             running: Some(running),
             _databases: databases,
+            _redis: redis,
         }
     }
 

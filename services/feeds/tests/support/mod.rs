@@ -16,7 +16,7 @@ use engage_platform::identity::{
     InternalIdentityLayer, InternalKey, InternalTokenInterceptor, Secret,
 };
 use engage_platform::journal::StoredEvent;
-use engage_platform::testkit::loopback_channel;
+use engage_platform::testkit::{TestRedisBus, loopback_channel};
 use tokio::sync::oneshot;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
@@ -28,16 +28,14 @@ pub enum Bus {
     Redis,
 }
 
-/// A fresh bus: in memory, or Redis streams under a prefix of this test's own.
-pub fn bus(kind: Bus) -> EventBus {
+/// A fresh bus: in memory, or Redis streams under a prefix of this test's own (deleted
+/// when the returned guard is dropped).
+pub fn bus(kind: Bus) -> (EventBus, Option<TestRedisBus>) {
     match kind {
-        Bus::Memory => EventBus::memory(),
+        Bus::Memory => (EventBus::memory(), None),
         Bus::Redis => {
-            let url = std::env::var("ENGAGE_TEST_REDIS_URL")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-            let prefix = format!("engage-test:{}:", uuid::Uuid::now_v7().simple());
-            EventBus::redis_with_prefix(&url, &prefix)
-                .unwrap_or_else(|e| panic!("Redis at {url}: {e}"))
+            let redis = TestRedisBus::create();
+            (redis.bus.clone(), Some(redis))
         }
     }
 }
@@ -67,12 +65,16 @@ pub struct Feed {
     pub key: InternalKey,
     pub bus: EventBus,
     _stop: oneshot::Sender<()>,
+    _redis: Option<TestRedisBus>,
 }
 
 pub type Client = FeedsServiceClient<InterceptedService<Channel, InternalTokenInterceptor>>;
 
 impl Feed {
-    pub async fn start(bus: EventBus, subscriber_buffer: usize) -> Self {
+    pub async fn start(
+        (bus, redis): (EventBus, Option<TestRedisBus>),
+        subscriber_buffer: usize,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");
@@ -101,6 +103,7 @@ impl Feed {
             key,
             bus,
             _stop: stop,
+            _redis: redis,
         }
     }
 
