@@ -96,16 +96,34 @@ async fn next_change(stream: &mut tonic::Streaming<SubscribeResponse>) -> Change
     }
 }
 
-/// Changes until the heartbeat that says the replay reached the present.
-async fn replayed(stream: &mut tonic::Streaming<SubscribeResponse>) -> Vec<ChangeEvent> {
+/// The next `count` changes, then checks that no further change follows for a moment (the
+/// relay may still be publishing when the replay reaches the bus's end, so the last ones can
+/// arrive live).
+async fn exactly(
+    stream: &mut tonic::Streaming<SubscribeResponse>,
+    count: usize,
+) -> Vec<ChangeEvent> {
     let mut changes = Vec::new();
-    loop {
-        match next(stream).await {
-            Payload::Change(change) => changes.push(change),
-            Payload::Heartbeat(h) if h.caught_up && !changes.is_empty() => return changes,
-            Payload::Heartbeat(_) => {}
-        }
+    while changes.len() < count {
+        changes.push(next_change(stream).await);
     }
+    let more = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            match stream.message().await {
+                Ok(Some(SubscribeResponse {
+                    payload: Some(Payload::Change(change)),
+                })) => return Some(change),
+                Ok(Some(_)) => {}
+                _ => return None,
+            }
+        }
+    })
+    .await;
+    assert!(
+        !matches!(more, Ok(Some(_))),
+        "a change beyond the {count} expected: {more:?}"
+    );
+    changes
 }
 
 async fn a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_events(bus: TestBus) {
@@ -200,7 +218,7 @@ async fn a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_even
         .await
         .expect("resubscribe after the restart")
         .into_inner();
-    let missed = replayed(&mut resumed).await;
+    let missed = exactly(&mut resumed, 500).await;
     assert_eq!(missed.len(), 500, "each missed write once");
     let received: HashSet<String> = missed.iter().map(|c| c.resource_name.clone()).collect();
     assert_eq!(received, names, "exactly the missed writes");
