@@ -151,6 +151,7 @@ async fn service_context<S: EngageService>(
         peers: peers.clone(),
         bus: config.bus.clone(),
         relay: RelaySettings::default(),
+        stopping: Default::default(),
     })
 }
 

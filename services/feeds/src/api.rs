@@ -13,6 +13,7 @@ use engage_api::feeds::{
 use engage_api::types::{RegionalGroup, Sector};
 use engage_platform::bus::EventBus;
 use engage_platform::resource::{micros, now_micros, timestamp};
+use engage_platform::server::Stopping;
 use engage_platform::{Caller, Error, Role, Violation, Violations};
 use tokio::sync::mpsc;
 use tonic::codegen::BoxStream;
@@ -54,6 +55,7 @@ const OUTGOING: usize = 16;
 pub struct FeedsApi {
     hub: Arc<Hub>,
     settings: FeedSettings,
+    stopping: Stopping,
 }
 
 impl FeedsApi {
@@ -62,7 +64,15 @@ impl FeedsApi {
         Self {
             hub: Hub::new(bus, settings.subscriber_buffer),
             settings,
+            stopping: Stopping::default(),
         }
+    }
+
+    /// Ends every stream with UNAVAILABLE once `stopping` is raised, so that a server
+    /// shutting down is not held open by its subscribers.
+    pub fn ending_streams_on(mut self, stopping: Stopping) -> Self {
+        self.stopping = stopping;
+        self
     }
 
     fn bus(&self) -> &EventBus {
@@ -376,6 +386,7 @@ impl FeedsService for FeedsApi {
             heartbeat,
             self.settings.subscriber_buffer,
             out,
+            self.stopping.clone(),
         );
         tokio::spawn(subscription.run(request.start.is_some()));
         Ok(Response::new(Box::pin(

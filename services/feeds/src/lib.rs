@@ -36,10 +36,9 @@ fn subscriber_buffer() -> usize {
 
 /// The routes of the feeds API over the context's bus, with `settings`.
 pub fn routes_with(context: &ServiceContext, settings: FeedSettings) -> Routes {
-    Routes::new(FeedsServiceServer::new(FeedsApi::new(
-        context.bus.clone(),
-        settings,
-    )))
+    Routes::new(FeedsServiceServer::new(
+        FeedsApi::new(context.bus.clone(), settings).ending_streams_on(context.stopping.clone()),
+    ))
 }
 
 impl EngageService for Feeds {

@@ -14,6 +14,7 @@ use engage_api::types::{Actor, RegionalGroup, Sector};
 use engage_platform::Error;
 use engage_platform::bus::BusEvent;
 use engage_platform::resource::{now_micros, timestamp};
+use engage_platform::server::Stopping;
 use prost::Message as _;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
@@ -176,6 +177,19 @@ enum Stop {
     Status(tonic::Status),
 }
 
+fn stopping_status() -> tonic::Status {
+    Error::Refused {
+        code: tonic::Code::Unavailable,
+        reason: "SERVER_STOPPING",
+        message: "this feeds server is stopping; subscribe again with the cursor of the last \
+                  message you processed"
+            .to_owned(),
+        metadata: Vec::new(),
+        violations: Vec::new(),
+    }
+    .into()
+}
+
 enum Wake {
     ClientGone,
     Received(usize, Result<Arc<Live>, broadcast::error::RecvError>),
@@ -191,6 +205,7 @@ pub struct Subscription {
     capacity: usize,
     out: mpsc::Sender<Outgoing>,
     deadline: Instant,
+    stopping: Stopping,
 }
 
 impl Subscription {
@@ -203,6 +218,7 @@ impl Subscription {
         heartbeat: Duration,
         capacity: usize,
         out: mpsc::Sender<Outgoing>,
+        stopping: Stopping,
     ) -> Self {
         Self {
             hub,
@@ -212,14 +228,28 @@ impl Subscription {
             capacity,
             out,
             deadline: Instant::now() + heartbeat,
+            stopping,
         }
     }
 
     /// Runs until the client leaves or the stream must end. `replay` is whether the client
     /// gave a cursor or start time (so it is not caught up until the replay is done).
     pub async fn run(mut self, replay: bool) {
-        if let Err(Stop::Status(status)) = self.serve(replay).await {
-            let _ = self.out.send(Err(status)).await;
+        let stopping = self.stopping.clone();
+        let ended = tokio::select! {
+            ended = self.serve(replay) => ended,
+            () = stopping.stopped() => Err(Stop::Status(stopping_status())),
+        };
+        let Err(Stop::Status(status)) = ended else {
+            return;
+        };
+        // Queued behind what the client has not read yet; given up when the server stops,
+        // so that a client that does not read never holds the shutdown open.
+        if let Err(mpsc::error::TrySendError::Full(message)) = self.out.try_send(Err(status)) {
+            tokio::select! {
+                _ = self.out.send(message) => {}
+                () = stopping.stopped() => {}
+            }
         }
     }
 

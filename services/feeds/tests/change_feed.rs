@@ -621,7 +621,28 @@ async fn heartbeats_arrive_on_an_idle_stream(kind: Bus) {
     assert_eq!(cursor.position("contacts"), 7);
 }
 
+async fn a_stopping_server_ends_its_streams_with_unavailable(kind: Bus) {
+    let feed = Feed::start(bus(kind), 1024).await;
+    let mut stream = feed
+        .client(viewer())
+        .subscribe(request(vec![topic("contacts", "")]))
+        .await
+        .expect("subscribe")
+        .into_inner();
+    let _ = next(&mut stream).await;
+    feed.stopping();
+    let status = next_within(&mut stream, 5)
+        .await
+        .expect_err("the stream ends");
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+    assert_eq!(
+        status.get_details_error_info().expect("error info").reason,
+        "SERVER_STOPPING"
+    );
+}
+
 on_both_buses!(
+    a_stopping_server_ends_its_streams_with_unavailable,
     replay_from_a_cursor_delivers_exactly_the_missed_events_once_in_order,
     a_cursor_older_than_the_trimmed_floor_is_refused,
     start_time_replays_from_that_time,

@@ -221,6 +221,7 @@ impl TestServer {
             peers,
             bus: crate::bus::EventBus::memory(),
             relay: crate::relay::RelaySettings::default(),
+            stopping: crate::server::Stopping::default(),
         };
         tokio::spawn(async move {
             if let Err(e) = serve::<S>(context, listener, async {

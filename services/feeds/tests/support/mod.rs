@@ -16,6 +16,7 @@ use engage_platform::identity::{
     InternalIdentityLayer, InternalKey, InternalTokenInterceptor, Secret,
 };
 use engage_platform::journal::StoredEvent;
+use engage_platform::server::Stopping;
 use engage_platform::testkit::{TestRedisBus, loopback_channel};
 use tokio::sync::oneshot;
 use tonic::service::interceptor::InterceptedService;
@@ -64,6 +65,7 @@ pub struct Feed {
     pub address: SocketAddr,
     pub key: InternalKey,
     pub bus: EventBus,
+    stopping: tokio::sync::watch::Sender<bool>,
     _stop: oneshot::Sender<()>,
     _redis: Option<TestRedisBus>,
 }
@@ -80,13 +82,15 @@ impl Feed {
             .expect("a loopback port");
         let address = listener.local_addr().expect("its address");
         let key = InternalKey::new(&Secret::generate());
+        let (stopping, signal) = Stopping::new();
         let api = FeedsApi::new(
             bus.clone(),
             FeedSettings {
                 subscriber_buffer,
                 ..FeedSettings::default()
             },
-        );
+        )
+        .ending_streams_on(signal);
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tonic::transport::Server::builder()
             .layer(InternalIdentityLayer::new(key.clone()))
@@ -102,9 +106,15 @@ impl Feed {
             address,
             key,
             bus,
+            stopping,
             _stop: stop,
             _redis: redis,
         }
+    }
+
+    /// Tells the streams the server is stopping.
+    pub fn stopping(&self) {
+        let _ = self.stopping.send(true);
     }
 
     pub fn client(&self, caller: Caller) -> Client {
