@@ -393,3 +393,95 @@ impl Subscription {
         .into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engage_platform::bus::EventBus;
+    use engage_platform::journal::StoredEvent;
+
+    fn stored(sequence: i64) -> StoredEvent {
+        StoredEvent {
+            sequence,
+            event_id: format!("e{sequence}"),
+            event_type: "organization.updated".into(),
+            resource_name: format!("organizations/o{sequence}"),
+            resource_type: "engage.contacts.v1.Organization".into(),
+            payload: Vec::new(),
+            attributes: "{}".into(),
+            actor: "olga".into(),
+            occur_time: sequence,
+            publish_time: None,
+        }
+    }
+
+    /// A subscription to contacts at `position`, over a bus holding `sequences`.
+    async fn at(
+        position: i64,
+        sequences: &[i64],
+    ) -> (Subscription, mpsc::Receiver<Outgoing>, EventBus) {
+        let bus = EventBus::memory();
+        let events: Vec<_> = sequences.iter().map(|&s| stored(s)).collect();
+        bus.publish("contacts", &events).await.expect("published");
+        let (out, received) = mpsc::channel(64);
+        let mut cursor = Cursor::default();
+        cursor.positions.insert("contacts".into(), position);
+        let selection = Selection {
+            topics: vec![("contacts".into(), String::new())],
+            ..Selection::default()
+        };
+        let subscription = Subscription::new(
+            Hub::new(bus.clone(), 16),
+            selection,
+            cursor,
+            Duration::from_secs(15),
+            16,
+            out,
+            Stopping::default(),
+        );
+        (subscription, received, bus)
+    }
+
+    fn live(after: i64, sequence: i64) -> Live {
+        Live {
+            after,
+            event: BusEvent {
+                service: "contacts".into(),
+                event: stored(sequence),
+            },
+        }
+    }
+
+    fn delivered(received: &mut mpsc::Receiver<Outgoing>) -> Vec<i64> {
+        let mut sequences = Vec::new();
+        while let Ok(Ok(SubscribeResponse {
+            payload: Some(Payload::Change(change)),
+        })) = received.try_recv()
+        {
+            sequences.push(change.sequence);
+        }
+        sequences
+    }
+
+    #[tokio::test]
+    async fn a_live_change_already_replayed_is_skipped() {
+        let (mut subscription, mut received, _bus) = at(3, &[1, 2, 3]).await;
+        assert!(subscription.on_live("contacts", &live(2, 3)).await.is_ok());
+        assert_eq!(delivered(&mut received), Vec::<i64>::new());
+    }
+
+    #[tokio::test]
+    async fn a_live_change_after_a_gap_brings_the_missed_ones_from_the_bus_first() {
+        let (mut subscription, mut received, _bus) = at(1, &[1, 2, 4, 7, 9]).await;
+        assert!(subscription.on_live("contacts", &live(7, 9)).await.is_ok());
+        assert_eq!(delivered(&mut received), [2, 4, 7, 9]);
+        assert_eq!(subscription.cursor.position("contacts"), 9);
+    }
+
+    #[tokio::test]
+    async fn the_next_live_change_is_delivered_as_it_comes() {
+        let (mut subscription, mut received, _bus) = at(7, &[1, 2, 4, 7, 9]).await;
+        assert!(subscription.on_live("contacts", &live(7, 9)).await.is_ok());
+        assert_eq!(delivered(&mut received), [9]);
+    }
+}

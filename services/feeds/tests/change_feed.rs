@@ -118,6 +118,57 @@ async fn replay_from_a_cursor_delivers_exactly_the_missed_events_once_in_order(k
 
 use engage_api::feeds::SubscribeRequest;
 
+async fn resuming_while_changes_commit_switches_to_live_without_gap_or_duplicate(kind: Bus) {
+    const EVENTS: i64 = 400;
+    let feed = Feed::start(bus(kind), 1024).await;
+    let mut client = feed.client(viewer());
+    // Someone else keeps the reader running, so the fan-out runs ahead of the replay.
+    let mut other = client
+        .subscribe(request(vec![topic("contacts", "")]))
+        .await
+        .expect("subscribe")
+        .into_inner();
+    let _ = next(&mut other).await;
+    let publishing = feed.bus.clone();
+    let publisher = tokio::spawn(async move {
+        for sequence in 1..=EVENTS {
+            publishing
+                .publish("contacts", &[organization(sequence, "KE", "SECTOR_NGO")])
+                .await
+                .expect("publish");
+            if sequence % 10 == 0 {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut resumed = client
+        .subscribe(SubscribeRequest {
+            start: Some(Start::Cursor(cursor_at(&[("contacts", 0)]))),
+            ..request(vec![topic("contacts", "")])
+        })
+        .await
+        .expect("resubscribe")
+        .into_inner();
+    let mut sequences = Vec::new();
+    while sequences.len() < EVENTS as usize {
+        if let Payload::Change(change) = next(&mut resumed).await {
+            sequences.push(change.sequence);
+        }
+    }
+    publisher.await.expect("the publisher");
+    assert_eq!(sequences, (1..=EVENTS).collect::<Vec<_>>());
+    let more = tokio::time::timeout(Duration::from_millis(300), async {
+        loop {
+            if let Payload::Change(change) = next(&mut resumed).await {
+                return change.sequence;
+            }
+        }
+    })
+    .await;
+    assert!(more.is_err(), "a duplicate: {more:?}");
+}
+
 async fn a_cursor_older_than_the_trimmed_floor_is_refused(kind: Bus) {
     let feed = Feed::start(bus(kind), 1024).await;
     let mut client = feed.client(viewer());
@@ -642,6 +693,7 @@ async fn a_stopping_server_ends_its_streams_with_unavailable(kind: Bus) {
 }
 
 on_both_buses!(
+    resuming_while_changes_commit_switches_to_live_without_gap_or_duplicate,
     a_stopping_server_ends_its_streams_with_unavailable,
     replay_from_a_cursor_delivers_exactly_the_missed_events_once_in_order,
     a_cursor_older_than_the_trimmed_floor_is_refused,
