@@ -210,6 +210,7 @@ async fn spawn<S: EngageService>(
         peers,
         bus: engage_platform::bus::EventBus::memory(),
         relay: engage_platform::relay::RelaySettings::default(),
+        stopping: Default::default(),
     };
     tokio::spawn(async move {
         serve::<S>(context, listener, std::future::pending())

@@ -78,6 +78,43 @@ pub struct RunningSystem {
     pub services: Vec<(&'static str, SocketAddr)>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<Result<(), String>>,
+    /// The feeds servers (the one the gateway calls first), each stoppable on its own so
+    /// that a restart of the feeds or a second replica can be tried against the same bus.
+    feeds: Vec<FeedsServer>,
+    feeds_context: ServiceContext,
+}
+
+/// One feeds server of the system.
+struct FeedsServer {
+    address: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl FeedsServer {
+    fn start(context: ServiceContext, listener: TcpListener, address: SocketAddr) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            serve::<Feeds>(context, listener, stopped(stop_rx))
+                .await
+                .map_err(|e: ServeError| format!("{}: {e}", Feeds::NAME))
+        });
+        Self {
+            address,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let abort = self.task.abort_handle();
+        match tokio::time::timeout(grace, self.task).await {
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "feeds stopped with an error"),
+            Ok(_) => {}
+            Err(_) => abort.abort(),
+        }
+    }
 }
 
 async fn stopped(mut stop: watch::Receiver<bool>) {
@@ -94,13 +131,10 @@ async fn loopback_listener(address: SocketAddr) -> Result<(TcpListener, SocketAd
     Ok((listener, local))
 }
 
-async fn start_service<S: EngageService>(
+async fn service_context<S: EngageService>(
     config: &SystemConfig,
-    listener: TcpListener,
     peers: &Peers,
-    stop: &watch::Receiver<bool>,
-    tasks: &mut JoinSet<Result<(), String>>,
-) -> Result<(), StartError> {
+) -> Result<ServiceContext, StartError> {
     let storage = |source| StartError::Storage {
         service: S::NAME,
         source,
@@ -111,13 +145,24 @@ async fn start_service<S: EngageService>(
         .await
         .map_err(storage)?;
     engage_platform::telemetry::observe_pool(S::NAME, database.clone());
-    let context = ServiceContext {
+    Ok(ServiceContext {
         database,
         internal_key: config.internal_key.clone(),
         peers: peers.clone(),
         bus: config.bus.clone(),
         relay: RelaySettings::default(),
-    };
+        stopping: Default::default(),
+    })
+}
+
+async fn start_service<S: EngageService>(
+    config: &SystemConfig,
+    listener: TcpListener,
+    peers: &Peers,
+    stop: &watch::Receiver<bool>,
+    tasks: &mut JoinSet<Result<(), String>>,
+) -> Result<(), StartError> {
+    let context = service_context::<S>(config, peers).await?;
     let stop = stopped(stop.clone());
     tasks.spawn(async move {
         serve::<S>(context, listener, stop)
@@ -157,7 +202,16 @@ impl RunningSystem {
         start_service::<Initiatives>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
         start_service::<Declarations>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
         start_service::<Briefings>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
-        start_service::<Feeds>(&config, next()?, &peers, &stop_rx, &mut tasks).await?;
+        let feeds_context = service_context::<Feeds>(&config, &peers).await?;
+        let feeds_listener = next()?;
+        let feeds_address = feeds_listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.gateway_listen, e))?;
+        let feeds = vec![FeedsServer::start(
+            feeds_context.clone(),
+            feeds_listener,
+            feeds_address,
+        )];
         let upstreams = Upstream::for_services(urls.iter().map(|(n, u)| (*n, u.as_str())));
         let (listener, gateway) = loopback_listener(config.gateway_listen).await?;
         let gateway_config = GatewayConfig {
@@ -178,12 +232,53 @@ impl RunningSystem {
             services,
             stop,
             tasks,
+            feeds,
+            feeds_context,
         })
+    }
+
+    /// Stops the feeds server the gateway calls and starts it again on the same address,
+    /// database and bus, as a redeployment would.
+    pub async fn restart_feeds(&mut self, grace: Duration) -> Result<(), StartError> {
+        if self.feeds.is_empty() {
+            return Err(StartError::Peers("no feeds server".into()));
+        }
+        let old = self.feeds.remove(0);
+        let address = old.address;
+        old.stop(grace).await;
+        let (listener, _) = loopback_listener(address).await?;
+        self.feeds.insert(
+            0,
+            FeedsServer::start(self.feeds_context.clone(), listener, address),
+        );
+        Ok(())
+    }
+
+    /// Starts one more feeds replica on the same bus and returns where it listens (the
+    /// gateway does not know it; call it with an internal token).
+    pub async fn start_feeds_replica(&mut self) -> Result<SocketAddr, StartError> {
+        let (listener, address) = loopback_listener(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        self.feeds.push(FeedsServer::start(
+            self.feeds_context.clone(),
+            listener,
+            address,
+        ));
+        Ok(address)
     }
 
     /// Waits until a server stops on its own (an error) and returns why.
     pub async fn failed(&mut self) -> String {
-        match self.tasks.join_next().await {
+        let feeds = async {
+            match self.feeds.first_mut() {
+                Some(feeds) => Some((&mut feeds.task).await),
+                None => std::future::pending().await,
+            }
+        };
+        let ended = tokio::select! {
+            ended = self.tasks.join_next() => ended,
+            ended = feeds => ended,
+        };
+        match ended {
             Some(Ok(Err(e))) => e,
             Some(Ok(Ok(()))) => "a server stopped".to_owned(),
             Some(Err(e)) => format!("a server panicked: {e}"),
@@ -194,6 +289,9 @@ impl RunningSystem {
     /// Stops every server, letting in-flight calls finish for up to `grace`.
     pub async fn stop(mut self, grace: Duration) {
         let _ = self.stop.send(true);
+        for feeds in self.feeds.drain(..) {
+            feeds.stop(grace).await;
+        }
         let drained = tokio::time::timeout(grace, async {
             while let Some(result) = self.tasks.join_next().await {
                 if let Ok(Err(e)) = result {

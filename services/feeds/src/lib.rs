@@ -1,11 +1,21 @@
 //! Change feeds and live dashboard summaries, streamed to clients.
 //!
 //! Runs under the platform: its database is migrated at start, and it answers the gRPC
-//! health protocol and server reflection for `engage.feeds.v1`.
+//! health protocol and server reflection for `engage.feeds.v1`. The change feed follows the
+//! producing services' streams on the event bus; see `docs/adr/0013-change-feed.md`.
 
+pub mod api;
+pub mod cursor;
+pub mod hub;
+pub mod subscription;
+pub mod topics;
+
+use engage_api::feeds::feeds_service_server::FeedsServiceServer;
 use engage_platform::server::{EngageService, ServiceContext};
 use engage_platform::storage::Migrations;
 use tonic::service::Routes;
+
+pub use api::{FeedSettings, FeedsApi};
 
 static MIGRATIONS: Migrations = Migrations {
     postgres: diesel_migrations::embed_migrations!("migrations/postgres"),
@@ -14,6 +24,22 @@ static MIGRATIONS: Migrations = Migrations {
 
 /// The feeds service.
 pub struct Feeds;
+
+/// The live buffer per subscriber, from `ENGAGE_FEED_SUBSCRIBER_BUFFER` (default 1,024).
+fn subscriber_buffer() -> usize {
+    std::env::var("ENGAGE_FEED_SUBSCRIBER_BUFFER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(FeedSettings::default().subscriber_buffer)
+}
+
+/// The routes of the feeds API over the context's bus, with `settings`.
+pub fn routes_with(context: &ServiceContext, settings: FeedSettings) -> Routes {
+    Routes::new(FeedsServiceServer::new(
+        FeedsApi::new(context.bus.clone(), settings).ending_streams_on(context.stopping.clone()),
+    ))
+}
 
 impl EngageService for Feeds {
     const NAME: &'static str = "feeds";
@@ -24,7 +50,11 @@ impl EngageService for Feeds {
         &MIGRATIONS
     }
 
-    fn routes(_context: ServiceContext) -> Routes {
-        Routes::default()
+    fn routes(context: ServiceContext) -> Routes {
+        let settings = FeedSettings {
+            subscriber_buffer: subscriber_buffer(),
+            retention: context.relay.retention,
+        };
+        routes_with(&context, settings)
     }
 }

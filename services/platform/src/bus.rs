@@ -37,6 +37,17 @@ pub enum BusError {
 /// The in-process streams, by service.
 pub struct MemoryStreams {
     streams: HashMap<String, VecDeque<BusEvent>>,
+    trimmed: HashMap<String, Trimmed>,
+}
+
+/// The newest event a stream lost to the retention: a reader positioned before it would miss
+/// events, so the feeds refuse to resume from there instead of leaving a silent gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Trimmed {
+    /// Its sequence: every event at or below it may be gone.
+    pub sequence: i64,
+    /// When it was written, in microseconds since the epoch.
+    pub occur_time: i64,
 }
 
 /// The bus.
@@ -52,6 +63,9 @@ pub enum EventBus {
 pub struct RedisStreams {
     client: redis::Client,
     connection: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+    /// Prepended to the service name to make the stream key (`engage:events:`); tests use
+    /// their own so that parallel tests do not see each other's events.
+    prefix: String,
 }
 
 impl RedisStreams {
@@ -69,9 +83,59 @@ impl RedisStreams {
     }
 }
 
-fn stream_key(service: &str) -> String {
-    format!("engage:events:{service}")
+/// The key prefix of the production streams.
+pub const STREAM_PREFIX: &str = "engage:events:";
+
+impl RedisStreams {
+    fn stream_key(&self, service: &str) -> String {
+        format!("{}{service}", self.prefix)
+    }
+
+    /// The hash beside the stream that records how far it was trimmed.
+    fn trimmed_key(&self, service: &str) -> String {
+        format!("{}{service}:trimmed", self.prefix)
+    }
 }
+
+fn sequence_of(id: &str) -> Result<i64, BusError> {
+    id.split_once('-')
+        .and_then(|(s, _)| s.parse().ok())
+        .ok_or_else(|| BusError::Malformed(format!("id {id}")))
+}
+
+fn entry_to_event(
+    service: &str,
+    id: &str,
+    fields: &HashMap<String, redis::Value>,
+) -> Result<BusEvent, BusError> {
+    Ok(BusEvent {
+        service: service.to_owned(),
+        event: StoredEvent {
+            sequence: sequence_of(id)?,
+            event_id: text(fields, "event_id")?,
+            event_type: text(fields, "event_type")?,
+            resource_name: text(fields, "resource_name")?,
+            resource_type: text(fields, "resource_type")?,
+            payload: redis::from_redis_value_ref::<Vec<u8>>(field(fields, "payload")?)
+                .map_err(|e| BusError::Malformed(format!("payload: {e}")))?,
+            attributes: text(fields, "attributes")?,
+            actor: text(fields, "actor")?,
+            occur_time: text(fields, "occur_time")?
+                .parse()
+                .map_err(|_| BusError::Malformed("occur_time".into()))?,
+            publish_time: None,
+        },
+    })
+}
+
+/// Raises the recorded trim point of a stream, never lowers it (two relays may prune at once).
+const RAISE_TRIMMED: &str = r"
+local current = tonumber(redis.call('HGET', KEYS[1], 'sequence') or '0')
+if tonumber(ARGV[1]) > current then
+  redis.call('HSET', KEYS[1], 'sequence', ARGV[1], 'occur_time', ARGV[2])
+end
+return 0
+";
 
 fn field<'a>(
     fields: &'a HashMap<String, redis::Value>,
@@ -99,9 +163,16 @@ impl EventBus {
     /// A bus in Redis at `url`. Only a malformed URL fails here; the connection is made on
     /// first use.
     pub fn redis(url: &str) -> Result<Self, BusError> {
+        Self::redis_with_prefix(url, STREAM_PREFIX)
+    }
+
+    /// A bus in Redis at `url` whose stream keys start with `prefix` instead of
+    /// [`STREAM_PREFIX`], so that tests sharing one Redis stay apart.
+    pub fn redis_with_prefix(url: &str, prefix: &str) -> Result<Self, BusError> {
         Ok(EventBus::Redis(Arc::new(RedisStreams {
             client: redis::Client::open(url)?,
             connection: tokio::sync::OnceCell::new(),
+            prefix: prefix.to_owned(),
         })))
     }
 
@@ -132,7 +203,7 @@ impl EventBus {
             }
             EventBus::Redis(redis) => {
                 let mut connection = redis.connection().await?;
-                let key = stream_key(service);
+                let key = redis.stream_key(service);
                 for event in events {
                     let added: Result<String, redis::RedisError> = redis::cmd("XADD")
                         .arg(&key)
@@ -194,7 +265,7 @@ impl EventBus {
             EventBus::Redis(redis) => {
                 let mut connection = redis.connection().await?;
                 let entries: Vec<(String, HashMap<String, redis::Value>)> = redis::cmd("XRANGE")
-                    .arg(stream_key(service))
+                    .arg(redis.stream_key(service))
                     .arg(format!("({sequence}-0"))
                     .arg("+")
                     .arg("COUNT")
@@ -202,33 +273,8 @@ impl EventBus {
                     .query_async(&mut connection)
                     .await?;
                 entries
-                    .into_iter()
-                    .map(|(id, fields)| {
-                        let sequence = id
-                            .split_once('-')
-                            .and_then(|(s, _)| s.parse().ok())
-                            .ok_or_else(|| BusError::Malformed(format!("id {id}")))?;
-                        Ok(BusEvent {
-                            service: service.to_owned(),
-                            event: StoredEvent {
-                                sequence,
-                                event_id: text(&fields, "event_id")?,
-                                event_type: text(&fields, "event_type")?,
-                                resource_name: text(&fields, "resource_name")?,
-                                resource_type: text(&fields, "resource_type")?,
-                                payload: redis::from_redis_value_ref::<Vec<u8>>(field(
-                                    &fields, "payload",
-                                )?)
-                                .map_err(|e| BusError::Malformed(format!("payload: {e}")))?,
-                                attributes: text(&fields, "attributes")?,
-                                actor: text(&fields, "actor")?,
-                                occur_time: text(&fields, "occur_time")?
-                                    .parse()
-                                    .map_err(|_| BusError::Malformed("occur_time".into()))?,
-                                publish_time: None,
-                            },
-                        })
-                    })
+                    .iter()
+                    .map(|(id, fields)| entry_to_event(service, id, fields))
                     .collect()
             }
         }
@@ -249,7 +295,7 @@ impl EventBus {
             EventBus::Redis(redis) => {
                 let mut connection = redis.connection().await?;
                 let last: Vec<(String, HashMap<String, redis::Value>)> = redis::cmd("XREVRANGE")
-                    .arg(stream_key(service))
+                    .arg(redis.stream_key(service))
                     .arg("+")
                     .arg("-")
                     .arg("COUNT")
@@ -265,23 +311,55 @@ impl EventBus {
         }
     }
 
-    /// Drops events of `service` below `sequence` (they passed the retention).
+    /// Drops events of `service` below `sequence` (they passed the retention), and records
+    /// the newest event dropped (see [`EventBus::trimmed`]).
     pub async fn trim_before(&self, service: &str, sequence: i64) -> Result<(), BusError> {
         match self {
             EventBus::Memory(streams, _) => {
-                if let Ok(mut streams) = streams.lock()
-                    && let Some(stream) = streams.streams.get_mut(service)
-                {
-                    while stream.front().is_some_and(|e| e.event.sequence < sequence) {
-                        stream.pop_front();
+                if let Ok(mut streams) = streams.lock() {
+                    let mut dropped = None;
+                    if let Some(stream) = streams.streams.get_mut(service) {
+                        while stream.front().is_some_and(|e| e.event.sequence < sequence) {
+                            dropped = stream.pop_front();
+                        }
+                    }
+                    if let Some(dropped) = dropped {
+                        let trimmed = streams.trimmed.entry(service.to_owned()).or_default();
+                        if dropped.event.sequence > trimmed.sequence {
+                            *trimmed = Trimmed {
+                                sequence: dropped.event.sequence,
+                                occur_time: dropped.event.occur_time,
+                            };
+                        }
                     }
                 }
                 Ok(())
             }
             EventBus::Redis(redis) => {
                 let mut connection = redis.connection().await?;
+                let key = redis.stream_key(service);
+                let newest_dropped: Vec<(String, HashMap<String, redis::Value>)> =
+                    redis::cmd("XREVRANGE")
+                        .arg(&key)
+                        .arg(format!("({sequence}-0"))
+                        .arg("-")
+                        .arg("COUNT")
+                        .arg(1)
+                        .query_async(&mut connection)
+                        .await?;
+                // Recorded before trimming: a reader must never find the events gone and the
+                // trim point not yet raised.
+                if let Some((id, fields)) = newest_dropped.first() {
+                    let event = entry_to_event(service, id, fields)?;
+                    let _: i64 = redis::Script::new(RAISE_TRIMMED)
+                        .key(redis.trimmed_key(service))
+                        .arg(event.event.sequence)
+                        .arg(event.event.occur_time)
+                        .invoke_async(&mut connection)
+                        .await?;
+                }
                 let _: i64 = redis::cmd("XTRIM")
-                    .arg(stream_key(service))
+                    .arg(&key)
                     .arg("MINID")
                     .arg(format!("{sequence}-0"))
                     .query_async(&mut connection)
@@ -291,12 +369,111 @@ impl EventBus {
         }
     }
 
+    /// The newest event of `service` lost to the retention, if any was.
+    pub async fn trimmed(&self, service: &str) -> Result<Option<Trimmed>, BusError> {
+        match self {
+            EventBus::Memory(streams, _) => Ok(streams
+                .lock()
+                .ok()
+                .and_then(|s| s.trimmed.get(service).copied())),
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let values: HashMap<String, i64> = redis::cmd("HGETALL")
+                    .arg(redis.trimmed_key(service))
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(values.get("sequence").map(|&sequence| Trimmed {
+                    sequence,
+                    occur_time: values.get("occur_time").copied().unwrap_or(0),
+                }))
+            }
+        }
+    }
+
+    /// A waiter for new events, with its own Redis connection when the bus is Redis.
+    pub fn waiter(&self) -> Waiter {
+        Waiter {
+            bus: self.clone(),
+            connection: None,
+        }
+    }
+
     /// Resolves when something is published to an in-process bus (never for Redis, whose
     /// readers poll or block on the stream).
     pub async fn published(&self) {
         match self {
             EventBus::Memory(_, notify) => notify.notified().await,
             EventBus::Redis(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// Waits for events beyond a position. On Redis it blocks in `XREAD` on a connection of its
+/// own, without the response timeout of the shared connection (a block of a second would
+/// otherwise fail as a timeout, and would hold up every other command on that connection).
+pub struct Waiter {
+    bus: EventBus,
+    connection: Option<redis::aio::MultiplexedConnection>,
+}
+
+impl Waiter {
+    /// Resolves once `service`'s stream holds an event after `sequence`, or after `timeout`
+    /// with nothing new; returns whether there is something new.
+    pub async fn wait_after(
+        &mut self,
+        service: &str,
+        sequence: i64,
+        timeout: Duration,
+    ) -> Result<bool, BusError> {
+        match &self.bus {
+            EventBus::Memory(_, notify) => {
+                let notified = notify.notified();
+                tokio::pin!(notified);
+                // Registered before looking, so a publication in between is not missed.
+                notified.as_mut().enable();
+                if self.bus.last_sequence(service).await? > sequence {
+                    return Ok(true);
+                }
+                let _ = tokio::time::timeout(timeout, notified).await;
+                Ok(self.bus.last_sequence(service).await? > sequence)
+            }
+            EventBus::Redis(redis) => {
+                let connection = match &mut self.connection {
+                    Some(connection) => connection,
+                    None => {
+                        let config = redis::AsyncConnectionConfig::new()
+                            .set_connection_timeout(Some(Duration::from_secs(2)))
+                            .set_response_timeout(None);
+                        let connection = redis
+                            .client
+                            .get_multiplexed_async_connection_with_config(&config)
+                            .await?;
+                        self.connection.insert(connection)
+                    }
+                };
+                let block = u64::try_from(timeout.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .max(1);
+                let found: Result<redis::Value, redis::RedisError> = redis::cmd("XREAD")
+                    .arg("COUNT")
+                    .arg(1)
+                    .arg("BLOCK")
+                    .arg(block)
+                    .arg("STREAMS")
+                    .arg(redis.stream_key(service))
+                    .arg(format!("{sequence}-0"))
+                    .query_async(connection)
+                    .await;
+                match found {
+                    Ok(redis::Value::Nil) => Ok(false),
+                    Ok(_) => Ok(true),
+                    Err(e) => {
+                        // Reconnect on the next wait.
+                        self.connection = None;
+                        Err(e.into())
+                    }
+                }
+            }
         }
     }
 }

@@ -103,6 +103,22 @@ pub enum Error {
     /// A bug or an unexpected failure. The cause is logged and never sent to the caller.
     #[error("internal: {0}")]
     Internal(String),
+    /// A refusal whose code, reason and `ErrorInfo` metadata the caller chooses, for the
+    /// conditions the other variants cannot state (a change-feed cursor past the retention,
+    /// with the oldest time still available; a subscriber too slow for the feed).
+    #[error("{reason}: {message}")]
+    Refused {
+        /// The gRPC code.
+        code: Code,
+        /// A stable UPPER_SNAKE reason for programs.
+        reason: &'static str,
+        /// What happened and what to do, for people.
+        message: String,
+        /// `ErrorInfo` metadata, such as `oldest_available_time`.
+        metadata: Vec<(String, String)>,
+        /// Fields at fault, sent as `BadRequest` when there are any.
+        violations: Vec<Violation>,
+    },
 }
 
 impl Error {
@@ -131,6 +147,7 @@ impl Error {
             Error::ResourceExhausted { .. } => Code::ResourceExhausted,
             Error::Unavailable(_) => Code::Unavailable,
             Error::Internal(_) => Code::Internal,
+            Error::Refused { code, .. } => *code,
         }
     }
 }
@@ -307,6 +324,32 @@ impl From<Error> for tonic::Status {
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 tonic::Status::with_error_details(code, "internal error", error_info("INTERNAL"))
+            }
+            Error::Refused {
+                reason,
+                message,
+                metadata,
+                violations,
+                ..
+            } => {
+                let mut details = if violations.is_empty() {
+                    ErrorDetails::new()
+                } else {
+                    ErrorDetails::with_bad_request(
+                        violations
+                            .into_iter()
+                            .map(|v| FieldViolation::new(v.field, v.description))
+                            .collect::<Vec<_>>(),
+                    )
+                };
+                details.set_error_info(
+                    reason,
+                    ERROR_DOMAIN,
+                    metadata
+                        .into_iter()
+                        .collect::<std::collections::HashMap<_, _>>(),
+                );
+                tonic::Status::with_error_details(code, message, details)
             }
         }
     }

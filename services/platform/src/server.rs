@@ -25,6 +25,39 @@ pub struct ServiceContext {
     pub bus: crate::bus::EventBus,
     /// How the relay runs.
     pub relay: crate::relay::RelaySettings,
+    /// Tells long-lived streams that the server is stopping, so that they end (UNAVAILABLE)
+    /// instead of holding the graceful shutdown open. [`serve`] sets it.
+    pub stopping: Stopping,
+}
+
+/// Whether the server is stopping; streams watch it to end themselves.
+#[derive(Clone, Debug)]
+pub struct Stopping(tokio::sync::watch::Receiver<bool>);
+
+impl Default for Stopping {
+    /// Never stopping (until [`serve`] replaces it).
+    fn default() -> Self {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        // The receiver keeps reading `false` once the sender is gone.
+        drop(sender);
+        Self(receiver)
+    }
+}
+
+impl Stopping {
+    /// A signal and the sender that raises it.
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, Self) {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
+        (sender, Self(receiver))
+    }
+
+    /// Resolves once the server is stopping; never if it is not told to.
+    pub async fn stopped(&self) {
+        let mut receiver = self.0.clone();
+        if receiver.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// A channel to `url` that connects on first use and gives up connecting after a second,
@@ -149,10 +182,16 @@ fn reflection_builder(grpc_names: &[&str]) -> tonic_reflection::server::Builder<
 /// Serves service `S` on `listener` until `shutdown` resolves, then drains in-flight calls.
 /// The service's outbox relay runs alongside and stops with the server.
 pub async fn serve<S: EngageService>(
-    context: ServiceContext,
+    mut context: ServiceContext,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    let (stopping, signal) = Stopping::new();
+    context.stopping = signal;
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    };
     let key = context.internal_key.clone();
     let relay = crate::relay::run(
         S::NAME,
@@ -205,6 +244,7 @@ pub async fn run<S: EngageService>(
             peers: Peers::new(args.peers.urls())?,
             bus: args.events.bus()?,
             relay: args.events.relay_settings(),
+            stopping: Stopping::default(),
         },
         listener,
         shutdown,

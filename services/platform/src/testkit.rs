@@ -131,6 +131,52 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The Redis tests use: `ENGAGE_TEST_REDIS_URL`, by default `redis://127.0.0.1:6379`.
+pub fn redis_url() -> String {
+    std::env::var("ENGAGE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// An event bus in Redis for one test, under a key prefix no other test uses, so that tests
+/// running in parallel never see each other's events; its keys are deleted when dropped.
+pub struct TestRedisBus {
+    /// The bus.
+    pub bus: crate::bus::EventBus,
+    prefix: String,
+}
+
+impl TestRedisBus {
+    /// A bus under a fresh prefix.
+    pub fn create() -> Self {
+        let url = redis_url();
+        let prefix = format!("engage-test:{}:", uuid::Uuid::now_v7().simple());
+        let bus = crate::bus::EventBus::redis_with_prefix(&url, &prefix)
+            .unwrap_or_else(|e| panic!("Redis at {url}: {e}"));
+        Self { bus, prefix }
+    }
+}
+
+impl Drop for TestRedisBus {
+    fn drop(&mut self) {
+        let pattern = format!("{}*", self.prefix);
+        // A blocking connection of its own: drop may run inside the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(mut connection) =
+                redis::Client::open(redis_url()).and_then(|c| c.get_connection())
+            else {
+                return;
+            };
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(&pattern)
+                .query(&mut connection)
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut connection);
+            }
+        })
+        .join();
+    }
+}
+
 /// A service running on a loopback port for the length of a test.
 pub struct TestServer {
     /// Where it listens.
@@ -175,6 +221,7 @@ impl TestServer {
             peers,
             bus: crate::bus::EventBus::memory(),
             relay: crate::relay::RelaySettings::default(),
+            stopping: crate::server::Stopping::default(),
         };
         tokio::spawn(async move {
             if let Err(e) = serve::<S>(context, listener, async {

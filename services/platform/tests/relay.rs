@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use engage_platform::bus::EventBus;
-use engage_platform::journal::{Event, Journal, RequestId};
+use engage_platform::journal::{Event, Journal, RequestId, StoredEvent};
 use engage_platform::relay::{self, RelaySettings};
 use engage_platform::storage::{Database, Migrations};
 use engage_platform::testkit::{TestBackend, TestDatabase};
@@ -49,6 +49,7 @@ impl Setup {
             .expect("Redis");
         let _: i64 = redis::cmd("DEL")
             .arg(format!("engage:events:{}", self.service))
+            .arg(format!("engage:events:{}:trimmed", self.service))
             .query_async(&mut connection)
             .await
             .expect("DEL");
@@ -299,6 +300,15 @@ async fn events_past_the_retention_leave_outbox_and_bus(backend: TestBackend, bu
         .expect("prune");
     assert_eq!(pruned, 3);
     assert!(sequences(&setup).await.is_empty());
+    // The bus remembers how far it was trimmed, so that the feeds refuse older cursors.
+    let trimmed = setup
+        .bus
+        .trimmed(&setup.service)
+        .await
+        .expect("trimmed")
+        .expect("recorded");
+    assert_eq!(trimmed.sequence, 3);
+    assert!(trimmed.occur_time > 0);
     assert!(
         !remembered(&setup.database, &request).await,
         "old request ids are forgotten"
@@ -310,6 +320,54 @@ async fn events_past_the_retention_leave_outbox_and_bus(backend: TestBackend, bu
         .await
         .expect("published");
     assert_eq!(sequences(&setup).await, [4]);
+    setup.cleanup().await;
+}
+
+async fn a_waiter_wakes_when_events_are_published(backend: TestBackend, bus: Bus) {
+    let setup = setup(backend, bus).await;
+    let mut waiter = setup.bus.waiter();
+    let started = std::time::Instant::now();
+    assert!(
+        !waiter
+            .wait_after(&setup.service, 0, Duration::from_millis(300))
+            .await
+            .expect("waited"),
+        "nothing yet"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "it blocked"
+    );
+    let bus = setup.bus.clone();
+    let service = setup.service.clone();
+    let publisher = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let event = StoredEvent {
+            sequence: 1,
+            event_id: uuid::Uuid::now_v7().to_string(),
+            event_type: "thing.created".into(),
+            resource_name: "things/1".into(),
+            resource_type: "test.Thing".into(),
+            payload: Vec::new(),
+            attributes: "{}".into(),
+            actor: "tester".into(),
+            occur_time: 1,
+            publish_time: None,
+        };
+        bus.publish(&service, &[event]).await.expect("published");
+    });
+    let started = std::time::Instant::now();
+    assert!(
+        waiter
+            .wait_after(&setup.service, 0, Duration::from_secs(5))
+            .await
+            .expect("waited")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "woken, not timed out"
+    );
+    publisher.await.expect("the publisher");
     setup.cleanup().await;
 }
 
@@ -368,4 +426,5 @@ on_both_buses!(
     a_bus_that_lost_its_events_while_running_is_caught_up_before_new_ones,
     events_past_the_retention_leave_outbox_and_bus,
     the_running_relay_publishes_as_writes_commit,
+    a_waiter_wakes_when_events_are_published,
 );

@@ -17,8 +17,11 @@ pub enum Access {
     Identify,
     /// Reading records and figures.
     Read,
-    /// Following change feeds and live summaries.
+    /// Following live summaries.
     Watch,
+    /// Following the change feed: every role may; the feeds service narrows what each
+    /// receives (a coordinator's initiatives, a youth person's birth date for admins only).
+    Subscribe,
     /// Logging roadmap progress (the service checks the assignment).
     Coordinate,
     /// Creating, changing and deleting records.
@@ -35,12 +38,13 @@ impl Access {
         use Access::*;
         match role {
             Role::Admin => true,
-            Role::CsuOfficer => {
-                matches!(self, Identify | Read | Watch | Coordinate | Write | Export)
-            }
-            Role::Coordinator => matches!(self, Identify | Read | Coordinate),
-            Role::Dashboard => matches!(self, Identify | Read | Watch),
-            Role::Viewer => matches!(self, Identify | Read),
+            Role::CsuOfficer => matches!(
+                self,
+                Identify | Read | Watch | Subscribe | Coordinate | Write | Export
+            ),
+            Role::Coordinator => matches!(self, Identify | Read | Subscribe | Coordinate),
+            Role::Dashboard => matches!(self, Identify | Read | Watch | Subscribe),
+            Role::Viewer => matches!(self, Identify | Read | Subscribe),
         }
     }
 }
@@ -213,7 +217,8 @@ mod tests {
 
         assert!(authorize(&viewer, get).is_ok());
         assert!(authorize(&viewer, create).is_err());
-        assert!(authorize(&viewer, subscribe).is_err());
+        assert!(authorize(&viewer, subscribe).is_ok());
+        assert!(authorize(&coordinator, subscribe).is_ok());
         assert!(authorize(&dashboard, subscribe).is_ok());
         assert!(authorize(&dashboard, create).is_err());
         assert!(authorize(&coordinator, progress).is_ok());

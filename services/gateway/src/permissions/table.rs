@@ -512,7 +512,7 @@ pub(super) static TABLE: &[(&str, Permission)] = &[
     // feeds
     (
         "/engage.feeds.v1.FeedsService/Subscribe",
-        Permission::new("feeds.subscribe", Access::Watch, true),
+        Permission::new("feeds.subscribe", Access::Subscribe, true),
     ),
     (
         "/engage.feeds.v1.FeedsService/ListTopics",

@@ -1,0 +1,426 @@
+//! The gRPC side of the change feed: Subscribe and ListTopics. GetSummary and WatchSummary
+//! are left to the generated stubs (UNIMPLEMENTED).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use engage_api::feeds::feeds_service_server::FeedsService;
+use engage_api::feeds::{
+    ListTopicsRequest, ListTopicsResponse, PayloadView, SubscribeRequest, SubscribeResponse, Topic,
+    TopicInfo, subscribe_request::Start,
+};
+use engage_api::types::{RegionalGroup, Sector};
+use engage_platform::bus::EventBus;
+use engage_platform::resource::{micros, now_micros, timestamp};
+use engage_platform::server::Stopping;
+use engage_platform::{Caller, Error, Role, Violation, Violations};
+use tokio::sync::mpsc;
+use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status};
+
+use crate::cursor::Cursor;
+use crate::hub::{Hub, READ_BATCH};
+use crate::subscription::{Selection, Subscription};
+use crate::topics::{self, PRODUCERS, TOPICS};
+
+/// How the change feed runs.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedSettings {
+    /// Live changes queued per subscriber before it is cut off as too slow.
+    pub subscriber_buffer: usize,
+    /// How long changes are kept for resuming (the relay's retention).
+    pub retention: Duration,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        Self {
+            subscriber_buffer: 1024,
+            retention: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(15);
+const MIN_HEARTBEAT: Duration = Duration::from_secs(5);
+const MAX_HEARTBEAT: Duration = Duration::from_secs(60);
+const MAX_TOPICS: usize = 100;
+const MAX_COUNTRIES: usize = 250;
+const MAX_INITIATIVES: usize = 100;
+/// Messages queued towards the transport per stream; the live buffer is the fan-out.
+const OUTGOING: usize = 16;
+
+/// The feeds API.
+pub struct FeedsApi {
+    hub: Arc<Hub>,
+    settings: FeedSettings,
+    stopping: Stopping,
+}
+
+impl FeedsApi {
+    /// The API over `bus`.
+    pub fn new(bus: EventBus, settings: FeedSettings) -> Self {
+        Self {
+            hub: Hub::new(bus, settings.subscriber_buffer),
+            settings,
+            stopping: Stopping::default(),
+        }
+    }
+
+    /// Ends every stream with UNAVAILABLE once `stopping` is raised, so that a server
+    /// shutting down is not held open by its subscribers.
+    pub fn ending_streams_on(mut self, stopping: Stopping) -> Self {
+        self.stopping = stopping;
+        self
+    }
+
+    fn bus(&self) -> &EventBus {
+        self.hub.bus()
+    }
+}
+
+/// Which topics a caller may receive: everything, or (a caller who is only a coordinator)
+/// contacts, and initiatives limited to the ones they coordinate.
+fn coordinator_only(caller: &Caller) -> bool {
+    !caller.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::Admin | Role::CsuOfficer | Role::Dashboard | Role::Viewer
+        )
+    })
+}
+
+fn may_read_service(caller: &Caller, service: &str) -> bool {
+    if caller.roles.is_empty() {
+        return false;
+    }
+    !coordinator_only(caller) || matches!(service, "contacts" | "initiatives")
+}
+
+fn unavailable(e: impl std::fmt::Display) -> Error {
+    Error::Unavailable(e.to_string())
+}
+
+fn duration(d: &prost_types::Duration) -> Option<Duration> {
+    let seconds = u64::try_from(d.seconds).ok()?;
+    let nanos = u32::try_from(d.nanos).ok()?;
+    Some(Duration::new(seconds, nanos))
+}
+
+fn checked_topics(request: &SubscribeRequest, v: &mut Violations) -> Vec<(String, String)> {
+    if request.topics.is_empty() {
+        v.add("topics", "name at least one topic");
+    }
+    if request.topics.len() > MAX_TOPICS {
+        v.add("topics", format!("at most {MAX_TOPICS} topics"));
+    }
+    let mut seen = HashSet::new();
+    let mut selected = Vec::new();
+    for (
+        i,
+        Topic {
+            service,
+            resource_type,
+        },
+    ) in request.topics.iter().enumerate()
+    {
+        if !topics::is_producer(service) {
+            v.add(
+                format!("topics[{i}].service"),
+                format!(
+                    "unknown service {service:?}; one of {}",
+                    PRODUCERS.join(", ")
+                ),
+            );
+        } else if !resource_type.is_empty() && topics::find(service, resource_type).is_none() {
+            let known: Vec<_> = TOPICS
+                .iter()
+                .filter(|t| t.service == service)
+                .map(|t| t.resource_type)
+                .collect();
+            v.add(
+                format!("topics[{i}].resource_type"),
+                format!(
+                    "{service} has no resource type {resource_type:?}; one of {}",
+                    known.join(", ")
+                ),
+            );
+        }
+        if !seen.insert((service.clone(), resource_type.clone())) {
+            v.add(format!("topics[{i}]"), "is named twice");
+        }
+        selected.push((service.clone(), resource_type.clone()));
+    }
+    selected
+}
+
+fn checked_selection(request: &SubscribeRequest, caller: &Caller) -> Result<Selection, Error> {
+    let mut v = Violations::new();
+    let topics = checked_topics(request, &mut v);
+    let filter = request.filter.clone().unwrap_or_default();
+    if filter.country_codes.len() > MAX_COUNTRIES {
+        v.add(
+            "filter.country_codes",
+            format!("at most {MAX_COUNTRIES} countries"),
+        );
+    }
+    for (i, code) in filter.country_codes.iter().enumerate() {
+        if engage_platform::regions::regional_group(code).is_none() {
+            v.add(
+                format!("filter.country_codes[{i}]"),
+                format!("{code:?} is not an ISO 3166-1 alpha-2 code in upper case"),
+            );
+        }
+    }
+    for (i, &group) in filter.regional_groups.iter().enumerate() {
+        if group == RegionalGroup::Unspecified as i32 || RegionalGroup::try_from(group).is_err() {
+            v.add(
+                format!("filter.regional_groups[{i}]"),
+                "name a regional group (not REGIONAL_GROUP_UNSPECIFIED)",
+            );
+        }
+    }
+    for (i, &sector) in filter.sectors.iter().enumerate() {
+        if sector == Sector::Unspecified as i32 || Sector::try_from(sector).is_err() {
+            v.add(
+                format!("filter.sectors[{i}]"),
+                "name a sector (not SECTOR_UNSPECIFIED)",
+            );
+        }
+    }
+    if filter.initiatives.len() > MAX_INITIATIVES {
+        v.add(
+            "filter.initiatives",
+            format!("at most {MAX_INITIATIVES} initiatives"),
+        );
+    }
+    for (i, name) in filter.initiatives.iter().enumerate() {
+        let id = name.strip_prefix("initiatives/").unwrap_or_default();
+        if id.is_empty() || id.contains('/') {
+            v.add(
+                format!("filter.initiatives[{i}]"),
+                format!("{name:?} is not an initiative name, initiatives/{{initiative}}"),
+            );
+        }
+    }
+    if PayloadView::try_from(request.view).is_err() {
+        v.add("view", "is not a payload view");
+    }
+    v.finish()?;
+    if let Some((service, _)) = topics.iter().find(|(s, _)| !may_read_service(caller, s)) {
+        return Err(Error::PermissionDenied {
+            reason: "TOPIC_NOT_ALLOWED",
+            message: format!("your roles do not allow subscribing to {service} changes"),
+        });
+    }
+    Ok(Selection {
+        topics,
+        country_codes: filter.country_codes.into_iter().collect(),
+        regional_groups: filter.regional_groups.into_iter().collect(),
+        sectors: filter.sectors.into_iter().collect(),
+        initiatives: filter.initiatives.into_iter().collect(),
+        names_only: request.view == PayloadView::NamesOnly as i32,
+        reads_birth_dates: caller.has_role(Role::Admin),
+        coordinated: coordinator_only(caller).then(|| caller.initiatives.iter().cloned().collect()),
+    })
+}
+
+fn checked_heartbeat(request: &SubscribeRequest) -> Result<Duration, Error> {
+    let Some(interval) = &request.heartbeat_interval else {
+        return Ok(DEFAULT_HEARTBEAT);
+    };
+    match duration(interval) {
+        Some(d) if (MIN_HEARTBEAT..=MAX_HEARTBEAT).contains(&d) => Ok(d),
+        _ => Err(Error::invalid(
+            "heartbeat_interval",
+            "must be from 5 to 60 seconds",
+        )),
+    }
+}
+
+fn invalid_cursor(description: String) -> Error {
+    Error::Refused {
+        code: tonic::Code::InvalidArgument,
+        reason: "INVALID_CURSOR",
+        message: format!("cursor: {description}"),
+        metadata: Vec::new(),
+        violations: vec![Violation::new("cursor", description)],
+    }
+}
+
+impl FeedsApi {
+    /// The commit time of the oldest change still available: just after the newest change
+    /// any stream lost to the retention, or the oldest change held when none was lost.
+    async fn oldest_available_micros(&self) -> Result<i64, Error> {
+        let mut newest_lost = None;
+        let mut oldest_held = None;
+        for service in PRODUCERS {
+            if let Some(trimmed) = self.bus().trimmed(service).await.map_err(unavailable)? {
+                newest_lost = newest_lost.max(Some(trimmed.occur_time));
+            }
+            if let Some(first) = self
+                .bus()
+                .read_after(service, 0, 1)
+                .await
+                .map_err(unavailable)?
+                .first()
+            {
+                let t = first.event.occur_time;
+                oldest_held = Some(oldest_held.map_or(t, |o: i64| o.min(t)));
+            }
+        }
+        Ok(match newest_lost {
+            Some(lost) => lost + 1,
+            None => oldest_held.unwrap_or_else(now_micros),
+        })
+    }
+
+    async fn expired(&self) -> Error {
+        let oldest = self
+            .oldest_available_micros()
+            .await
+            .map(|t| timestamp(t).to_string())
+            .unwrap_or_default();
+        Error::Refused {
+            code: tonic::Code::FailedPrecondition,
+            reason: "CURSOR_EXPIRED",
+            message: format!(
+                "some changes after this point are no longer retained (oldest available: \
+                 {oldest}); reload the current state with the List methods and subscribe \
+                 again without a cursor"
+            ),
+            metadata: vec![("oldest_available_time".to_owned(), oldest)],
+            violations: Vec::new(),
+        }
+    }
+
+    /// Where a subscription starts: after the cursor, before the start time, or now.
+    async fn start(&self, start: Option<&Start>) -> Result<Cursor, Error> {
+        let mut cursor = Cursor::default();
+        match start {
+            None => {
+                for service in PRODUCERS {
+                    let last = self
+                        .bus()
+                        .last_sequence(service)
+                        .await
+                        .map_err(unavailable)?;
+                    cursor.positions.insert(service.to_owned(), last);
+                }
+            }
+            Some(Start::Cursor(text)) => {
+                let given = Cursor::decode(text).map_err(|e| invalid_cursor(e.to_string()))?;
+                for service in PRODUCERS {
+                    let position = given.position(service);
+                    let trimmed = self.bus().trimmed(service).await.map_err(unavailable)?;
+                    if trimmed.is_some_and(|t| t.sequence > position) {
+                        return Err(self.expired().await);
+                    }
+                    cursor.positions.insert(service.to_owned(), position);
+                }
+            }
+            Some(Start::StartTime(time)) => {
+                let since = micros(time);
+                if since > now_micros() {
+                    return Err(Error::invalid("start_time", "is in the future"));
+                }
+                for service in PRODUCERS {
+                    let trimmed = self.bus().trimmed(service).await.map_err(unavailable)?;
+                    if trimmed.is_some_and(|t| t.occur_time >= since) {
+                        return Err(self.expired().await);
+                    }
+                    let position = self.position_before(service, since).await?;
+                    cursor.positions.insert(service.to_owned(), position);
+                }
+            }
+        }
+        Ok(cursor)
+    }
+
+    /// The sequence of the last event of `service` committed before `since`.
+    async fn position_before(&self, service: &str, since: i64) -> Result<i64, Error> {
+        let mut position = self
+            .bus()
+            .trimmed(service)
+            .await
+            .map_err(unavailable)?
+            .map_or(0, |t| t.sequence);
+        loop {
+            let events = self
+                .bus()
+                .read_after(service, position, READ_BATCH)
+                .await
+                .map_err(unavailable)?;
+            let Some(last) = events.last() else {
+                return Ok(position);
+            };
+            if let Some(first_after) = events.iter().find(|e| e.event.occur_time >= since) {
+                return Ok(events
+                    .iter()
+                    .take_while(|e| e.event.sequence < first_after.event.sequence)
+                    .last()
+                    .map_or(position, |e| e.event.sequence));
+            }
+            position = last.event.sequence;
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl FeedsService for FeedsApi {
+    async fn subscribe(
+        &self,
+        request: Request<SubscribeRequest>,
+    ) -> Result<Response<BoxStream<SubscribeResponse>>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let request = request.into_inner();
+        let selection = checked_selection(&request, &caller)?;
+        let heartbeat = checked_heartbeat(&request)?;
+        let cursor = self.start(request.start.as_ref()).await?;
+        let (out, stream) = mpsc::channel(OUTGOING);
+        let subscription = Subscription::new(
+            self.hub.clone(),
+            selection,
+            cursor,
+            heartbeat,
+            self.settings.subscriber_buffer,
+            out,
+            self.stopping.clone(),
+        );
+        tokio::spawn(subscription.run(request.start.is_some()));
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(stream),
+        )))
+    }
+
+    async fn list_topics(
+        &self,
+        request: Request<ListTopicsRequest>,
+    ) -> Result<Response<ListTopicsResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        let topics = TOPICS
+            .iter()
+            .filter(|t| may_read_service(caller, t.service))
+            .map(|t| TopicInfo {
+                topic: Some(Topic {
+                    service: t.service.to_owned(),
+                    resource_type: t.resource_type.to_owned(),
+                }),
+                description: t.description.to_owned(),
+                message_type: t.message_type(),
+                event_types: t.event_types(),
+                filterable_fields: t.filterable.iter().map(|f| (*f).to_owned()).collect(),
+            })
+            .collect();
+        let retention = prost_types::Duration {
+            seconds: i64::try_from(self.settings.retention.as_secs()).unwrap_or(i64::MAX),
+            nanos: 0,
+        };
+        Ok(Response::new(ListTopicsResponse {
+            topics,
+            retention: Some(retention),
+            oldest_available_time: Some(timestamp(self.oldest_available_micros().await?)),
+        }))
+    }
+}

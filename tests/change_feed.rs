@@ -1,0 +1,372 @@
+//! The change feed end to end: writes through the gateway to contacts on PostgreSQL, read
+//! back from the feeds through the gateway with a real token, on a Redis bus and on the
+//! in-process bus.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use engage_api::contacts::contacts_service_client::ContactsServiceClient;
+use engage_api::contacts::{
+    CreateInteractionRequest, CreateOrganizationRequest, Interaction, InteractionKind,
+    Organization, UpdateOrganizationRequest,
+};
+use engage_api::feeds::feeds_service_client::FeedsServiceClient;
+use engage_api::feeds::subscribe_request::Start;
+use engage_api::feeds::subscribe_response::Payload;
+use engage_api::feeds::{ChangeEvent, SubscribeRequest, SubscribeResponse, Topic};
+use engage_gateway::RateLimits;
+use engage_platform::testkit::TestBackend;
+use engage_platform::{Caller, Role};
+use engage_system_tests::{TestBus, TestSystem};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+/// The gateway channel with `caller`'s bearer token on every call.
+fn with_token(
+    system: &TestSystem,
+    caller: &Caller,
+) -> InterceptedService<
+    Channel,
+    impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone + use<>,
+> {
+    let bearer: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
+        format!("Bearer {}", system.token_for(caller))
+            .parse()
+            .expect("metadata value");
+    InterceptedService::new(
+        system.gateway_channel(),
+        move |mut request: tonic::Request<()>| {
+            request
+                .metadata_mut()
+                .insert("authorization", bearer.clone());
+            Ok(request)
+        },
+    )
+}
+
+async fn start(bus: TestBus) -> TestSystem {
+    // Writes in bulk: far above the default 20 a second.
+    let limits = RateLimits {
+        write: "100000/s".parse().expect("a rate"),
+        read: "100000/s".parse().expect("a rate"),
+        ..RateLimits::default()
+    };
+    TestSystem::start_with(TestBackend::Postgres, bus, limits).await
+}
+
+fn organizations() -> SubscribeRequest {
+    SubscribeRequest {
+        topics: vec![Topic {
+            service: "contacts".into(),
+            resource_type: "Organization".into(),
+        }],
+        ..Default::default()
+    }
+}
+
+/// An organisation whose name is unlike every other's, so that duplicate detection finds
+/// nothing to report (similar names would make every create slower than the last).
+fn organization(n: usize) -> Organization {
+    let letters: String = uuid::Uuid::new_v4()
+        .as_bytes()
+        .iter()
+        .take(12)
+        .map(|b| char::from(b'a' + b % 26))
+        .collect();
+    Organization {
+        display_name: format!("Fundación {letters} {n}"),
+        sector: engage_api::types::Sector::Ngo as i32,
+        country_code: "AR".into(),
+        ..Organization::default()
+    }
+}
+
+async fn next(stream: &mut tonic::Streaming<SubscribeResponse>) -> Payload {
+    match tokio::time::timeout(Duration::from_secs(10), stream.message()).await {
+        Ok(Ok(Some(message))) => message.payload.expect("a payload"),
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+async fn next_change(stream: &mut tonic::Streaming<SubscribeResponse>) -> ChangeEvent {
+    loop {
+        if let Payload::Change(change) = next(stream).await {
+            return change;
+        }
+    }
+}
+
+/// The next `count` changes, then checks that no further change follows for a moment (the
+/// relay may still be publishing when the replay reaches the bus's end, so the last ones can
+/// arrive live).
+async fn exactly(
+    stream: &mut tonic::Streaming<SubscribeResponse>,
+    count: usize,
+) -> Vec<ChangeEvent> {
+    let mut changes = Vec::new();
+    while changes.len() < count {
+        changes.push(next_change(stream).await);
+    }
+    let more = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            match stream.message().await {
+                Ok(Some(SubscribeResponse {
+                    payload: Some(Payload::Change(change)),
+                })) => return Some(change),
+                Ok(Some(_)) => {}
+                _ => return None,
+            }
+        }
+    })
+    .await;
+    assert!(
+        !matches!(more, Ok(Some(_))),
+        "a change beyond the {count} expected: {more:?}"
+    );
+    changes
+}
+
+async fn a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_events(bus: TestBus) {
+    let mut system = start(bus).await;
+    let viewer = Caller::new("vera", &[Role::Viewer]);
+    let officer = Caller::new("olga", &[Role::CsuOfficer]);
+    let mut feeds = FeedsServiceClient::new(with_token(&system, &viewer));
+    let contacts = ContactsServiceClient::new(with_token(&system, &officer));
+
+    let mut stream = feeds
+        .subscribe(organizations())
+        .await
+        .expect("Subscribe through the gateway")
+        .into_inner();
+    assert!(matches!(next(&mut stream).await, Payload::Heartbeat(h) if h.caught_up));
+    let created = contacts
+        .clone()
+        .create_organization(CreateOrganizationRequest {
+            organization: Some(organization(0)),
+            ..Default::default()
+        })
+        .await
+        .expect("create through the gateway")
+        .into_inner()
+        .organization
+        .expect("the organisation");
+    let seen = next_change(&mut stream).await;
+    assert_eq!(seen.resource_name, created.name);
+    assert_eq!(seen.event_type, "contacts.organization.created");
+    let decoded: Organization = prost::Message::decode(
+        seen.resource
+            .as_ref()
+            .expect("the resource")
+            .value
+            .as_slice(),
+    )
+    .expect("an organisation");
+    assert_eq!(decoded, created);
+    drop(stream);
+
+    // Away: 500 writes (interactions with the organisation, which cost less than
+    // organisations: no duplicate search), four at a time, and a restart of the feeds.
+    let mut names = HashSet::new();
+    let mut writers = tokio::task::JoinSet::new();
+    for worker in 0..4 {
+        let mut contacts = contacts.clone();
+        let organization = created.name.clone();
+        writers.spawn(async move {
+            let mut names = Vec::new();
+            for n in (worker..500).step_by(4) {
+                let interaction = Interaction {
+                    kind: InteractionKind::Meeting as i32,
+                    subject: format!("Follow-up meeting {n}"),
+                    occur_date: Some(engage_api::types::Date {
+                        year: 2026,
+                        month: 3,
+                        day: 12,
+                    }),
+                    organizations: vec![organization.clone()],
+                    ..Interaction::default()
+                };
+                let created = contacts
+                    .create_interaction(CreateInteractionRequest {
+                        interaction: Some(interaction),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("create an interaction")
+                    .into_inner()
+                    .interaction
+                    .expect("the interaction");
+                names.push(created.name);
+            }
+            names
+        });
+    }
+    while let Some(written) = writers.join_next().await {
+        names.extend(written.expect("a writer"));
+    }
+    assert_eq!(names.len(), 500);
+    system.restart_feeds().await;
+
+    let mut resumed = feeds
+        .subscribe(SubscribeRequest {
+            start: Some(Start::Cursor(seen.cursor.clone())),
+            topics: vec![Topic {
+                service: "contacts".into(),
+                resource_type: "Interaction".into(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .expect("resubscribe after the restart")
+        .into_inner();
+    let missed = exactly(&mut resumed, 500).await;
+    assert_eq!(missed.len(), 500, "each missed write once");
+    let received: HashSet<String> = missed.iter().map(|c| c.resource_name.clone()).collect();
+    assert_eq!(received, names, "exactly the missed writes");
+    assert!(
+        missed.windows(2).all(|w| w[0].sequence < w[1].sequence),
+        "in commit order"
+    );
+    assert!(missed[0].sequence > seen.sequence);
+    system.stop().await;
+}
+
+async fn a_failed_write_produces_no_event(bus: TestBus) {
+    let system = start(bus).await;
+    let viewer = Caller::new("vera", &[Role::Viewer]);
+    let officer = Caller::new("olga", &[Role::CsuOfficer]);
+    let mut feeds = FeedsServiceClient::new(with_token(&system, &viewer));
+    let mut contacts = ContactsServiceClient::new(with_token(&system, &officer));
+    let mut stream = feeds
+        .subscribe(organizations())
+        .await
+        .expect("Subscribe")
+        .into_inner();
+    let _ = next(&mut stream).await;
+    let first = contacts
+        .create_organization(CreateOrganizationRequest {
+            organization: Some(organization(1)),
+            ..Default::default()
+        })
+        .await
+        .expect("create")
+        .into_inner()
+        .organization
+        .expect("the organisation");
+    let refused = contacts
+        .update_organization(UpdateOrganizationRequest {
+            organization: Some(Organization {
+                display_name: "Renamed".into(),
+                etag: "\"stale\"".into(),
+                ..first.clone()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
+        .await
+        .expect_err("a stale etag");
+    assert_eq!(refused.code(), tonic::Code::Aborted);
+    let second = contacts
+        .create_organization(CreateOrganizationRequest {
+            organization: Some(organization(2)),
+            ..Default::default()
+        })
+        .await
+        .expect("create")
+        .into_inner()
+        .organization
+        .expect("the organisation");
+    let a = next_change(&mut stream).await;
+    let b = next_change(&mut stream).await;
+    assert_eq!(
+        [a.resource_name.as_str(), a.event_type.as_str()],
+        [first.name.as_str(), "contacts.organization.created"]
+    );
+    assert_eq!(
+        [b.resource_name.as_str(), b.event_type.as_str()],
+        [second.name.as_str(), "contacts.organization.created"],
+        "nothing from the refused update in between"
+    );
+    system.stop().await;
+}
+
+async fn two_feeds_replicas_both_deliver_every_event() {
+    let mut system = start(TestBus::Redis).await;
+    let viewer = Caller::new("vera", &[Role::Viewer]);
+    let officer = Caller::new("olga", &[Role::CsuOfficer]);
+    let replica = system.start_feeds_replica(viewer.clone()).await;
+    let mut through_gateway = FeedsServiceClient::new(with_token(&system, &viewer))
+        .subscribe(organizations())
+        .await
+        .expect("Subscribe through the gateway")
+        .into_inner();
+    let mut on_replica = FeedsServiceClient::new(replica)
+        .subscribe(organizations())
+        .await
+        .expect("Subscribe on the second replica")
+        .into_inner();
+    let _ = next(&mut through_gateway).await;
+    let _ = next(&mut on_replica).await;
+    let mut contacts = ContactsServiceClient::new(with_token(&system, &officer));
+    let mut names = Vec::new();
+    for n in 0..20 {
+        let created = contacts
+            .create_organization(CreateOrganizationRequest {
+                organization: Some(organization(n)),
+                ..Default::default()
+            })
+            .await
+            .expect("create")
+            .into_inner()
+            .organization
+            .expect("the organisation");
+        names.push(created.name);
+    }
+    for stream in [&mut through_gateway, &mut on_replica] {
+        let mut received = Vec::new();
+        while received.len() < names.len() {
+            received.push(next_change(stream).await.resource_name);
+        }
+        assert_eq!(received, names);
+    }
+    system.stop().await;
+}
+
+mod redis {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_events() {
+        super::a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_events(
+            TestBus::Redis,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_write_produces_no_event() {
+        super::a_failed_write_produces_no_event(TestBus::Redis).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_feeds_replicas_both_deliver_every_event() {
+        super::two_feeds_replicas_both_deliver_every_event().await
+    }
+}
+
+mod memory {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_events() {
+        super::a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_events(
+            TestBus::Memory,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_write_produces_no_event() {
+        super::a_failed_write_produces_no_event(TestBus::Memory).await
+    }
+}
