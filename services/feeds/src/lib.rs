@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cursor;
 pub mod hub;
+pub mod metrics;
 pub mod subscription;
 pub mod topics;
 

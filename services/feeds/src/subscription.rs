@@ -235,6 +235,7 @@ impl Subscription {
     /// Runs until the client leaves or the stream must end. `replay` is whether the client
     /// gave a cursor or start time (so it is not caught up until the replay is done).
     pub async fn run(mut self, replay: bool) {
+        let _open = crate::metrics::OpenSubscription::open();
         let stopping = self.stopping.clone();
         let ended = tokio::select! {
             ended = self.serve(replay) => ended,
@@ -345,7 +346,12 @@ impl Subscription {
         match self.selection.change(event) {
             Some(mut change) => {
                 change.cursor = self.cursor.encode();
-                self.send(Payload::Change(change)).await
+                self.send(Payload::Change(change)).await?;
+                if caught_up {
+                    let lag = (now_micros() - event.event.occur_time).max(0) as f64 / 1_000.0;
+                    crate::metrics::feed_metrics().lag.record(lag, &[]);
+                }
+                Ok(())
             }
             // A long run of non-matching changes still shows the stream alive, and moves
             // the client's cursor on.
@@ -376,6 +382,7 @@ impl Subscription {
     }
 
     fn too_slow(&self) -> tonic::Status {
+        crate::metrics::feed_metrics().cut_off.add(1, &[]);
         Error::Refused {
             code: tonic::Code::ResourceExhausted,
             reason: "SUBSCRIBER_TOO_SLOW",
