@@ -67,6 +67,22 @@ pub fn attributes(json: &str) -> ChangeAttributes {
     }
 }
 
+/// The resource paths a change modified, as its service listed them in the event's
+/// attributes (`changed_fields`); empty when it did not.
+pub fn changed_fields(json: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    value
+        .get("changed_fields")
+        .and_then(serde_json::Value::as_array)
+        .map(|paths| {
+            paths
+                .iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The generic kind of change an outbox verb is.
 pub fn change_type(event_type: &str) -> ChangeType {
     match event_type.rsplit('.').next().unwrap_or_default() {
@@ -123,6 +139,14 @@ impl Selection {
                     value,
                 })
         };
+        let mut changed = match change_type {
+            ChangeType::Created | ChangeType::Erased => Vec::new(),
+            _ => changed_fields(&event.attributes),
+        };
+        // A path the subscriber may not read is not theirs to know changed either.
+        if event.resource_type == PERSON && !self.reads_birth_dates {
+            changed.retain(|p| p != "birth_date");
+        }
         Some(ChangeEvent {
             event_id: event.event_id.clone(),
             event_type: format!("{service}.{}", event.event_type),
@@ -133,7 +157,8 @@ impl Selection {
             }),
             resource_name: event.resource_name.clone(),
             resource,
-            changed_fields: None,
+            changed_fields: (!changed.is_empty())
+                .then_some(prost_types::FieldMask { paths: changed }),
             redacted_fields: (!redacted.is_empty())
                 .then_some(prost_types::FieldMask { paths: redacted }),
             actor: Some(Actor {
@@ -420,6 +445,47 @@ mod tests {
             occur_time: sequence,
             publish_time: None,
         }
+    }
+
+    #[test]
+    fn changed_fields_come_from_the_event_without_what_the_subscriber_may_not_read() {
+        let person_update = BusEvent {
+            service: "contacts".into(),
+            event: StoredEvent {
+                event_type: "person.updated".into(),
+                resource_type: PERSON.into(),
+                attributes: r#"{"changed_fields":["notes","birth_date"]}"#.into(),
+                ..stored(1)
+            },
+        };
+        let selection = |reads_birth_dates| Selection {
+            topics: vec![("contacts".into(), String::new())],
+            reads_birth_dates,
+            names_only: true,
+            ..Selection::default()
+        };
+        let paths = |s: Selection| {
+            s.change(&person_update)
+                .and_then(|c| c.changed_fields)
+                .map(|m| m.paths)
+                .unwrap_or_default()
+        };
+        assert_eq!(paths(selection(false)), ["notes"]);
+        assert_eq!(paths(selection(true)), ["notes", "birth_date"]);
+        let created = BusEvent {
+            event: StoredEvent {
+                event_type: "person.created".into(),
+                ..person_update.event.clone()
+            },
+            ..person_update.clone()
+        };
+        assert!(
+            selection(true)
+                .change(&created)
+                .unwrap()
+                .changed_fields
+                .is_none()
+        );
     }
 
     /// A subscription to contacts at `position`, over a bus holding `sequences`.

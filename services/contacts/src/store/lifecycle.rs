@@ -207,6 +207,12 @@ pub async fn ensure_external_id_free<R: Resource, C: Register>(
     Ok(())
 }
 
+/// The event attribute listing the resource's paths a write changed.
+pub const CHANGED_FIELDS: &str = "changed_fields";
+
+/// Audit paths that record what happened around a resource, not one of its fields.
+const NOT_RESOURCE_FIELDS: &[&str] = &["parent", "merged_from"];
+
 /// Who writes, through which method, under which request id: what every write records.
 #[derive(Clone, Copy)]
 pub struct Writer<'a> {
@@ -225,12 +231,24 @@ impl Writer<'_> {
     ) -> (Event, AuditEntry) {
         let resource = stored.resource();
         let name = stored.name();
+        let mut attributes = resource.attributes();
+        if action != "created"
+            && let Some(object) = attributes.as_object_mut()
+        {
+            // The paths of the resource the write changed, for the feeds' `changed_fields`.
+            let paths: Vec<&str> = changes
+                .iter()
+                .map(|c| c.path.as_str())
+                .filter(|p| !NOT_RESOURCE_FIELDS.contains(p))
+                .collect();
+            object.insert(CHANGED_FIELDS.to_owned(), serde_json::json!(paths));
+        }
         let event = Event {
             event_type: format!("{}.{action}", R::EVENT),
             resource_name: name.clone(),
             resource_type: R::TYPE_NAME.to_owned(),
             payload: resource.encode_to_vec(),
-            attributes: resource.attributes(),
+            attributes,
         };
         let mut audit = AuditEntry::new(self.caller, self.method, action, &name, changes);
         audit.request_id = self.request_id.map(|r| r.as_str().to_owned());
