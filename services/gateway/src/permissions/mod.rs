@@ -44,7 +44,7 @@ impl Access {
             ),
             Role::Coordinator => matches!(self, Identify | Read | Subscribe | Coordinate),
             Role::Dashboard => matches!(self, Identify | Read | Watch | Subscribe),
-            Role::Viewer => matches!(self, Identify | Read | Subscribe),
+            Role::Viewer => matches!(self, Identify | Read | Watch | Subscribe),
         }
     }
 }
@@ -214,10 +214,13 @@ mod tests {
         let progress = "/engage.initiatives.v1.InitiativesService/AppendProgress";
         let subscribe = "/engage.feeds.v1.FeedsService/Subscribe";
         let erase = "/engage.contacts.v1.ContactsService/ErasePerson";
+        let watch = "/engage.feeds.v1.FeedsService/WatchSummary";
 
         assert!(authorize(&viewer, get).is_ok());
         assert!(authorize(&viewer, create).is_err());
         assert!(authorize(&viewer, subscribe).is_ok());
+        assert!(authorize(&viewer, watch).is_ok());
+        assert!(authorize(&coordinator, watch).is_err());
         assert!(authorize(&coordinator, subscribe).is_ok());
         assert!(authorize(&dashboard, subscribe).is_ok());
         assert!(authorize(&dashboard, create).is_err());
