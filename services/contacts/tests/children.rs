@@ -1,26 +1,24 @@
 //! Affiliations, accreditations, consent records and interactions, and what they tell about
 //! their people and organisations, through the generated client on both databases.
 
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
+mod common;
+use common::{Client, date};
+
 use engage_api::contacts::contacts_service_client::ContactsServiceClient;
 use engage_api::contacts::*;
 use engage_api::types::{Date, RegionalGroup, Sector};
 use engage_contacts::Contacts;
-use engage_platform::identity::InternalTokenInterceptor;
 use engage_platform::testkit::{TestBackend, TestServer};
 use engage_platform::{Caller, Role};
 use tonic::Code;
-use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
 use tonic_types::StatusExt;
-
-type Client = ContactsServiceClient<InterceptedService<Channel, InternalTokenInterceptor>>;
 
 fn officer(server: &TestServer) -> Client {
     ContactsServiceClient::new(server.channel_as(Caller::new("olga", &[Role::CsuOfficer])))
-}
-
-fn date(year: i32, month: i32, day: i32) -> Option<Date> {
-    Some(Date { year, month, day })
 }
 
 async fn organization(client: &mut Client, name: &str, country: &str) -> Organization {

@@ -1,34 +1,20 @@
 //! Get, update, delete and undelete of every child resource and of people; reference data;
 //! a person merge preview: through the generated client on both databases.
 
-use engage_api::contacts::contacts_service_client::ContactsServiceClient;
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
+mod common;
+use common::{Client, client, date, mask};
+
 use engage_api::contacts::*;
-use engage_api::types::{Date, RegionalGroup, Sector};
+use engage_api::types::{RegionalGroup, Sector};
 use engage_contacts::Contacts;
-use engage_platform::identity::InternalTokenInterceptor;
+use engage_platform::Role;
 use engage_platform::testkit::{TestBackend, TestServer};
-use engage_platform::{Caller, Role};
-use prost_types::FieldMask;
 use tonic::Code;
-use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
 use tonic_types::StatusExt;
-
-type Client = ContactsServiceClient<InterceptedService<Channel, InternalTokenInterceptor>>;
-
-fn client(server: &TestServer, role: Role) -> Client {
-    ContactsServiceClient::new(server.channel_as(Caller::new(role.as_str(), &[role])))
-}
-
-fn mask(paths: &[&str]) -> Option<FieldMask> {
-    Some(FieldMask {
-        paths: paths.iter().map(|p| (*p).to_owned()).collect(),
-    })
-}
-
-fn date(year: i32, month: i32, day: i32) -> Option<Date> {
-    Some(Date { year, month, day })
-}
 
 /// A person, an organisation, and one of each child resource.
 struct Fixture {

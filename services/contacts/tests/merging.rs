@@ -1,23 +1,20 @@
 //! Duplicates found, reviewed and merged; erasure and tag renames: through the generated
 //! client on both databases.
 
-use engage_api::contacts::contacts_service_client::ContactsServiceClient;
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
+mod common;
+use common::{Client, client};
+
 use engage_api::contacts::*;
 use engage_api::types::{Date, Sector};
 use engage_contacts::Contacts;
-use engage_platform::identity::InternalTokenInterceptor;
+use engage_platform::Role;
 use engage_platform::testkit::{TestBackend, TestServer};
-use engage_platform::{Caller, Role};
 use tonic::Code;
-use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
 use tonic_types::StatusExt;
-
-type Client = ContactsServiceClient<InterceptedService<Channel, InternalTokenInterceptor>>;
-
-fn client(server: &TestServer, role: Role) -> Client {
-    ContactsServiceClient::new(server.channel_as(Caller::new(role.as_str(), &[role])))
-}
 
 fn organization(name: &str, website: &str) -> Organization {
     Organization {

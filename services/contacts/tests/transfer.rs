@@ -1,26 +1,21 @@
 //! CSV import and export through the generated client, on both databases: what a file does
 //! to the register, what is reported row by row, and that an export imports back unchanged.
 
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
+mod common;
+use common::{Client, client};
+
 use std::time::Instant;
 
-use engage_api::contacts::contacts_service_client::ContactsServiceClient;
 use engage_api::contacts::*;
 use engage_contacts::Contacts;
-use engage_platform::identity::InternalTokenInterceptor;
+use engage_platform::Role;
 use engage_platform::testkit::{TestBackend, TestServer};
-use engage_platform::{Caller, Role};
 use tonic::Code;
-use tonic::codegen::InterceptedService;
-use tonic::transport::Channel;
 use tonic_types::StatusExt;
-
-type Client = ContactsServiceClient<InterceptedService<Channel, InternalTokenInterceptor>>;
-
-fn client(server: &TestServer, role: Role) -> Client {
-    ContactsServiceClient::new(
-        server.channel_as(Caller::new(format!("{}-1", role.as_str()), &[role])),
-    )
-}
 
 /// The status of a call that must fail.
 fn status_of<T>(result: Result<T, tonic::Status>) -> tonic::Status {
