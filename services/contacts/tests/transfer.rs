@@ -704,6 +704,7 @@ async fn people_import_with_their_primary_affiliation_and_export_back(backend: T
     assert_eq!(amara["birth_date"], "");
     assert_eq!(amara["organization"], forum);
     assert_eq!(amara["organization_display_name"], "Geneva Youth Forum");
+    assert_eq!(amara["organization_external_id"], "unodc-2");
     assert_eq!(amara["title"], "Youth Delegate");
     let admin_rows =
         rows_of(&export_people(&mut client(&server, Role::Admin), Default::default()).await);

@@ -26,8 +26,8 @@ use super::duplicates::{self, Dedupe};
 use super::listing::{self, ListRequest, ListSpec, Listing};
 use super::{ContactsApi, Need, caller, method, page_limits, today};
 use crate::domain::csv::{
-    self as format, CsvWriter, Layout, OrganizationRow, PersonRow, StructureError,
-    issues_from_violations,
+    self as format, CsvWriter, ExportedAffiliation, Layout, OrganizationRow, PersonRow,
+    StructureError, issues_from_violations,
 };
 use crate::domain::duplicates::Thresholds;
 use crate::domain::{children, organization, person};
@@ -1269,6 +1269,7 @@ impl<M> Chunks<M> {
 struct PrimaryAffiliation {
     organization: String,
     organization_display_name: String,
+    organization_external_id: String,
     title: String,
     department: String,
 }
@@ -1366,36 +1367,42 @@ impl ContactsApi {
                     .await?
             })
         };
-        let mut display_names: HashMap<String, String> = HashMap::new();
+        let mut names: HashMap<String, (String, String)> = HashMap::new();
         for row in organizations {
             let stored = Stored::<Organization>::decode(row)?;
-            display_names.insert(stored.name(), stored.value.display_name);
+            names.insert(
+                stored.name(),
+                (stored.value.display_name, stored.value.external_id),
+            );
         }
         let mut records = Vec::with_capacity(people.len());
         for stored in &people {
             let affiliation = primary
                 .get(stored.row.id.as_str())
-                .map(|a| PrimaryAffiliation {
-                    organization: a.organization.clone(),
-                    organization_display_name: display_names
-                        .get(&a.organization)
-                        .cloned()
-                        .unwrap_or_default(),
-                    title: a.title.clone(),
-                    department: a.department.clone(),
+                .map(|a| {
+                    let (display_name, external_id) =
+                        names.get(&a.organization).cloned().unwrap_or_default();
+                    PrimaryAffiliation {
+                        organization: a.organization.clone(),
+                        organization_display_name: display_name,
+                        organization_external_id: external_id,
+                        title: a.title.clone(),
+                        department: a.department.clone(),
+                    }
                 })
                 .unwrap_or_default();
             let mut p = stored.resource();
             p.primary_organization = affiliation.organization;
             p.primary_title = affiliation.title.clone();
             person::withhold_birth_date(&mut p, admin);
+            let cells = ExportedAffiliation {
+                organization_display_name: &affiliation.organization_display_name,
+                organization_external_id: &affiliation.organization_external_id,
+                title: &affiliation.title,
+                department: &affiliation.department,
+            };
             writer
-                .person(
-                    &p,
-                    &affiliation.organization_display_name,
-                    &affiliation.title,
-                    &affiliation.department,
-                )
+                .person(&p, &cells)
                 .map_err(|e| Error::Internal(e.to_string()))?;
             records.push(writer.take());
         }

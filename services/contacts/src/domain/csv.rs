@@ -1137,13 +1137,20 @@ fn organization_cell(org: &Organization, column: &str) -> String {
 }
 
 /// What a person row needs beside the person: its primary affiliation.
-struct AffiliationExport<'x> {
-    organization_display_name: &'x str,
-    title: &'x str,
-    department: &'x str,
+/// What a person row shows of the primary affiliation, read by the caller from the register.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExportedAffiliation<'x> {
+    /// The organisation's display name.
+    pub organization_display_name: &'x str,
+    /// The organisation's external id, so that a re-import can match it.
+    pub organization_external_id: &'x str,
+    /// The title held.
+    pub title: &'x str,
+    /// The department.
+    pub department: &'x str,
 }
 
-fn person_cell(p: &Person, affiliation: &AffiliationExport<'_>, column: &str) -> String {
+fn person_cell(p: &Person, affiliation: &ExportedAffiliation<'_>, column: &str) -> String {
     if let Some(cell) = address_cell(&p.addresses, column) {
         return cell;
     }
@@ -1178,7 +1185,7 @@ fn person_cell(p: &Person, affiliation: &AffiliationExport<'_>, column: &str) ->
         "create_time" => timestamp_cell(p.create_time.as_ref()),
         "update_time" => timestamp_cell(p.update_time.as_ref()),
         "delete_time" => timestamp_cell(p.delete_time.as_ref()),
-        // organization_external_id: the person record does not carry it.
+        "organization_external_id" => affiliation.organization_external_id.to_string(),
         _ => String::new(),
     }
 }
@@ -1216,22 +1223,14 @@ impl CsvWriter {
         self.write(|column| organization_cell(org, column))
     }
 
-    /// Writes one person row; the primary affiliation's organisation name, title and
-    /// department come from the caller, who reads the affiliation. Pass a person whose
-    /// withheld birth date is already cleared.
+    /// Writes one person row; the primary affiliation's cells come from the caller, who
+    /// reads the affiliation. Pass a person whose withheld birth date is already cleared.
     pub fn person(
         &mut self,
         p: &Person,
-        organization_display_name: &str,
-        affiliation_title: &str,
-        affiliation_department: &str,
+        affiliation: &ExportedAffiliation<'_>,
     ) -> Result<(), ExportError> {
-        let affiliation = AffiliationExport {
-            organization_display_name,
-            title: affiliation_title,
-            department: affiliation_department,
-        };
-        self.write(|column| person_cell(p, &affiliation, column))
+        self.write(|column| person_cell(p, affiliation, column))
     }
 
     /// The bytes written since the last call (the header and BOM included on the first),
@@ -1568,7 +1567,13 @@ mod tests {
             primary_organization: "organizations/9".to_string(),
             ..Default::default()
         };
-        if let Err(e) = writer.person(&person, "Asociación Niños del Sur", "Officer", "Youth") {
+        let affiliation = ExportedAffiliation {
+            organization_display_name: "Asociación Niños del Sur",
+            organization_external_id: "ngo-17",
+            title: "Officer",
+            department: "Youth",
+        };
+        if let Err(e) = writer.person(&person, &affiliation) {
             panic!("{e}");
         }
         let content = writer.take();
@@ -1592,7 +1597,7 @@ mod tests {
             row.affiliation,
             Some(AffiliationCells {
                 organization: Some("organizations/9".to_string()),
-                organization_external_id: None,
+                organization_external_id: Some("ngo-17".to_string()),
                 title: "Officer".to_string(),
                 department: "Youth".to_string(),
             })
