@@ -356,7 +356,7 @@ fn term(field: &str, value: String) -> Condition {
 }
 
 /// The filter's comparisons, which the contract joins with AND only.
-fn flatten_and(
+pub(super) fn flatten_and(
     filter: Filter,
     out: &mut Vec<(&'static str, Comparator, Value)>,
 ) -> Result<(), Violation> {

@@ -12,9 +12,10 @@ use engage_platform::regions;
 use engage_platform::resource::timestamp;
 use engage_platform::{Caller, Error, with_connection, write_transaction};
 
+use super::listing::flatten_and;
 use super::{ContactsApi, Need, caller, method, page_limits, writer};
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
-use crate::store::{Condition, ListQuery, RecordKind, Register};
+use crate::store::{Condition, ListQuery, RecordKind, Register, compared};
 
 #[derive(QueryableByName)]
 struct GroupCount {
@@ -234,7 +235,16 @@ impl ContactsApi {
         let fields = audit_filter_fields();
         let mut comparisons = Vec::new();
         if let Some(filter) = Filter::parse(&r.filter, &fields)? {
-            flatten(filter, &mut comparisons)?;
+            flatten_and(filter, &mut comparisons)?;
+            if let Some((field, _, _)) = comparisons
+                .iter()
+                .find(|(f, c, _)| *f != "time" && *c != Comparator::Equal)
+            {
+                return Err(Error::invalid(
+                    "filter",
+                    format!("{field} compares with = only"),
+                ));
+            }
         }
         let include_children = if r.include_children { "c" } else { "" };
         let page = Page::<(i64, String)>::parse(
@@ -257,13 +267,9 @@ impl ContactsApi {
             };
             for (field, comparator, value) in &comparisons {
                 q = match (*field, value) {
-                    ("time", Value::Timestamp(t)) => match comparator {
-                        Comparator::Less => q.filter(audit_entries::occur_time.lt(*t)),
-                        Comparator::LessOrEqual => q.filter(audit_entries::occur_time.le(*t)),
-                        Comparator::Greater => q.filter(audit_entries::occur_time.gt(*t)),
-                        Comparator::GreaterOrEqual => q.filter(audit_entries::occur_time.ge(*t)),
-                        _ => q.filter(audit_entries::occur_time.eq(*t)),
-                    },
+                    ("time", Value::Timestamp(t)) => {
+                        compared!(q, audit_entries::occur_time, *comparator, *t)
+                    }
                     ("actor.subject", Value::Text(s)) => {
                         q.filter(audit_entries::actor.eq(s.clone()))
                     }
@@ -291,30 +297,6 @@ impl ContactsApi {
             audit_entries: entries.iter().map(AuditEntry::to_proto).collect(),
             next_page_token,
         })
-    }
-}
-
-fn flatten(filter: Filter, out: &mut Vec<(&'static str, Comparator, Value)>) -> Result<(), Error> {
-    match filter {
-        Filter::And(parts) => parts.into_iter().try_for_each(|p| flatten(p, out)),
-        Filter::Compare {
-            field,
-            comparator,
-            value,
-        } => {
-            if field != "time" && comparator != Comparator::Equal {
-                return Err(Error::invalid(
-                    "filter",
-                    format!("{field} compares with = only"),
-                ));
-            }
-            out.push((field, comparator, value));
-            Ok(())
-        }
-        Filter::Or(_) | Filter::Not(_) => Err(Error::invalid(
-            "filter",
-            "joins comparisons with AND only (no OR, NOT or -)",
-        )),
     }
 }
 

@@ -154,7 +154,8 @@ impl<R: Resource> Stored<R> {
         Ok(())
     }
 
-    fn reindex(&mut self) {
+    /// Derives the record's columns and body from its resource; returns its terms.
+    fn reindex(&mut self) -> Vec<(String, String)> {
         let mut body = self.value.clone();
         body.set_output(Output::default());
         let indexed = body.index();
@@ -166,10 +167,7 @@ impl<R: Resource> Stored<R> {
         self.row.external_id = indexed.external_id;
         self.row.search_text = indexed.search_text;
         self.row.body = body.encode_to_vec();
-    }
-
-    fn terms(&self) -> Vec<(String, String)> {
-        self.value.index().terms
+        indexed.terms
     }
 }
 
@@ -299,16 +297,10 @@ pub async fn create<R: Resource, C: Register + Journal + Send>(
     parent_id: Option<String>,
     value: R,
 ) -> Result<Stored<R>, Error> {
-    let mut stored = Stored {
-        row: new_row::<R>(parent_id, now_micros()),
-        value,
-    };
-    stored.reindex();
-    ensure_external_id_free::<R, C>(conn, stored.row.external_id.as_deref(), None).await?;
-    conn.insert(&stored.row, &stored.terms()).await?;
-    let changes = stored.value.created();
-    writer.journal(conn, &stored, "created", changes).await?;
-    Ok(stored)
+    create_many(conn, writer, vec![(parent_id, value)])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("a create stored nothing".into()))
 }
 
 /// Stores new records of `values` (each under its parent), with their events and audit
@@ -325,12 +317,13 @@ pub async fn create_many<R: Resource, C: Register + Journal + Send>(
     }
     let now = now_micros();
     let mut created = Vec::with_capacity(values.len());
+    let mut terms = Vec::with_capacity(values.len());
     for (parent_id, value) in values {
         let mut stored = Stored {
             row: new_row::<R>(parent_id, now),
             value,
         };
-        stored.reindex();
+        terms.push(stored.reindex());
         created.push(stored);
     }
     let mut external_ids: Vec<String> = created
@@ -362,7 +355,7 @@ pub async fn create_many<R: Resource, C: Register + Journal + Send>(
         });
     }
     let rows: Vec<(RecordRow, Vec<(String, String)>)> =
-        created.iter().map(|s| (s.row.clone(), s.terms())).collect();
+        created.iter().map(|s| s.row.clone()).zip(terms).collect();
     conn.insert_many(&rows).await?;
     let mut events = Vec::with_capacity(created.len());
     let mut audits = Vec::with_capacity(created.len());
@@ -392,7 +385,7 @@ pub async fn save<R: Resource, C: Register + Journal + Send>(
     if body_changes.is_empty() {
         return Ok(after);
     }
-    after.reindex();
+    let terms = after.reindex();
     if after.row.external_id != before.row.external_id {
         ensure_external_id_free::<R, C>(
             conn,
@@ -403,7 +396,6 @@ pub async fn save<R: Resource, C: Register + Journal + Send>(
     }
     after.row.revision = before.row.revision + 1;
     after.row.update_time = now_micros().max(before.row.update_time + 1);
-    let terms = after.terms();
     if !conn
         .replace(&after.row, before.row.revision, Some(&terms))
         .await?

@@ -232,13 +232,6 @@ pub trait Register {
         external_ids: &[String],
     ) -> impl Future<Output = Result<Vec<RecordRow>, Error>> + Send;
 
-    /// Stores a new record and its terms.
-    fn insert(
-        &mut self,
-        row: &RecordRow,
-        terms: &[(String, String)],
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-
     /// Stores new records and their terms, in as few statements as the database allows.
     fn insert_many(
         &mut self,
@@ -418,6 +411,22 @@ async fn index_search_sqlite(
     Ok(Some(seq))
 }
 
+/// Filters boxed query `$q` on `$column` compared to `$value` with a filter `Comparator`
+/// (`:` compares as `=`).
+macro_rules! compared {
+    ($q:expr, $column:expr, $comparator:expr, $value:expr) => {
+        match $comparator {
+            Comparator::Less => $q.filter($column.lt($value)),
+            Comparator::LessOrEqual => $q.filter($column.le($value)),
+            Comparator::Greater => $q.filter($column.gt($value)),
+            Comparator::GreaterOrEqual => $q.filter($column.ge($value)),
+            Comparator::NotEqual => $q.filter($column.ne($value)),
+            Comparator::Equal | Comparator::Has => $q.filter($column.eq($value)),
+        }
+    };
+}
+pub(crate) use compared;
+
 /// Narrows a boxed `records` query to a listing's rows (not its page or order).
 macro_rules! filtered {
     ($query:expr) => {{
@@ -462,16 +471,7 @@ macro_rules! filtered {
                     let terms = record_terms::table
                         .filter(record_terms::field.eq(field))
                         .into_boxed();
-                    let terms = match comparator {
-                        Comparator::Less => terms.filter(record_terms::value.lt(value)),
-                        Comparator::LessOrEqual => terms.filter(record_terms::value.le(value)),
-                        Comparator::Greater => terms.filter(record_terms::value.gt(value)),
-                        Comparator::GreaterOrEqual => terms.filter(record_terms::value.ge(value)),
-                        Comparator::NotEqual => terms.filter(record_terms::value.ne(value)),
-                        Comparator::Equal | Comparator::Has => {
-                            terms.filter(record_terms::value.eq(value))
-                        }
-                    };
+                    let terms = compared!(terms, record_terms::value, comparator, value);
                     q.filter(records::id.eq_any(terms.select(record_terms::record_id)))
                 }
                 Condition::NoTermBelow { field, value } => {
@@ -485,39 +485,13 @@ macro_rules! filtered {
                     column,
                     comparator,
                     micros,
-                } => match (column, comparator) {
-                    (TimeColumn::CreateTime, Comparator::Less) => {
-                        q.filter(records::create_time.lt(micros))
+                } => match column {
+                    TimeColumn::CreateTime => {
+                        compared!(q, records::create_time, comparator, micros)
                     }
-                    (TimeColumn::CreateTime, Comparator::LessOrEqual) => {
-                        q.filter(records::create_time.le(micros))
+                    TimeColumn::UpdateTime => {
+                        compared!(q, records::update_time, comparator, micros)
                     }
-                    (TimeColumn::CreateTime, Comparator::Greater) => {
-                        q.filter(records::create_time.gt(micros))
-                    }
-                    (TimeColumn::CreateTime, Comparator::GreaterOrEqual) => {
-                        q.filter(records::create_time.ge(micros))
-                    }
-                    (TimeColumn::CreateTime, Comparator::NotEqual) => {
-                        q.filter(records::create_time.ne(micros))
-                    }
-                    (TimeColumn::CreateTime, _) => q.filter(records::create_time.eq(micros)),
-                    (TimeColumn::UpdateTime, Comparator::Less) => {
-                        q.filter(records::update_time.lt(micros))
-                    }
-                    (TimeColumn::UpdateTime, Comparator::LessOrEqual) => {
-                        q.filter(records::update_time.le(micros))
-                    }
-                    (TimeColumn::UpdateTime, Comparator::Greater) => {
-                        q.filter(records::update_time.gt(micros))
-                    }
-                    (TimeColumn::UpdateTime, Comparator::GreaterOrEqual) => {
-                        q.filter(records::update_time.ge(micros))
-                    }
-                    (TimeColumn::UpdateTime, Comparator::NotEqual) => {
-                        q.filter(records::update_time.ne(micros))
-                    }
-                    (TimeColumn::UpdateTime, _) => q.filter(records::update_time.eq(micros)),
                 },
                 Condition::AmongIds(ids) => q.filter(records::id.eq_any(ids)),
                 Condition::ParentAmong(ids) => q.filter(records::parent_id.eq_any(ids)),
@@ -630,20 +604,6 @@ macro_rules! impl_register {
                     .await?)
             }
 
-            async fn insert(
-                &mut self,
-                row: &RecordRow,
-                terms: &[(String, String)],
-            ) -> Result<(), Error> {
-                let mut row = row.clone();
-                row.search_seq = $index_search(self, &row).await?;
-                diesel::insert_into(records::table)
-                    .values(&row)
-                    .execute(self)
-                    .await?;
-                insert_terms(self, &row.id, terms).await
-            }
-
             async fn insert_many(
                 &mut self,
                 records: &[(RecordRow, Vec<(String, String)>)],
@@ -674,7 +634,19 @@ macro_rules! impl_register {
                     diesel::delete(record_terms::table.filter(record_terms::record_id.eq(&row.id)))
                         .execute(self)
                         .await?;
-                    insert_terms(self, &row.id, terms).await?;
+                    // One statement per term: diesel's multi-row insert does not reach
+                    // SQLite for this table, and a record has tens of terms, not thousands.
+                    for (field, value) in distinct(terms) {
+                        let term = TermRow {
+                            field: field.clone(),
+                            value: value.clone(),
+                            record_id: row.id.clone(),
+                        };
+                        diesel::insert_into(record_terms::table)
+                            .values(term)
+                            .execute(self)
+                            .await?;
+                    }
                 }
                 Ok(true)
             }
@@ -821,11 +793,12 @@ async fn resolve_children<C: Register + Send>(
     Ok(resolved)
 }
 
-async fn insert_terms<C>(conn: &mut C, id: &str, terms: &[(String, String)]) -> Result<(), Error>
-where
-    C: TermWriter,
-{
-    conn.write_terms(id, terms).await
+/// Each (field, value) once: a record may derive one term twice (two emails of one domain).
+fn distinct(terms: &[(String, String)]) -> impl Iterator<Item = &(String, String)> {
+    let mut unique: Vec<&(String, String)> = terms.iter().collect();
+    unique.sort();
+    unique.dedup();
+    unique.into_iter()
 }
 
 #[derive(Clone, Insertable)]
@@ -836,53 +809,6 @@ struct TermRow {
     record_id: String,
 }
 
-/// Inserts term rows; separate so that both connection types share [`insert_terms`].
-trait TermWriter {
-    fn write_terms(
-        &mut self,
-        id: &str,
-        terms: &[(String, String)],
-    ) -> impl Future<Output = Result<(), Error>> + Send;
-}
-
-macro_rules! impl_term_writer {
-    ($conn:ty) => {
-        impl TermWriter for $conn {
-            async fn write_terms(
-                &mut self,
-                id: &str,
-                terms: &[(String, String)],
-            ) -> Result<(), Error> {
-                if terms.is_empty() {
-                    return Ok(());
-                }
-                let mut unique: Vec<&(String, String)> = terms.iter().collect();
-                unique.sort();
-                unique.dedup();
-                let rows: Vec<TermRow> = unique
-                    .into_iter()
-                    .map(|(field, value)| TermRow {
-                        field: field.clone(),
-                        value: value.clone(),
-                        record_id: id.to_owned(),
-                    })
-                    .collect();
-                // One statement per term: diesel's multi-row insert does not reach SQLite
-                // for this table, and a record has tens of terms, not thousands.
-                for row in rows {
-                    diesel::insert_into(record_terms::table)
-                        .values(row)
-                        .execute(self)
-                        .await?;
-                }
-                Ok(())
-            }
-        }
-    };
-}
-
-impl_term_writer!(AsyncPgConnection);
-impl_term_writer!(SqliteAsyncConnection);
 impl_register!(
     AsyncPgConnection,
     search_postgres,
@@ -917,10 +843,7 @@ async fn insert_many_postgres(
     }
     let mut terms: Vec<TermRow> = Vec::new();
     for (row, record_terms) in records {
-        let mut unique: Vec<&(String, String)> = record_terms.iter().collect();
-        unique.sort();
-        unique.dedup();
-        terms.extend(unique.into_iter().map(|(field, value)| TermRow {
+        terms.extend(distinct(record_terms).map(|(field, value)| TermRow {
             field: field.clone(),
             value: value.clone(),
             record_id: row.id.clone(),
@@ -965,10 +888,7 @@ async fn insert_many_sqlite(
                 row.search_seq = Some(seq);
             }
             Sync::execute(diesel::insert_into(records::table).values(&row), sync)?;
-            let mut unique: Vec<&(String, String)> = terms.iter().collect();
-            unique.sort();
-            unique.dedup();
-            for (field, value) in unique {
+            for (field, value) in distinct(&terms) {
                 let term = TermRow {
                     field: field.clone(),
                     value: value.clone(),
