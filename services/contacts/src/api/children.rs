@@ -1,7 +1,6 @@
 //! Affiliations, accreditations, consent records and interactions.
 
 use engage_api::contacts::*;
-use engage_api::types::Actor;
 use engage_platform::field_mask::UpdateMask;
 use engage_platform::journal::RequestId;
 use engage_platform::resource::{parse_child_name, parse_name};
@@ -9,18 +8,11 @@ use engage_platform::{Caller, Error, Violation, idempotent_write, write_transact
 
 use super::listing::{self, ListRequest, ListSpec};
 use super::{
-    ContactsApi, Paged, invalid, method, page_limits, require_etag, required, today, writer,
+    ContactsApi, Paged, actor, invalid, method, page_limits, require_etag, required, today, writer,
 };
 use crate::domain::children;
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
 use crate::store::{Condition, ListQuery, RecordKind, Register};
-
-fn actor(caller: &Caller) -> Actor {
-    Actor {
-        subject: caller.subject.clone(),
-        display_name: String::new(),
-    }
-}
 
 /// Violations of a custom method name the request's own fields, not the resource's.
 fn top_level(violations: Vec<Violation>, prefix: &str) -> Error {

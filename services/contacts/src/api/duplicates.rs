@@ -3,13 +3,12 @@
 use std::collections::HashSet;
 
 use engage_api::contacts::*;
-use engage_api::types::Actor;
 use engage_platform::journal::Journal;
 use engage_platform::paging::Page;
 use engage_platform::resource::{now_micros, parse_name, timestamp};
 use engage_platform::{Caller, Error, with_connection, write_transaction};
 
-use super::{ContactsApi, method, page_limits, writer};
+use super::{ContactsApi, actor, method, page_limits, writer};
 use crate::domain::duplicates::{
     Scored, Thresholds, band, organization_blocking_keys, person_blocking_keys,
     score_organizations, score_people,
@@ -155,6 +154,13 @@ async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
 ) -> Result<(Option<Stored<DuplicateCandidate>>, bool), Error> {
     let (older, newer) = older_first(a, b);
     let (older_name, newer_name) = (older.name(), newer.name());
+    let existing = candidate_of_pair(conn, &older_name, &newer_name).await?;
+    if existing
+        .as_ref()
+        .is_some_and(|c| c.value.state != DuplicateCandidateState::Open as i32)
+    {
+        return Ok((None, false));
+    }
     let older_refs = conn.references(&older.row.id, &older_name).await?;
     let newer_refs = conn.references(&newer.row.id, &newer_name).await?;
     let suggested = if newer_refs > older_refs {
@@ -174,12 +180,12 @@ async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
         detect_time: Some(timestamp(now_micros())),
         ..DuplicateCandidate::default()
     };
-    match candidate_of_pair(conn, &older_name, &newer_name).await? {
+    match existing {
         None => Ok((
             Some(lifecycle::create(conn, writer, None, fresh).await?),
             true,
         )),
-        Some(existing) if existing.value.state == DuplicateCandidateState::Open as i32 => {
+        Some(existing) => {
             let mut after = existing.clone();
             after.value = DuplicateCandidate {
                 name: String::new(),
@@ -189,7 +195,6 @@ async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
                 lifecycle::save(conn, writer, &existing, after, "updated", Vec::new()).await?;
             Ok((Some(saved), false))
         }
-        Some(_) => Ok((None, false)),
     }
 }
 
@@ -554,10 +559,7 @@ impl ContactsApi {
             method!("DismissDuplicateCandidate")
         };
         let writer = writer(caller, method);
-        let decided_by = Actor {
-            subject: caller.subject.clone(),
-            display_name: String::new(),
-        };
+        let decided_by = actor(caller);
         let stored = write_transaction!(self.db, |conn| {
             let before = lifecycle::load::<DuplicateCandidate, _>(conn, id, name).await?;
             let state = before.value.state;
@@ -626,10 +628,7 @@ pub(super) async fn close_candidates<C: Register + Journal + Send>(
     if dry {
         return Ok(count);
     }
-    let decided_by = Actor {
-        subject: writer.caller.subject.clone(),
-        display_name: String::new(),
-    };
+    let decided_by = actor(writer.caller);
     for row in rows {
         let before = Stored::<DuplicateCandidate>::decode(row)?;
         let mut after = before.clone();

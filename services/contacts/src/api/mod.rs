@@ -85,6 +85,14 @@ fn caller<T>(request: &tonic::Request<T>, need: Need) -> Result<Caller, Error> {
     Ok(caller.clone())
 }
 
+/// The caller as a resource records who did something.
+fn actor(caller: &Caller) -> engage_api::types::Actor {
+    engage_api::types::Actor {
+        subject: caller.subject.clone(),
+        display_name: String::new(),
+    }
+}
+
 fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
     value.ok_or_else(|| Error::invalid(field, "is required"))
 }

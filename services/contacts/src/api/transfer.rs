@@ -544,28 +544,16 @@ async fn import_organization<C: Register + Journal + Send>(
         .into_iter()
         .collect();
     if before.is_none() {
-        let likely = likely_before_create(conn, batch, &value).await?;
-        if batch.skip_likely && !likely.is_empty() {
-            return Ok(skipped(row_number, external_id, likely));
-        }
-        if !batch.dry_run {
-            creates.push((row_number, NewRecord::Organization(Box::new(value))));
-            return Ok(ImportRowResult {
-                row_number,
-                outcome: ImportRowOutcome::Created as i32,
-                external_id,
-                warnings,
-                ..Default::default()
-            });
-        }
-        return Ok(ImportRowResult {
+        let row = ImportRowResult {
             row_number,
-            outcome: ImportRowOutcome::Created as i32,
             external_id,
             warnings,
-            likely_duplicates: likely,
             ..Default::default()
-        });
+        };
+        return import_new(conn, batch, creates, row, value, |v| {
+            NewRecord::Organization(Box::new(v))
+        })
+        .await;
     }
     let changed = before
         .as_ref()
@@ -783,29 +771,15 @@ async fn import_person<C: Register + Journal + Send>(
         return fail(issues_from_violations(&violations, "person"));
     }
     if before.is_none() {
-        let likely = likely_before_create(conn, batch, &value).await?;
-        if batch.skip_likely && !likely.is_empty() {
-            return Ok(skipped(row_number, external_id, likely));
-        }
-        if !batch.dry_run {
-            creates.push((
-                row_number,
-                NewRecord::Person(Box::new((value, affiliation))),
-            ));
-            return Ok(ImportRowResult {
-                row_number,
-                outcome: ImportRowOutcome::Created as i32,
-                external_id,
-                ..Default::default()
-            });
-        }
-        return Ok(ImportRowResult {
+        let row = ImportRowResult {
             row_number,
-            outcome: ImportRowOutcome::Created as i32,
             external_id,
-            likely_duplicates: likely,
             ..Default::default()
-        });
+        };
+        return import_new(conn, batch, creates, row, value, |v| {
+            NewRecord::Person(Box::new((v, affiliation)))
+        })
+        .await;
     }
     let person_changed = before
         .as_ref()
@@ -913,14 +887,35 @@ async fn likely_after_create<R: Dedupe, C: Register + Journal + Send>(
         .collect())
 }
 
-fn skipped(row_number: i64, external_id: String, likely: Vec<String>) -> ImportRowResult {
-    ImportRowResult {
-        row_number,
-        outcome: ImportRowOutcome::Skipped as i32,
-        external_id,
-        likely_duplicates: likely,
-        ..Default::default()
+/// A row that matches no record: skipped when it is a likely duplicate and the policy says
+/// so, otherwise created (at the transaction's end; in a dry run only reported). `row`
+/// holds the row's number, external id and warnings.
+async fn import_new<R: Dedupe, C: Register + Send>(
+    conn: &mut C,
+    batch: &Batch<'_>,
+    creates: &mut Vec<(i64, NewRecord)>,
+    row: ImportRowResult,
+    value: R,
+    new: impl FnOnce(R) -> NewRecord,
+) -> Result<ImportRowResult, Error> {
+    let likely = likely_before_create(conn, batch, &value).await?;
+    if batch.skip_likely && !likely.is_empty() {
+        return Ok(ImportRowResult {
+            outcome: ImportRowOutcome::Skipped as i32,
+            warnings: Vec::new(),
+            likely_duplicates: likely,
+            ..row
+        });
     }
+    if !batch.dry_run {
+        creates.push((row.row_number, new(value)));
+    }
+    // Outside a dry run the likely duplicates are found once the record exists.
+    Ok(ImportRowResult {
+        outcome: ImportRowOutcome::Created as i32,
+        likely_duplicates: likely,
+        ..row
+    })
 }
 
 /// A record a row creates. Creates wait until the transaction's other rows are done and
