@@ -119,6 +119,48 @@ impl Caller {
     }
 }
 
+/// What a call needs of its caller's roles. The gateway checks the same table; services
+/// check again so that a call reaching them by another path is held to it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any engage role.
+    Read,
+    /// A coordinator (for the initiatives assigned to them: the service checks which),
+    /// csu_officer or admin.
+    Coordinate,
+    /// csu_officer or admin.
+    Write,
+    /// admin.
+    Admin,
+}
+
+impl Caller {
+    /// The caller of `request` when its roles meet `need`, PERMISSION_DENIED otherwise.
+    pub fn require<T>(request: &tonic::Request<T>, need: Need) -> Result<Caller, Error> {
+        let caller = Caller::of(request)?;
+        let officer = caller.has_role(Role::CsuOfficer) || caller.has_role(Role::Admin);
+        let allowed = match need {
+            Need::Read => Role::ALL.iter().any(|r| caller.has_role(*r)),
+            Need::Coordinate => officer || caller.has_role(Role::Coordinator),
+            Need::Write => officer,
+            Need::Admin => caller.has_role(Role::Admin),
+        };
+        if !allowed {
+            return Err(Error::PermissionDenied {
+                reason: "ROLE_REQUIRED",
+                message: match need {
+                    Need::Read => "reading needs an engage role",
+                    Need::Coordinate => "this needs the coordinator, csu_officer or admin role",
+                    Need::Write => "changing records needs the csu_officer or admin role",
+                    Need::Admin => "this needs the admin role",
+                }
+                .into(),
+            });
+        }
+        Ok(caller.clone())
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct InternalClaims {
     iss: String,

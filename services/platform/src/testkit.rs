@@ -241,6 +241,15 @@ impl TestServer {
         }
     }
 
+    /// Starts service `S` with this server as its peer `peer` (such as `"contacts"`),
+    /// sharing this server's internal key, as a service under test that calls another.
+    pub async fn start_beside<S: EngageService>(&self, backend: TestBackend, peer: &str) -> Self {
+        let url = format!("http://{}", self.address);
+        let peers = Peers::new([(peer, url.as_str())])
+            .unwrap_or_else(|e| panic!("peer {peer} at {url}: {e}"));
+        Self::start_with_peers::<S>(backend, peers, self.internal_key.clone()).await
+    }
+
     /// A channel to the server with no identity: health and reflection only.
     pub fn channel(&self) -> Channel {
         loopback_channel(self.address)

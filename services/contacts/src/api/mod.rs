@@ -10,9 +10,10 @@ mod reference;
 mod register;
 mod transfer;
 
+use engage_platform::identity::Need;
 use engage_platform::journal::RequestId;
 use engage_platform::paging::PageLimits;
-use engage_platform::{Caller, Database, Error, Role, Violation, idempotent_write};
+use engage_platform::{Caller, Database, Error, Violation, idempotent_write};
 use engage_platform::{with_connection, write_transaction};
 use prost::Message;
 
@@ -53,36 +54,8 @@ pub(crate) fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
 
-/// What a call needs of its caller.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Need {
-    /// Any engage role.
-    Read,
-    /// csu_officer or admin.
-    Write,
-    /// admin.
-    Admin,
-}
-
 fn caller<T>(request: &tonic::Request<T>, need: Need) -> Result<Caller, Error> {
-    let caller = Caller::of(request)?;
-    let allowed = match need {
-        Need::Read => Role::ALL.iter().any(|r| caller.has_role(*r)),
-        Need::Write => caller.has_role(Role::CsuOfficer) || caller.has_role(Role::Admin),
-        Need::Admin => caller.has_role(Role::Admin),
-    };
-    if !allowed {
-        return Err(Error::PermissionDenied {
-            reason: "ROLE_REQUIRED",
-            message: match need {
-                Need::Read => "reading the register needs an engage role",
-                Need::Write => "changing the register needs the csu_officer or admin role",
-                Need::Admin => "this needs the admin role",
-            }
-            .into(),
-        });
-    }
-    Ok(caller.clone())
+    Caller::require(request, need)
 }
 
 /// The caller as a resource records who did something.
