@@ -316,6 +316,16 @@ async fn accreditations_move_from_requested_to_a_dated_attributed_decision(backe
         .map(|c| c.count)
         .sum();
     assert_eq!(latin_american_ngos, 2);
+    assert!(
+        summary.accreditation_counts.iter().all(|c| c
+            .latest_request_time
+            .as_ref()
+            .is_some_and(|t| t.seconds > 0)),
+        "{summary:?}"
+    );
+    let people: i64 = summary.person_counts.iter().map(|c| c.count).sum();
+    let youth: i64 = summary.person_counts.iter().map(|c| c.youth).sum();
+    assert_eq!((people, youth), (summary.person_count, summary.youth_count));
 }
 
 async fn consent_given_then_withdrawn_shows_on_the_person(backend: TestBackend) {

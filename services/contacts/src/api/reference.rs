@@ -25,6 +25,9 @@ struct GroupCount {
     second: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     count: i64,
+    /// The newest record of the group (microseconds), or the youth among people.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    extra: i64,
 }
 
 #[derive(QueryableByName)]
@@ -40,20 +43,30 @@ struct Total {
 /// Live organisations per sector and regional group; the group term is absent without a
 /// country, hence the outer join.
 const ORGANIZATIONS_BY_GROUP: &str = "SELECT s.value AS first, COALESCE(g.value, '') AS second, \
-     COUNT(*) AS count FROM records r \
+     COUNT(*) AS count, MAX(r.create_time) AS extra FROM records r \
      JOIN record_terms s ON s.record_id = r.id AND s.field = 'sector' \
      LEFT JOIN record_terms g ON g.record_id = r.id AND g.field = 'regional_group' \
      WHERE r.kind = 1 AND r.delete_time IS NULL AND r.merged_into IS NULL \
      GROUP BY s.value, g.value ORDER BY 1, 2";
 
-/// Accreditations of live organisations per session and state.
+/// Accreditations of live organisations per session and state, with the latest request.
 const ACCREDITATIONS_BY_STATE: &str = "SELECT c.value AS first, s.value AS second, \
-     COUNT(*) AS count FROM records a \
+     COUNT(*) AS count, MAX(a.create_time) AS extra FROM records a \
      JOIN records o ON o.id = a.parent_id AND o.delete_time IS NULL AND o.merged_into IS NULL \
      JOIN record_terms c ON c.record_id = a.id AND c.field = 'conference_session' \
      JOIN record_terms s ON s.record_id = a.id AND s.field = 'state' \
      WHERE a.kind = 4 AND a.delete_time IS NULL \
      GROUP BY c.value, s.value ORDER BY 1, 2";
+
+/// Live people and youth among them per regional group (absent without a country).
+const PEOPLE_BY_GROUP: &str = "SELECT COALESCE(g.value, '') AS first, '' AS second, \
+     COUNT(*) AS count, \
+     COALESCE(SUM(CASE WHEN y.value = 'true' THEN 1 ELSE 0 END), 0) AS extra FROM records r \
+     LEFT JOIN record_terms g ON g.record_id = r.id AND g.field = 'regional_group' \
+     LEFT JOIN record_terms y ON y.record_id = r.id AND y.field = 'youth' \
+     WHERE r.kind = 2 AND r.delete_time IS NULL AND r.merged_into IS NULL \
+        AND r.erase_time IS NULL \
+     GROUP BY g.value ORDER BY 1";
 
 /// Live people, youth among them, and the last write the counts include.
 const PEOPLE_TOTALS: &str = "SELECT \
@@ -120,14 +133,15 @@ impl ContactsApi {
         request: tonic::Request<GetContactsSummaryRequest>,
     ) -> Result<GetContactsSummaryResponse, Error> {
         caller(&request, Need::Read)?;
-        let (organizations, accreditations, totals) = with_connection!(self.db, |conn| {
+        let (organizations, accreditations, people, totals) = with_connection!(self.db, |conn| {
             let organizations: Vec<GroupCount> =
                 diesel::sql_query(ORGANIZATIONS_BY_GROUP).load(conn).await?;
             let accreditations: Vec<GroupCount> = diesel::sql_query(ACCREDITATIONS_BY_STATE)
                 .load(conn)
                 .await?;
+            let people: Vec<GroupCount> = diesel::sql_query(PEOPLE_BY_GROUP).load(conn).await?;
             let totals: Total = diesel::sql_query(PEOPLE_TOTALS).get_result(conn).await?;
-            (organizations, accreditations, totals)
+            (organizations, accreditations, people, totals)
         });
         Ok(GetContactsSummaryResponse {
             organization_counts: organizations
@@ -147,9 +161,19 @@ impl ContactsApi {
                     conference_session: g.first,
                     state: AccreditationState::from_str_name(&g.second).unwrap_or_default() as i32,
                     count: g.count,
+                    latest_request_time: Some(timestamp(g.extra)),
                 })
                 .collect(),
             as_of: Some(timestamp(totals.last_update)),
+            person_counts: people
+                .into_iter()
+                .map(|g| PersonCount {
+                    regional_group: RegionalGroup::from_str_name(&g.first).unwrap_or_default()
+                        as i32,
+                    count: g.count,
+                    youth: g.extra,
+                })
+                .collect(),
         })
     }
 
