@@ -1,0 +1,427 @@
+//! The service's storage: one row per initiative, milestone and progress entry, with real
+//! columns for what is filtered, sorted and aggregated and the resource itself in `body`;
+//! lists and figures are SQL composed in [`queries`] and run by [`Store::rows`].
+
+pub mod queries;
+pub mod schema;
+pub mod sql;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use engage_platform::Error;
+use engage_platform::storage::SqliteAsyncConnection;
+
+use schema::{
+    initiative_members, initiatives, milestone_dependencies, milestones, progress_entries,
+};
+use sql::{Bind, Sql};
+
+/// A stored initiative.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, QueryableByName)]
+#[diesel(table_name = initiatives, treat_none_as_null = true)]
+pub struct InitiativeRow {
+    pub id: String,
+    pub title: String,
+    pub country_code: String,
+    pub regional_group: i32,
+    pub status: i32,
+    pub start_date: String,
+    pub target_date: String,
+    pub revision: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+    pub delete_time: Option<i64>,
+    pub body: Vec<u8>,
+}
+
+/// A stored milestone.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, QueryableByName)]
+#[diesel(table_name = milestones, treat_none_as_null = true)]
+pub struct MilestoneRow {
+    pub id: String,
+    pub initiative_id: String,
+    pub title: String,
+    pub status: i32,
+    pub percent_complete: i32,
+    pub due_date: String,
+    pub owner_kind: String,
+    pub owner: String,
+    pub priority_id: String,
+    pub revision: i64,
+    pub create_time: i64,
+    pub update_time: i64,
+    pub delete_time: Option<i64>,
+    pub body: Vec<u8>,
+}
+
+/// A stored progress entry.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
+#[diesel(table_name = progress_entries)]
+pub struct EntryRow {
+    pub id: String,
+    pub initiative_id: String,
+    pub milestone_id: String,
+    pub author: String,
+    pub create_time: i64,
+    pub corrects_id: String,
+    pub new_status: i32,
+    pub body: Vec<u8>,
+}
+
+/// A milestone's dependency.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
+#[diesel(table_name = milestone_dependencies)]
+pub struct DependencyRow {
+    pub milestone_id: String,
+    pub depends_on_id: String,
+}
+
+/// The roadmap figures of one initiative.
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct RoadmapRow {
+    #[diesel(sql_type = Text)]
+    pub initiative_id: String,
+    #[diesel(sql_type = BigInt)]
+    pub milestone_count: i64,
+    #[diesel(sql_type = BigInt)]
+    pub planned: i64,
+    #[diesel(sql_type = BigInt)]
+    pub in_progress: i64,
+    #[diesel(sql_type = BigInt)]
+    pub done: i64,
+    #[diesel(sql_type = BigInt)]
+    pub blocked: i64,
+    #[diesel(sql_type = BigInt)]
+    pub dropped: i64,
+    #[diesel(sql_type = BigInt)]
+    pub overdue: i64,
+    #[diesel(sql_type = Double)]
+    pub progress: f64,
+}
+
+/// The next open milestone due of one initiative.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct NextDueRow {
+    #[diesel(sql_type = Text)]
+    pub initiative_id: String,
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Text)]
+    pub due_date: String,
+}
+
+/// Figures of the initiatives sharing a status, regional group and country.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SummaryRow {
+    #[diesel(sql_type = Integer)]
+    pub status: i32,
+    #[diesel(sql_type = Integer)]
+    pub regional_group: i32,
+    #[diesel(sql_type = Text)]
+    pub country_code: String,
+    #[diesel(sql_type = BigInt)]
+    pub initiatives: i64,
+    #[diesel(sql_type = Double)]
+    pub progress_sum: f64,
+    #[diesel(sql_type = BigInt)]
+    pub planned: i64,
+    #[diesel(sql_type = BigInt)]
+    pub in_progress: i64,
+    #[diesel(sql_type = BigInt)]
+    pub done: i64,
+    #[diesel(sql_type = BigInt)]
+    pub blocked: i64,
+    #[diesel(sql_type = BigInt)]
+    pub dropped: i64,
+    #[diesel(sql_type = BigInt)]
+    pub overdue: i64,
+    #[diesel(sql_type = BigInt)]
+    pub due_soon: i64,
+}
+
+/// A count.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// A pair of ids (an entry and the entry correcting it).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PairRow {
+    #[diesel(sql_type = Text)]
+    pub a: String,
+    #[diesel(sql_type = Text)]
+    pub b: String,
+}
+
+/// A row type that composed SQL can be read into on both databases.
+pub trait Row:
+    QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static
+{
+}
+
+impl<T> Row for T where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static
+{
+}
+
+/// The service's queries on either connection type, inside a transaction or not.
+pub trait Store {
+    /// Runs composed SQL and reads its rows.
+    fn rows<R: Row>(&mut self, sql: &Sql) -> impl Future<Output = Result<Vec<R>, Error>> + Send;
+
+    /// The initiative `id`, if it exists.
+    fn initiative(
+        &mut self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<InitiativeRow>, Error>> + Send;
+
+    /// Stores a new initiative with the values its filters look up.
+    fn insert_initiative(
+        &mut self,
+        row: &InitiativeRow,
+        members: &[(&'static str, String)],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Overwrites initiative `row.id` if it is still at `revision`, replacing its looked-up
+    /// values when given. False when another writer changed it first.
+    fn replace_initiative(
+        &mut self,
+        row: &InitiativeRow,
+        revision: i64,
+        members: Option<&[(&'static str, String)]>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The milestone `id`, if it exists.
+    fn milestone(
+        &mut self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<MilestoneRow>, Error>> + Send;
+
+    /// Stores a new milestone and its dependencies.
+    fn insert_milestone(
+        &mut self,
+        row: &MilestoneRow,
+        depends_on: &[String],
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Overwrites milestone `row.id` if it is still at `revision`, replacing its
+    /// dependencies when given. False when another writer changed it first.
+    fn replace_milestone(
+        &mut self,
+        row: &MilestoneRow,
+        revision: i64,
+        depends_on: Option<&[String]>,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The dependencies between the live milestones of an initiative.
+    fn dependencies(
+        &mut self,
+        initiative_id: &str,
+    ) -> impl Future<Output = Result<Vec<DependencyRow>, Error>> + Send;
+
+    /// The progress entry `id`, if it exists.
+    fn entry(&mut self, id: &str) -> impl Future<Output = Result<Option<EntryRow>, Error>> + Send;
+
+    /// Appends a progress entry.
+    fn insert_entry(&mut self, row: &EntryRow) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// Binds the values of `$sql` to a boxed raw query for the connection's backend.
+macro_rules! bound {
+    ($sql:expr, $numbered:expr) => {{
+        let sql: &Sql = $sql;
+        let mut query = diesel::sql_query(sql.render($numbered)).into_boxed();
+        for value in &sql.binds {
+            query = match value {
+                Bind::Text(t) => query.bind::<Text, _>(t.clone()),
+                Bind::Int(i) => query.bind::<BigInt, _>(*i),
+                Bind::Float(f) => query.bind::<Double, _>(*f),
+            };
+        }
+        query
+    }};
+}
+
+macro_rules! impl_store {
+    ($conn:ty, $numbered:expr) => {
+        impl Store for $conn {
+            async fn rows<R: Row>(&mut self, sql: &Sql) -> Result<Vec<R>, Error> {
+                Ok(bound!(sql, $numbered).load::<R>(self).await?)
+            }
+
+            async fn initiative(&mut self, id: &str) -> Result<Option<InitiativeRow>, Error> {
+                Ok(initiatives::table
+                    .find(id)
+                    .select(InitiativeRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn insert_initiative(
+                &mut self,
+                row: &InitiativeRow,
+                members: &[(&'static str, String)],
+            ) -> Result<(), Error> {
+                diesel::insert_into(initiatives::table)
+                    .values(row)
+                    .execute(self)
+                    .await?;
+                insert_members!(self, &row.id, members);
+                Ok(())
+            }
+
+            async fn replace_initiative(
+                &mut self,
+                row: &InitiativeRow,
+                revision: i64,
+                members: Option<&[(&'static str, String)]>,
+            ) -> Result<bool, Error> {
+                let n = diesel::update(
+                    initiatives::table
+                        .find(&row.id)
+                        .filter(initiatives::revision.eq(revision)),
+                )
+                .set(row)
+                .execute(self)
+                .await?;
+                if n == 0 {
+                    return Ok(false);
+                }
+                if let Some(members) = members {
+                    diesel::delete(
+                        initiative_members::table
+                            .filter(initiative_members::initiative_id.eq(&row.id)),
+                    )
+                    .execute(self)
+                    .await?;
+                    insert_members!(self, &row.id, members);
+                }
+                Ok(true)
+            }
+
+            async fn milestone(&mut self, id: &str) -> Result<Option<MilestoneRow>, Error> {
+                Ok(milestones::table
+                    .find(id)
+                    .select(MilestoneRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn insert_milestone(
+                &mut self,
+                row: &MilestoneRow,
+                depends_on: &[String],
+            ) -> Result<(), Error> {
+                diesel::insert_into(milestones::table)
+                    .values(row)
+                    .execute(self)
+                    .await?;
+                insert_dependencies!(self, &row.id, depends_on);
+                Ok(())
+            }
+
+            async fn replace_milestone(
+                &mut self,
+                row: &MilestoneRow,
+                revision: i64,
+                depends_on: Option<&[String]>,
+            ) -> Result<bool, Error> {
+                let n = diesel::update(
+                    milestones::table
+                        .find(&row.id)
+                        .filter(milestones::revision.eq(revision)),
+                )
+                .set(row)
+                .execute(self)
+                .await?;
+                if n == 0 {
+                    return Ok(false);
+                }
+                if let Some(depends_on) = depends_on {
+                    diesel::delete(
+                        milestone_dependencies::table
+                            .filter(milestone_dependencies::milestone_id.eq(&row.id)),
+                    )
+                    .execute(self)
+                    .await?;
+                    insert_dependencies!(self, &row.id, depends_on);
+                }
+                Ok(true)
+            }
+
+            async fn dependencies(
+                &mut self,
+                initiative_id: &str,
+            ) -> Result<Vec<DependencyRow>, Error> {
+                Ok(milestone_dependencies::table
+                    .inner_join(
+                        milestones::table
+                            .on(milestones::id.eq(milestone_dependencies::milestone_id)),
+                    )
+                    .filter(milestones::initiative_id.eq(initiative_id))
+                    .filter(milestones::delete_time.is_null())
+                    .select(DependencyRow::as_select())
+                    .load(self)
+                    .await?)
+            }
+
+            async fn entry(&mut self, id: &str) -> Result<Option<EntryRow>, Error> {
+                Ok(progress_entries::table
+                    .find(id)
+                    .select(EntryRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn insert_entry(&mut self, row: &EntryRow) -> Result<(), Error> {
+                diesel::insert_into(progress_entries::table)
+                    .values(row)
+                    .execute(self)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+macro_rules! insert_members {
+    ($conn:expr, $id:expr, $members:expr) => {
+        for (kind, value) in $members {
+            diesel::insert_into(initiative_members::table)
+                .values((
+                    initiative_members::initiative_id.eq($id),
+                    initiative_members::kind.eq(*kind),
+                    initiative_members::value.eq(value),
+                ))
+                .execute(&mut *$conn)
+                .await?;
+        }
+    };
+}
+
+macro_rules! insert_dependencies {
+    ($conn:expr, $id:expr, $depends_on:expr) => {
+        for dependency in $depends_on {
+            diesel::insert_into(milestone_dependencies::table)
+                .values((
+                    milestone_dependencies::milestone_id.eq($id),
+                    milestone_dependencies::depends_on_id.eq(dependency),
+                ))
+                .execute(&mut *$conn)
+                .await?;
+        }
+    };
+}
+
+diesel::allow_tables_to_appear_in_same_query!(milestones, milestone_dependencies);
+
+impl_store!(AsyncPgConnection, true);
+impl_store!(SqliteAsyncConnection, false);
