@@ -1,5 +1,5 @@
-//! The gRPC side of the change feed: Subscribe and ListTopics. GetSummary and WatchSummary
-//! are left to the generated stubs (UNIMPLEMENTED).
+//! The gRPC side of the feeds: the change feed (Subscribe, ListTopics) and the dashboard
+//! summaries (GetSummary, WatchSummary).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -7,13 +7,15 @@ use std::time::Duration;
 
 use engage_api::feeds::feeds_service_server::FeedsService;
 use engage_api::feeds::{
-    ListTopicsRequest, ListTopicsResponse, PayloadView, SubscribeRequest, SubscribeResponse, Topic,
-    TopicInfo, subscribe_request::Start,
+    GetSummaryRequest, GetSummaryResponse, ListTopicsRequest, ListTopicsResponse, PayloadView,
+    SubscribeRequest, SubscribeResponse, Topic, TopicInfo, WatchSummaryRequest,
+    WatchSummaryResponse, subscribe_request::Start,
 };
 use engage_api::types::{RegionalGroup, Sector};
 use engage_platform::bus::EventBus;
+use engage_platform::identity::{InternalKey, Need};
 use engage_platform::resource::{micros, now_micros, timestamp};
-use engage_platform::server::Stopping;
+use engage_platform::server::{Peers, Stopping};
 use engage_platform::{Caller, Error, Role, Violation, Violations};
 use tokio::sync::mpsc;
 use tonic::codegen::BoxStream;
@@ -22,6 +24,7 @@ use tonic::{Request, Response, Status};
 use crate::cursor::Cursor;
 use crate::hub::{Hub, READ_BATCH};
 use crate::subscription::{Selection, Subscription};
+use crate::summary::{Summaries, checked_options, sources::Sources};
 use crate::topics::{self, PRODUCERS, TOPICS};
 
 /// How the change feed runs.
@@ -31,6 +34,8 @@ pub struct FeedSettings {
     pub subscriber_buffer: usize,
     /// How long changes are kept for resuming (the relay's retention).
     pub retention: Duration,
+    /// How long a service may be unreachable before its summary figures are marked stale.
+    pub summary_stale_after: Duration,
 }
 
 impl Default for FeedSettings {
@@ -38,6 +43,7 @@ impl Default for FeedSettings {
         Self {
             subscriber_buffer: 1024,
             retention: Duration::from_secs(7 * 24 * 3600),
+            summary_stale_after: Duration::from_secs(30),
         }
     }
 }
@@ -51,21 +57,46 @@ const MAX_INITIATIVES: usize = 100;
 /// Messages queued towards the transport per stream; the live buffer is the fan-out.
 const OUTGOING: usize = 16;
 
+const DEFAULT_MIN_INTERVAL: Duration = Duration::from_millis(500);
+const MIN_MIN_INTERVAL: Duration = Duration::from_millis(200);
+const MAX_MIN_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The feeds API.
 pub struct FeedsApi {
     hub: Arc<Hub>,
     settings: FeedSettings,
     stopping: Stopping,
+    summaries: Arc<Summaries>,
 }
 
 impl FeedsApi {
-    /// The API over `bus`.
+    /// The API over `bus`, with no services to summarise until [`FeedsApi::summarising`].
     pub fn new(bus: EventBus, settings: FeedSettings) -> Self {
+        let hub = Hub::new(bus, settings.subscriber_buffer);
+        let summaries = Summaries::new(
+            Sources::new(
+                Peers::default(),
+                InternalKey::new(&engage_platform::identity::Secret::generate()),
+            ),
+            hub.clone(),
+            settings.summary_stale_after,
+        );
         Self {
-            hub: Hub::new(bus, settings.subscriber_buffer),
+            hub,
             settings,
             stopping: Stopping::default(),
+            summaries,
         }
+    }
+
+    /// Summarises the services at `peers`, calling them with `key` on behalf of the caller.
+    pub fn summarising(mut self, peers: Peers, key: InternalKey) -> Self {
+        self.summaries = Summaries::new(
+            Sources::new(peers, key),
+            self.hub.clone(),
+            self.settings.summary_stale_after,
+        );
+        self
     }
 
     /// Ends every stream with UNAVAILABLE once `stopping` is raised, so that a server
@@ -226,8 +257,8 @@ fn checked_selection(request: &SubscribeRequest, caller: &Caller) -> Result<Sele
     })
 }
 
-fn checked_heartbeat(request: &SubscribeRequest) -> Result<Duration, Error> {
-    let Some(interval) = &request.heartbeat_interval else {
+fn checked_heartbeat(interval: Option<&prost_types::Duration>) -> Result<Duration, Error> {
+    let Some(interval) = interval else {
         return Ok(DEFAULT_HEARTBEAT);
     };
     match duration(interval) {
@@ -376,7 +407,7 @@ impl FeedsService for FeedsApi {
         let caller = Caller::of(&request)?.clone();
         let request = request.into_inner();
         let selection = checked_selection(&request, &caller)?;
-        let heartbeat = checked_heartbeat(&request)?;
+        let heartbeat = checked_heartbeat(request.heartbeat_interval.as_ref())?;
         let cursor = self.start(request.start.as_ref()).await?;
         let (out, stream) = mpsc::channel(OUTGOING);
         let subscription = Subscription::new(
@@ -422,5 +453,69 @@ impl FeedsService for FeedsApi {
             retention: Some(retention),
             oldest_available_time: Some(timestamp(self.oldest_available_micros().await?)),
         }))
+    }
+
+    async fn get_summary(
+        &self,
+        request: Request<GetSummaryRequest>,
+    ) -> Result<Response<GetSummaryResponse>, Status> {
+        let caller = Caller::require(&request, Need::Read)?;
+        let options = checked_options(request.get_ref().options.as_ref(), "options")?;
+        let summary = self.summaries.snapshot(&caller, &options).await?;
+        Ok(Response::new(GetSummaryResponse {
+            summary: Some(summary),
+        }))
+    }
+
+    async fn watch_summary(
+        &self,
+        request: Request<WatchSummaryRequest>,
+    ) -> Result<Response<BoxStream<WatchSummaryResponse>>, Status> {
+        let caller = Caller::require(&request, Need::Read)?;
+        let request = request.into_inner();
+        let mut v = Violations::new();
+        let options = match checked_options(request.options.as_ref(), "options") {
+            Ok(options) => Some(options),
+            Err(Error::InvalidArgument(violations)) => {
+                for violation in violations {
+                    v.add(violation.field, violation.description);
+                }
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let min_interval = match request.min_interval.as_ref() {
+            None => DEFAULT_MIN_INTERVAL,
+            Some(d) => match duration(d) {
+                Some(d) if (MIN_MIN_INTERVAL..=MAX_MIN_INTERVAL).contains(&d) => d,
+                _ => {
+                    v.add("min_interval", "from 200 milliseconds to 60 seconds");
+                    DEFAULT_MIN_INTERVAL
+                }
+            },
+        };
+        let heartbeat = match checked_heartbeat(request.heartbeat_interval.as_ref()) {
+            Ok(h) => h,
+            Err(_) => {
+                v.add("heartbeat_interval", "must be from 5 to 60 seconds");
+                DEFAULT_HEARTBEAT
+            }
+        };
+        v.finish()?;
+        let Some(options) = options else {
+            return Err(Error::Internal("options checked without a result".into()).into());
+        };
+        let (out, stream) = mpsc::channel(OUTGOING);
+        self.summaries.clone().watch(
+            caller,
+            options,
+            min_interval,
+            heartbeat,
+            self.stopping.clone(),
+            out,
+        );
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(stream),
+        )))
     }
 }

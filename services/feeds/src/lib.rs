@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod hub;
 pub mod metrics;
 pub mod subscription;
+pub mod summary;
 pub mod topics;
 
 use engage_api::feeds::feeds_service_server::FeedsServiceServer;
@@ -35,10 +36,25 @@ fn subscriber_buffer() -> usize {
         .unwrap_or(FeedSettings::default().subscriber_buffer)
 }
 
+/// How long a service may be unreachable before the summary marks its figures stale, from
+/// `ENGAGE_SUMMARY_STALE_AFTER_SECONDS` (default 30).
+fn summary_stale_after() -> std::time::Duration {
+    std::env::var("ENGAGE_SUMMARY_STALE_AFTER_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &u64| n > 0)
+        .map_or(
+            FeedSettings::default().summary_stale_after,
+            std::time::Duration::from_secs,
+        )
+}
+
 /// The routes of the feeds API over the context's bus, with `settings`.
 pub fn routes_with(context: &ServiceContext, settings: FeedSettings) -> Routes {
     Routes::new(FeedsServiceServer::new(
-        FeedsApi::new(context.bus.clone(), settings).ending_streams_on(context.stopping.clone()),
+        FeedsApi::new(context.bus.clone(), settings)
+            .ending_streams_on(context.stopping.clone())
+            .summarising(context.peers.clone(), context.internal_key.clone()),
     ))
 }
 
@@ -55,6 +71,7 @@ impl EngageService for Feeds {
         let settings = FeedSettings {
             subscriber_buffer: subscriber_buffer(),
             retention: context.relay.retention,
+            summary_stale_after: summary_stale_after(),
         };
         routes_with(&context, settings)
     }
