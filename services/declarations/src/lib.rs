@@ -3,6 +3,11 @@
 //! Runs under the platform: its database is migrated at start, and it answers the gRPC
 //! health protocol and server reflection for `engage.declarations.v1`.
 
+pub mod api;
+pub mod domain;
+pub mod store;
+
+use engage_api::declarations::declarations_service_server::DeclarationsServiceServer;
 use engage_platform::server::{EngageService, ServiceContext};
 use engage_platform::storage::Migrations;
 use tonic::service::Routes;
@@ -24,7 +29,9 @@ impl EngageService for Declarations {
         &MIGRATIONS
     }
 
-    fn routes(_context: ServiceContext) -> Routes {
-        Routes::default()
+    fn routes(context: ServiceContext) -> Routes {
+        Routes::new(DeclarationsServiceServer::new(api::DeclarationsApi::new(
+            context,
+        )))
     }
 }

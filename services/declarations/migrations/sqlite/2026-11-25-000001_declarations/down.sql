@@ -1,0 +1,3 @@
+DROP TABLE signature_areas;
+DROP TABLE signatures;
+DROP TABLE declarations;

@@ -1,0 +1,220 @@
+//! The gRPC face of the service: permissions, request checks, and the calls into the
+//! store. Handlers stay thin; rules live in `domain`, queries in `store`.
+
+mod declarations;
+mod figures;
+mod service;
+mod signatures;
+
+use engage_api::declarations::{Declaration, Signature};
+use engage_platform::identity::{InternalKey, Need};
+use engage_platform::journal::{AuditEntry, Event, FieldChange, Journal, RequestId};
+use engage_platform::paging::{Page, PageLimits};
+use engage_platform::resource::parse_name;
+use engage_platform::server::{Peers, ServiceContext};
+use engage_platform::{Caller, Database, Error, Role, with_connection};
+use prost::Message;
+
+use crate::store::rows::{DeclarationRow, status_counts};
+use crate::store::{Listing, SortKey, Store};
+
+/// The full gRPC method names, as audit entries record them.
+macro_rules! method {
+    ($name:literal) => {
+        concat!("/engage.declarations.v1.DeclarationsService/", $name)
+    };
+}
+pub(crate) use method;
+
+const DECLARATION_TYPE: &str = "engage.declarations.v1.Declaration";
+const SIGNATURE_TYPE: &str = "engage.declarations.v1.Signature";
+
+/// The declarations service's handlers.
+#[derive(Clone)]
+pub struct DeclarationsApi {
+    db: Database,
+    peers: Peers,
+    internal_key: InternalKey,
+}
+
+impl DeclarationsApi {
+    /// Handlers over the service's database, checking signers with contacts.
+    pub fn new(context: ServiceContext) -> Self {
+        Self {
+            db: context.database,
+            peers: context.peers,
+            internal_key: context.internal_key,
+        }
+    }
+
+    /// A declaration as stored, NOT_FOUND when it never existed.
+    async fn declaration_row(&self, name: &str, field: &str) -> Result<DeclarationRow, Error> {
+        let id = parse_name("declarations", name, field)?.to_owned();
+        let row = with_connection!(self.db, |conn| conn.declaration(&id).await?);
+        row.ok_or_else(|| Error::not_found(name))
+    }
+}
+
+/// Today in UTC: the day sign and withdrawal dates are checked against.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// Whether the caller may see signers' contacts and full exports.
+fn is_officer(caller: &Caller) -> bool {
+    caller.has_role(Role::CsuOfficer) || caller.has_role(Role::Admin)
+}
+
+/// The caller as a resource records who did something.
+fn actor(caller: &Caller) -> engage_api::types::Actor {
+    engage_api::types::Actor {
+        subject: caller.subject.clone(),
+        display_name: caller.display_name.clone(),
+    }
+}
+
+fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
+    value.ok_or_else(|| Error::invalid(field, "is required"))
+}
+
+/// Update, Delete and Undelete must say which version they change.
+fn require_etag(etag: &str, field: &str) -> Result<(), Error> {
+    if etag.is_empty() {
+        return Err(Error::invalid(
+            field,
+            "is required: send the etag of the version you read",
+        ));
+    }
+    Ok(())
+}
+
+fn request_id(id: &str, request: &impl Message) -> Result<Option<RequestId>, Error> {
+    Ok(RequestId::parse(id, request)?)
+}
+
+/// A page of a listing from `page_size` and `page_token`, bound to `query`.
+fn listing(
+    page_size: i32,
+    page_token: &str,
+    query: &[&str],
+    sort: (&'static str, bool),
+) -> Result<(Page<(SortKey, String)>, Listing), Error> {
+    let page =
+        Page::<(SortKey, String)>::parse(page_size, page_token, query, PageLimits::default())?;
+    let listing = Listing {
+        sort: sort.0,
+        descending: sort.1,
+        after: page.after.clone(),
+        limit: page.fetch_limit(),
+    };
+    Ok((page, listing))
+}
+
+fn total(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The declaration of `row` with its current signature counts and next version.
+async fn declaration_of<C: Store + Send>(
+    conn: &mut C,
+    row: &DeclarationRow,
+) -> Result<Declaration, Error> {
+    let ids = [row.id.clone()];
+    let counts = conn.standing_counts(&ids).await?;
+    let next = conn.next_versions(&ids).await?;
+    row.resource(
+        status_counts(counts.into_iter().map(|(_, s, n)| (s, n))),
+        next.first().map(|(_, n)| n.as_str()),
+    )
+}
+
+/// Appends the event and audit entry of a write to a declaration.
+async fn journal_declaration<C: Journal + Send>(
+    conn: &mut C,
+    caller: &Caller,
+    method: &str,
+    verb: &str,
+    declaration: &Declaration,
+    changes: Vec<FieldChange>,
+    request_id: Option<&RequestId>,
+) -> Result<(), Error> {
+    let mut attributes = serde_json::json!({});
+    if verb == "updated" {
+        attributes["changed_fields"] =
+            serde_json::json!(changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>());
+    }
+    conn.append_event(
+        caller,
+        Event {
+            event_type: format!("declaration.{verb}"),
+            resource_name: declaration.name.clone(),
+            resource_type: DECLARATION_TYPE.into(),
+            payload: declaration.encode_to_vec(),
+            attributes,
+        },
+    )
+    .await?;
+    let mut entry = AuditEntry::new(caller, method, verb, &declaration.name, changes);
+    entry.request_id = request_id.map(|r| r.as_str().to_owned());
+    conn.append_audit(entry).await
+}
+
+/// Appends the event and audit entry of a write to a signature. Its attributes carry the
+/// signer's place and sector, which the change feed filters on.
+async fn journal_signature<C: Journal + Send>(
+    conn: &mut C,
+    caller: &Caller,
+    method: &str,
+    verb: &str,
+    signature: &Signature,
+    changes: Vec<FieldChange>,
+    request_id: Option<&RequestId>,
+) -> Result<(), Error> {
+    let snapshot = signature.snapshot.clone().unwrap_or_default();
+    let mut attributes = serde_json::json!({
+        "regional_group": snapshot.regional_group().as_str_name(),
+        "sector": snapshot.sector().as_str_name(),
+    });
+    if !snapshot.country_code.is_empty() {
+        attributes["country_code"] = serde_json::json!(snapshot.country_code);
+    }
+    if verb == "updated" {
+        attributes["changed_fields"] =
+            serde_json::json!(changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>());
+    }
+    conn.append_event(
+        caller,
+        Event {
+            event_type: format!("signature.{verb}"),
+            resource_name: signature.name.clone(),
+            resource_type: SIGNATURE_TYPE.into(),
+            payload: signature.encode_to_vec(),
+            attributes,
+        },
+    )
+    .await?;
+    let mut entry = AuditEntry::new(caller, method, verb, &signature.name, changes);
+    entry.request_id = request_id.map(|r| r.as_str().to_owned());
+    conn.append_audit(entry).await
+}
+
+/// A field's change for the audit trail, when its value changed.
+fn change<T: serde::Serialize + PartialEq>(
+    changes: &mut Vec<FieldChange>,
+    path: &str,
+    old: T,
+    new: T,
+) {
+    if old != new {
+        changes.push(FieldChange::new(
+            path,
+            serde_json::to_value(old).unwrap_or_default(),
+            serde_json::to_value(new).unwrap_or_default(),
+        ));
+    }
+}
+
+/// The caller of `request` with the roles `need` asks for.
+fn caller<T>(request: &tonic::Request<T>, need: Need) -> Result<Caller, Error> {
+    Caller::require(request, need)
+}

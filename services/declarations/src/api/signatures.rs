@@ -1,0 +1,755 @@
+//! Signatures: signing (one live signature per signer), reading and listing, review,
+//! withdrawal, erasure, and the public listing.
+
+use engage_api::declarations::signature::Signer;
+use engage_api::declarations::*;
+use engage_platform::directory::{Directory, Reference};
+use engage_platform::error::Violations;
+use engage_platform::journal::{FieldChange, RequestId};
+use engage_platform::query::Direction;
+use engage_platform::resource::{
+    check_etag, new_id, now_micros, parse_child_name, parse_name, timestamp,
+};
+use engage_platform::{Caller, Error, idempotent_write, with_connection};
+
+use super::{
+    DeclarationsApi, actor, change, is_officer, journal_signature, listing, method, request_id,
+    required, today, total,
+};
+use crate::domain::dates;
+use crate::domain::declaration::status as declaration_status;
+use crate::domain::filters::{
+    self, PUBLIC_FIELDS, PUBLIC_ORDER, SIGNATURE_FIELDS, SIGNATURE_ORDER,
+};
+use crate::domain::signature::{
+    self as rules, check_contact, check_individual, endorsed_areas, individual_snapshot,
+    organization_snapshot, sign_date,
+};
+use crate::store::rows::{DeclarationRow, SignatureRow};
+use crate::store::{Scope, Store, signature_key};
+
+/// The declaration and signature ids of a signature name.
+fn signature_ids(name: &str) -> Result<(String, String), Error> {
+    let (d, s) = parse_child_name("declarations", "signatures", name, "name")?;
+    Ok((d.to_owned(), s.to_owned()))
+}
+
+/// Refuses a signature on a declaration that is not open.
+fn ensure_open(row: &DeclarationRow, name: &str) -> Result<(), Error> {
+    if row.delete_time.is_some() || row.status != DeclarationStatus::Open as i32 {
+        let state = if row.delete_time.is_some() {
+            "deleted".to_owned()
+        } else {
+            DeclarationStatus::try_from(row.status)
+                .unwrap_or_default()
+                .as_str_name()
+                .to_owned()
+        };
+        return Err(Error::FailedPrecondition {
+            reason: "DECLARATION_NOT_OPEN",
+            message: format!("{name} is {state}: signatures are taken only while it is open"),
+        });
+    }
+    Ok(())
+}
+
+/// The signature as `caller` may see it: the contact only for officers.
+fn visible(mut s: Signature, caller: &Caller) -> Signature {
+    if !is_officer(caller) {
+        s.contact = None;
+    }
+    s
+}
+
+/// Who signs, as contacts knows them: the signer (the survivor of a merged organisation),
+/// its snapshot, and the checked people references.
+struct CheckedSigner {
+    signer: Signer,
+    snapshot: SignerSnapshot,
+    contact: Option<SignerContact>,
+}
+
+impl DeclarationsApi {
+    fn directory(&self, caller: &Caller) -> Result<Directory, Error> {
+        Directory::new(&self.peers, &self.internal_key, caller.clone())
+    }
+
+    /// Checks the signer's references with contacts and takes the snapshot.
+    async fn check_signer(
+        &self,
+        caller: &Caller,
+        signer: Signer,
+        contact: Option<SignerContact>,
+    ) -> Result<CheckedSigner, Error> {
+        let directory = self.directory(caller)?;
+        let mut organizations = Vec::new();
+        let mut people = Vec::new();
+        match &signer {
+            Signer::Organization(o) => {
+                organizations.push(Reference::new("signature.organization", o.clone()))
+            }
+            Signer::Individual(i) => {
+                if !i.affiliation_organization.is_empty() {
+                    organizations.push(Reference::new(
+                        "signature.individual.affiliation_organization",
+                        i.affiliation_organization.clone(),
+                    ));
+                }
+                if !i.person.is_empty() {
+                    people.push(Reference::new(
+                        "signature.individual.person",
+                        i.person.clone(),
+                    ));
+                }
+            }
+        }
+        if let Some(c) = &contact
+            && !c.person.is_empty()
+        {
+            people.push(Reference::new("signature.contact.person", c.person.clone()));
+        }
+        let found = directory.organizations(&organizations).await?;
+        let people_found = directory.people(&people).await?;
+        let mut people_found = people_found.into_iter();
+        let (signer, snapshot) = match signer {
+            Signer::Organization(_) => {
+                let org = found.first().ok_or_else(|| {
+                    Error::invalid("signature.organization", "was not found in contacts")
+                })?;
+                (
+                    Signer::Organization(org.name.clone()),
+                    organization_snapshot(org),
+                )
+            }
+            Signer::Individual(mut i) => {
+                if let Some(org) = found.first() {
+                    i.affiliation_organization = org.name.clone();
+                }
+                if !i.person.is_empty()
+                    && let Some(p) = people_found.next()
+                {
+                    i.person = p.name;
+                }
+                i.display_name = i.display_name.trim().to_owned();
+                i.affiliation = i.affiliation.trim().to_owned();
+                let snapshot = individual_snapshot(&i);
+                (Signer::Individual(i), snapshot)
+            }
+        };
+        let contact = contact.map(|mut c| {
+            c.email = c.email.trim().to_owned();
+            c.display_name = c.display_name.trim().to_owned();
+            if !c.person.is_empty()
+                && let Some(p) = people_found.next()
+            {
+                c.person = p.name;
+            }
+            c
+        });
+        Ok(CheckedSigner {
+            signer,
+            snapshot,
+            contact,
+        })
+    }
+
+    pub(super) async fn sign(
+        &self,
+        caller: &Caller,
+        r: SignDeclarationRequest,
+    ) -> Result<SignDeclarationResponse, Error> {
+        const METHOD: &str = method!("SignDeclaration");
+        let rid = request_id(&r.request_id, &r)?;
+        let declaration_id = parse_name("declarations", &r.parent, "parent")?.to_owned();
+        let s = required(r.signature.clone(), "signature")?;
+        let signer = required(s.signer.clone(), "signature.organization")?;
+        let mut v = Violations::new();
+        if let Signer::Individual(i) = &signer {
+            check_individual(&mut v, i, "signature.individual");
+        }
+        check_contact(
+            &mut v,
+            s.contact.as_ref(),
+            matches!(signer, Signer::Individual(_)),
+            "signature.contact",
+        );
+        v.finish()?;
+        let declaration = self.declaration_row(&r.parent, "parent").await?;
+        ensure_open(&declaration, &r.parent)?;
+        let areas = declaration.resource(Default::default(), None)?.areas;
+        let endorsed = endorsed_areas(&s.endorsed_area_ids, &areas, "signature.endorsed_area_ids")?;
+        let opened = dates::utc_date(declaration.open_time.unwrap_or_default());
+        let signed = sign_date(s.sign_date.as_ref(), opened, today(), "signature.sign_date")?;
+        let checked = self.check_signer(caller, signer, s.contact.clone()).await?;
+
+        let now = Some(timestamp(now_micros()));
+        let signature = Signature {
+            name: format!("declarations/{declaration_id}/signatures/{}", new_id()),
+            signer: Some(checked.signer),
+            snapshot: Some(checked.snapshot),
+            endorsed_area_ids: endorsed,
+            contact: checked.contact,
+            hide_from_public_listing: s.hide_from_public_listing,
+            sign_date: Some(dates::from_date(signed)),
+            status: SignatureStatus::Pending as i32,
+            live: true,
+            recorded_by: Some(actor(caller)),
+            create_time: now,
+            update_time: now,
+            ..Default::default()
+        };
+        let row = SignatureRow::of(&signature, 1);
+        let written = idempotent_write!(self.db, METHOD, &rid, |conn| {
+            let Some(current) = conn.declaration(&declaration_id).await? else {
+                return Err(Error::not_found(&r.parent));
+            };
+            ensure_open(&current, &r.parent)?;
+            if let Some(existing) = conn
+                .live_signature(&declaration_id, &row.signer_key)
+                .await?
+            {
+                return Ok(SignDeclarationResponse {
+                    signature: Some(existing.resource()?),
+                    already_signed: true,
+                });
+            }
+            conn.insert_signature(&row).await?;
+            let saved = row.resource()?;
+            let changes = vec![
+                FieldChange::set("signer", serde_json::json!(row.signer_key)),
+                FieldChange::set("snapshot.display_name", serde_json::json!(row.display_name)),
+                FieldChange::set("snapshot.country_code", serde_json::json!(row.country_code)),
+                FieldChange::set(
+                    "endorsed_area_ids",
+                    serde_json::json!(saved.endorsed_area_ids),
+                ),
+                FieldChange::set("sign_date", serde_json::json!(row.sign_date)),
+                FieldChange::set("contact.email", serde_json::json!(row.contact_email)),
+            ];
+            journal_signature(
+                conn,
+                caller,
+                METHOD,
+                "created",
+                &saved,
+                changes,
+                rid.as_ref(),
+            )
+            .await?;
+            Ok::<_, Error>(SignDeclarationResponse {
+                signature: Some(saved),
+                already_signed: false,
+            })
+        });
+        match written {
+            // Another call signed for the same signer between our read and our insert: the
+            // database's unique index refused the second live signature.
+            Err(Error::AlreadyExists { .. }) => {
+                let existing = with_connection!(self.db, |conn| {
+                    conn.live_signature(&declaration_id, &row.signer_key)
+                        .await?
+                });
+                match existing {
+                    Some(existing) => Ok(SignDeclarationResponse {
+                        signature: Some(existing.resource()?),
+                        already_signed: true,
+                    }),
+                    None => Err(Error::Unavailable(
+                        "the signer's other signature changed meanwhile: retry".into(),
+                    )),
+                }
+            }
+            other => other,
+        }
+    }
+
+    pub(super) async fn get_signature(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Signature, Error> {
+        let (declaration_id, id) = signature_ids(name)?;
+        let row = with_connection!(self.db, |conn| conn.signature(&declaration_id, &id).await?);
+        let row = row.ok_or_else(|| Error::not_found(name))?;
+        Ok(visible(row.resource()?, caller))
+    }
+
+    pub(super) async fn list_signatures(
+        &self,
+        caller: &Caller,
+        r: ListSignaturesRequest,
+    ) -> Result<ListSignaturesResponse, Error> {
+        let declaration_id = if r.parent == "declarations/-" {
+            None
+        } else {
+            Some(parse_name("declarations", &r.parent, "parent")?.to_owned())
+        };
+        if declaration_id.is_some() {
+            self.declaration_row(&r.parent, "parent").await?;
+        }
+        let scope = Scope {
+            declaration_id,
+            clauses: filters::clauses(&r.filter, SIGNATURE_FIELDS)?,
+            public_only: false,
+        };
+        let sort = filters::order(
+            &r.order_by,
+            SIGNATURE_ORDER,
+            ("create_time", Direction::Descending),
+        )?;
+        let (page, listing) = listing(
+            r.page_size,
+            &r.page_token,
+            &[&r.parent, &r.filter, &r.order_by],
+            sort,
+        )?;
+        let (mut rows, count) = with_connection!(self.db, |conn| {
+            (
+                conn.list_signatures(&scope, &listing).await?,
+                conn.count_signatures(&scope).await?,
+            )
+        });
+        let next_page_token = page.finish(&mut rows, |row| {
+            (signature_key(sort.0, row), row.id.clone())
+        });
+        let signatures = rows
+            .iter()
+            .map(|row| row.resource().map(|s| visible(s, caller)))
+            .collect::<Result<_, _>>()?;
+        Ok(ListSignaturesResponse {
+            signatures,
+            next_page_token,
+            total_size: total(count),
+        })
+    }
+
+    pub(super) async fn list_public_signatures(
+        &self,
+        r: ListPublicSignaturesRequest,
+    ) -> Result<ListPublicSignaturesResponse, Error> {
+        let scope = self.public_scope(&r.parent, &r.filter).await?;
+        let sort = filters::order(
+            &r.order_by,
+            PUBLIC_ORDER,
+            ("display_name", Direction::Ascending),
+        )?;
+        let (page, listing) = listing(
+            r.page_size,
+            &r.page_token,
+            &[&r.parent, &r.filter, &r.order_by],
+            sort,
+        )?;
+        let (mut rows, count) = with_connection!(self.db, |conn| {
+            (
+                conn.list_signatures(&scope, &listing).await?,
+                conn.count_signatures(&scope).await?,
+            )
+        });
+        let next_page_token = page.finish(&mut rows, |row| {
+            (signature_key(sort.0, row), row.id.clone())
+        });
+        Ok(ListPublicSignaturesResponse {
+            public_signatures: rows.iter().map(SignatureRow::public).collect(),
+            next_page_token,
+            total_size: total(count),
+        })
+    }
+
+    /// The public signatories of a declaration; a draft or deleted one has none to show.
+    pub(super) async fn public_scope(&self, parent: &str, filter: &str) -> Result<Scope, Error> {
+        let declaration = self.declaration_row(parent, "parent").await?;
+        if declaration.delete_time.is_some()
+            || declaration.status == DeclarationStatus::Draft as i32
+        {
+            return Err(Error::not_found(parent));
+        }
+        Ok(Scope {
+            declaration_id: Some(declaration.id),
+            clauses: filters::clauses(filter, PUBLIC_FIELDS)?,
+            public_only: true,
+        })
+    }
+
+    /// Changes a signature under its etag: `edit` returns the new version, saved with its
+    /// event (`signature.{verb}`) and audit entry.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one helper for five write methods"
+    )]
+    async fn change_signature(
+        &self,
+        caller: &Caller,
+        method: &'static str,
+        (name, field): (&str, &str),
+        etag: &str,
+        rid: Option<RequestId>,
+        verb: &'static str,
+        edit: impl Fn(&Signature, &DeclarationRow) -> Result<(Signature, Vec<FieldChange>), Error>
+        + Send
+        + Sync,
+    ) -> Result<Signature, Error> {
+        let (declaration_id, id) = parse_child_name("declarations", "signatures", name, field)
+            .map(|(d, s)| (d.to_owned(), s.to_owned()))?;
+        let written = idempotent_write!(self.db, method, &rid, |conn| {
+            let Some(row) = conn.signature(&declaration_id, &id).await? else {
+                return Err(Error::not_found(name));
+            };
+            check_etag(etag, row.revision, name)?;
+            let Some(declaration) = conn.declaration(&declaration_id).await? else {
+                return Err(Error::not_found(name));
+            };
+            let current = row.resource()?;
+            let (mut next, changes) = edit(&current, &declaration)?;
+            next.update_time = Some(timestamp(now_micros()));
+            next.live =
+                rules::Standing::of(rules::status(&next), next.withdrawal.is_some()).is_live();
+            let next_row = SignatureRow::of(&next, row.revision + 1);
+            if !conn.update_signature(&next_row, row.revision).await? {
+                return Err(Error::StaleEtag {
+                    resource: name.to_owned(),
+                });
+            }
+            if verb == "redacted" {
+                conn.redact_audit(name).await?;
+            }
+            let saved = next_row.resource()?;
+            journal_signature(conn, caller, method, verb, &saved, changes, rid.as_ref()).await?;
+            Ok::<_, Error>(saved)
+        });
+        written.map_err(|e| match e {
+            Error::AlreadyExists { .. } => Error::Taken {
+                reason: "SIGNER_ALREADY_SIGNED",
+                message:
+                    "the signer this change names already has a live signature on the declaration"
+                        .into(),
+                resource: name.to_owned(),
+            },
+            other => other,
+        })
+    }
+
+    pub(super) async fn verify(
+        &self,
+        caller: &Caller,
+        r: VerifySignatureRequest,
+    ) -> Result<Signature, Error> {
+        let rid = request_id(&r.request_id, &r)?;
+        let who = actor(caller);
+        self.change_signature(
+            caller,
+            method!("VerifySignature"),
+            (&r.name, "name"),
+            &r.etag,
+            rid,
+            "verified",
+            |current, _| {
+                rules::check_verify(current, &r.note)?;
+                let mut next = current.clone();
+                next.status = SignatureStatus::Verified as i32;
+                next.review = Some(SignatureReview {
+                    status: SignatureStatus::Verified as i32,
+                    rejection_reason: 0,
+                    note: r.note.trim().to_owned(),
+                    actor: Some(who.clone()),
+                    time: Some(timestamp(now_micros())),
+                });
+                let mut changes = Vec::new();
+                change(
+                    &mut changes,
+                    "status",
+                    "SIGNATURE_STATUS_PENDING",
+                    "SIGNATURE_STATUS_VERIFIED",
+                );
+                Ok((next, changes))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn reject(
+        &self,
+        caller: &Caller,
+        r: RejectSignatureRequest,
+    ) -> Result<Signature, Error> {
+        let rid = request_id(&r.request_id, &r)?;
+        let who = actor(caller);
+        self.change_signature(
+            caller,
+            method!("RejectSignature"),
+            (&r.name, "name"),
+            &r.etag,
+            rid,
+            "rejected",
+            |current, _| {
+                rules::check_reject(current, r.reason, &r.note)?;
+                let mut next = current.clone();
+                next.status = SignatureStatus::Rejected as i32;
+                next.review = Some(SignatureReview {
+                    status: SignatureStatus::Rejected as i32,
+                    rejection_reason: r.reason,
+                    note: r.note.trim().to_owned(),
+                    actor: Some(who.clone()),
+                    time: Some(timestamp(now_micros())),
+                });
+                let mut changes = Vec::new();
+                change(
+                    &mut changes,
+                    "status",
+                    rules::status(current).as_str_name(),
+                    "SIGNATURE_STATUS_REJECTED",
+                );
+                change(
+                    &mut changes,
+                    "review.rejection_reason",
+                    "",
+                    r.reason().as_str_name(),
+                );
+                change(&mut changes, "review.note", "", r.note.trim());
+                Ok((next, changes))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn withdraw(
+        &self,
+        caller: &Caller,
+        r: WithdrawSignatureRequest,
+    ) -> Result<Signature, Error> {
+        let rid = request_id(&r.request_id, &r)?;
+        let who = actor(caller);
+        self.change_signature(
+            caller,
+            method!("WithdrawSignature"),
+            (&r.name, "name"),
+            &r.etag,
+            rid,
+            "withdrawn",
+            |current, _| {
+                let effective =
+                    rules::check_withdraw(current, &r.reason, r.effective_date.as_ref(), today())?;
+                let mut next = current.clone();
+                next.withdrawal = Some(Withdrawal {
+                    effective_date: Some(dates::from_date(effective)),
+                    reason: r.reason.trim().to_owned(),
+                    actor: Some(who.clone()),
+                    time: Some(timestamp(now_micros())),
+                });
+                let changes = vec![
+                    FieldChange::set(
+                        "withdrawal.effective_date",
+                        serde_json::json!(dates::format(effective)),
+                    ),
+                    FieldChange::set("withdrawal.reason", serde_json::json!(r.reason.trim())),
+                    FieldChange::new("live", serde_json::json!(true), serde_json::json!(false)),
+                ];
+                Ok((next, changes))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn redact(
+        &self,
+        caller: &Caller,
+        r: RedactSignatureRequest,
+    ) -> Result<Signature, Error> {
+        rules::check_note(&r.reason, "reason", true)?;
+        self.change_signature(
+            caller,
+            method!("RedactSignature"),
+            (&r.name, "name"),
+            &r.etag,
+            None,
+            "redacted",
+            |current, _| {
+                if current.redact_time.is_some() {
+                    return Err(Error::FailedPrecondition {
+                        reason: "SIGNATURE_ALREADY_REDACTED",
+                        message: format!("{} is already redacted", current.name),
+                    });
+                }
+                let mut next = current.clone();
+                next.contact = None;
+                if let Some(Signer::Individual(i)) = &mut next.signer {
+                    *i = IndividualSigner {
+                        country_code: i.country_code.clone(),
+                        sector: i.sector,
+                        ..Default::default()
+                    };
+                    if let Some(snapshot) = &mut next.snapshot {
+                        snapshot.display_name = String::new();
+                        snapshot.affiliation = String::new();
+                    }
+                }
+                next.redact_time = Some(timestamp(now_micros()));
+                let changes = vec![FieldChange::set(
+                    "redact_reason",
+                    serde_json::json!(r.reason.trim()),
+                )];
+                Ok((next, changes))
+            },
+        )
+        .await
+    }
+
+    pub(super) async fn update_signature(
+        &self,
+        caller: &Caller,
+        r: UpdateSignatureRequest,
+    ) -> Result<Signature, Error> {
+        const PATHS: &[&str] = &[
+            "endorsed_area_ids",
+            "contact",
+            "hide_from_public_listing",
+            "individual",
+        ];
+        let patch = required(r.signature, "signature")?;
+        let mask = engage_platform::field_mask::UpdateMask::parse(r.update_mask.as_ref(), PATHS)?;
+        super::require_etag(&patch.etag, "signature.etag")?;
+        // The individual and contact are checked (with contacts) before the transaction.
+        let mut checked_individual = None;
+        let mut checked_contact = patch.contact.clone();
+        if mask.contains("individual") || mask.contains("contact") {
+            let mut v = Violations::new();
+            let individual = match &patch.signer {
+                Some(Signer::Individual(i)) => Some(i.clone()),
+                _ => None,
+            };
+            if mask.contains("individual") {
+                match &individual {
+                    Some(i) => check_individual(&mut v, i, "signature.individual"),
+                    None => v.add("signature.individual", "is required by the update mask"),
+                }
+            }
+            if mask.contains("contact") {
+                check_contact(&mut v, patch.contact.as_ref(), false, "signature.contact");
+            }
+            v.finish()?;
+            if let Some(i) = individual.filter(|_| mask.contains("individual")) {
+                let checked = self
+                    .check_signer(caller, Signer::Individual(i), patch.contact.clone())
+                    .await?;
+                checked_individual = Some((checked.signer, checked.snapshot));
+                checked_contact = checked.contact;
+            } else if mask.contains("contact")
+                && let Some(c) = &patch.contact
+                && !c.person.is_empty()
+            {
+                let people = self
+                    .directory(caller)?
+                    .people(&[Reference::new("signature.contact.person", c.person.clone())])
+                    .await?;
+                let mut c = c.clone();
+                c.person = people.first().map(|p| p.name.clone()).unwrap_or_default();
+                checked_contact = Some(c);
+            }
+        }
+        self.change_signature(
+            caller,
+            method!("UpdateSignature"),
+            (&patch.name, "signature.name"),
+            &patch.etag,
+            None,
+            "updated",
+            |current, declaration| {
+                if rules::status(current) == SignatureStatus::Rejected
+                    || current.withdrawal.is_some()
+                    || current.redact_time.is_some()
+                {
+                    return Err(Error::FailedPrecondition {
+                        reason: "SIGNATURE_NOT_CHANGEABLE",
+                        message: format!(
+                            "{} is rejected, withdrawn or redacted and cannot change",
+                            current.name
+                        ),
+                    });
+                }
+                let mut next = current.clone();
+                let mut changes = Vec::new();
+                if mask.contains("endorsed_area_ids") {
+                    if declaration_status(&declaration.resource(Default::default(), None)?)
+                        != DeclarationStatus::Open
+                    {
+                        return Err(Error::FailedPrecondition {
+                            reason: "DECLARATION_NOT_OPEN",
+                            message: "endorsed areas change only while the declaration is open"
+                                .into(),
+                        });
+                    }
+                    let areas = declaration.resource(Default::default(), None)?.areas;
+                    next.endorsed_area_ids = endorsed_areas(
+                        &patch.endorsed_area_ids,
+                        &areas,
+                        "signature.endorsed_area_ids",
+                    )?;
+                    change(
+                        &mut changes,
+                        "endorsed_area_ids",
+                        &current.endorsed_area_ids,
+                        &next.endorsed_area_ids,
+                    );
+                }
+                if mask.contains("hide_from_public_listing") {
+                    next.hide_from_public_listing = patch.hide_from_public_listing;
+                    change(
+                        &mut changes,
+                        "hide_from_public_listing",
+                        current.hide_from_public_listing,
+                        next.hide_from_public_listing,
+                    );
+                }
+                if mask.contains("contact") {
+                    next.contact = checked_contact.clone();
+                    let email = |s: &Signature| {
+                        s.contact
+                            .as_ref()
+                            .map(|c| c.email.clone())
+                            .unwrap_or_default()
+                    };
+                    change(&mut changes, "contact.email", email(current), email(&next));
+                }
+                if let Some((signer, snapshot)) = &checked_individual {
+                    if !matches!(current.signer, Some(Signer::Individual(_))) {
+                        return Err(Error::invalid(
+                            "update_mask",
+                            "an organisation's signature has no individual to change",
+                        ));
+                    }
+                    if rules::status(current) != SignatureStatus::Pending {
+                        return Err(Error::FailedPrecondition {
+                            reason: "SIGNATURE_ALREADY_REVIEWED",
+                            message:
+                                "an individual's details change only while the signature is pending"
+                                    .into(),
+                        });
+                    }
+                    next.signer = Some(signer.clone());
+                    next.snapshot = Some(snapshot.clone());
+                    let name = |s: &Signature| {
+                        s.snapshot
+                            .as_ref()
+                            .map(|x| x.display_name.clone())
+                            .unwrap_or_default()
+                    };
+                    change(
+                        &mut changes,
+                        "individual.display_name",
+                        name(current),
+                        name(&next),
+                    );
+                }
+                if next.contact.as_ref().is_none_or(|c| c.email.is_empty())
+                    && matches!(next.signer, Some(Signer::Individual(_)))
+                {
+                    return Err(Error::invalid(
+                        "signature.contact.email",
+                        "is required for an individual signer",
+                    ));
+                }
+                Ok((next, changes))
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,745 @@
+//! Storage of declarations and signatures on PostgreSQL and SQLite: ordinary tables with
+//! real columns (see docs/adr/0015-declarations-signature-store.md). Queries are written
+//! once in [`Store`] and expanded for both connection types.
+
+pub mod rows;
+pub mod schema;
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use engage_platform::Error;
+use engage_platform::journal::{AuditEntry, schema::audit_entries};
+use engage_platform::query::Comparator;
+use engage_platform::storage::SqliteAsyncConnection;
+
+use crate::domain::filters::Clause;
+use rows::{DeclarationRow, SignatureRow};
+use schema::{declarations, signature_areas, signatures};
+
+diesel::define_sql_function! {
+    /// The first argument unless it is NULL.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, y: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+}
+
+/// A sort key kept in a page token.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    /// A number (times, versions).
+    Number(i64),
+    /// Text (names, codes, dates).
+    Text(String),
+}
+
+impl SortKey {
+    fn number(&self) -> i64 {
+        match self {
+            SortKey::Number(n) => *n,
+            SortKey::Text(t) => t.parse().unwrap_or_default(),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            SortKey::Number(n) => n.to_string(),
+            SortKey::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// A page of a listing: its order and where the previous page ended.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The field ordered by (a filter/order_by name of the contract).
+    pub sort: &'static str,
+    /// Largest first.
+    pub descending: bool,
+    /// The sort key and id of the last row of the previous page.
+    pub after: Option<(SortKey, String)>,
+    /// How many rows to fetch.
+    pub limit: i64,
+}
+
+/// Which signatures a query covers.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// One declaration's, or (None) those of every declaration not deleted.
+    pub declaration_id: Option<String>,
+    /// The request's filter.
+    pub clauses: Vec<Clause>,
+    /// Only the public listing: verified, live, not hidden, not a redacted individual.
+    pub public_only: bool,
+}
+
+/// The sort key of a declaration row for `field`.
+pub fn declaration_key(field: &str, row: &DeclarationRow) -> SortKey {
+    match field {
+        "title" => SortKey::Text(row.title_key.clone()),
+        "version" => SortKey::Number(i64::from(row.version)),
+        "open_time" => SortKey::Number(row.open_time.unwrap_or_default()),
+        "update_time" => SortKey::Number(row.update_time),
+        _ => SortKey::Number(row.create_time),
+    }
+}
+
+/// The sort key of a signature row for `field`.
+pub fn signature_key(field: &str, row: &SignatureRow) -> SortKey {
+    match field {
+        "display_name" => SortKey::Text(row.name_key.clone()),
+        "country_code" => SortKey::Text(row.country_code.clone()),
+        "sign_date" => SortKey::Text(row.sign_date.clone()),
+        "update_time" => SortKey::Number(row.update_time),
+        _ => SortKey::Number(row.create_time),
+    }
+}
+
+/// A figure grouped by one column: the column's value, the standing, the count.
+pub type Grouped<T> = Vec<(T, i32, i64)>;
+
+/// What the service asks of its database.
+pub trait Store {
+    /// Makes the reads of the current transaction one consistent snapshot.
+    fn snapshot_reads(&mut self) -> impl Future<Output = Result<(), Error>> + Send;
+    fn declaration(
+        &mut self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<DeclarationRow>, Error>> + Send;
+    fn insert_declaration(
+        &mut self,
+        row: &DeclarationRow,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Saves `row` if the stored revision is still `revision`; false when it is not.
+    fn update_declaration(
+        &mut self,
+        row: &DeclarationRow,
+        revision: i64,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    /// (previous, next) for the declarations among `ids` that another follows.
+    fn next_versions(
+        &mut self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, String)>, Error>> + Send;
+    /// (declaration, standing, count) for the declarations among `ids`.
+    fn standing_counts(
+        &mut self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, i32, i64)>, Error>> + Send;
+    fn list_declarations(
+        &mut self,
+        clauses: &[Clause],
+        show_deleted: bool,
+        listing: &Listing,
+    ) -> impl Future<Output = Result<Vec<DeclarationRow>, Error>> + Send;
+    fn count_declarations(
+        &mut self,
+        clauses: &[Clause],
+        show_deleted: bool,
+    ) -> impl Future<Output = Result<i64, Error>> + Send;
+
+    fn signature(
+        &mut self,
+        declaration_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<SignatureRow>, Error>> + Send;
+    /// The live signature of `signer_key` on the declaration, if any.
+    fn live_signature(
+        &mut self,
+        declaration_id: &str,
+        signer_key: &str,
+    ) -> impl Future<Output = Result<Option<SignatureRow>, Error>> + Send;
+    fn insert_signature(
+        &mut self,
+        row: &SignatureRow,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    fn update_signature(
+        &mut self,
+        row: &SignatureRow,
+        revision: i64,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+    fn list_signatures(
+        &mut self,
+        scope: &Scope,
+        listing: &Listing,
+    ) -> impl Future<Output = Result<Vec<SignatureRow>, Error>> + Send;
+    fn count_signatures(
+        &mut self,
+        scope: &Scope,
+    ) -> impl Future<Output = Result<i64, Error>> + Send;
+    /// Counts by standing, and by standing within each regional group, sector and signer
+    /// kind, country, and endorsed area.
+    fn figures(&mut self, scope: &Scope) -> impl Future<Output = Result<Figures, Error>> + Send;
+    /// Signatories per sign date from `start` to `end` (YYYY-MM-DD), and before `start`.
+    fn daily(
+        &mut self,
+        scope: &Scope,
+        start: &str,
+        end: &str,
+    ) -> impl Future<Output = Result<(Vec<(String, i64)>, i64), Error>> + Send;
+    /// A resource's audit entries (and its children's), newest first.
+    fn audit(
+        &mut self,
+        query: &AuditQuery,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>, Error>> + Send;
+}
+
+/// The grouped counts of CountSignatures, each computed by the database.
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub totals: Vec<(i32, i64)>,
+    pub by_regional_group: Grouped<i32>,
+    pub by_country: Grouped<String>,
+    pub by_sector: Grouped<i32>,
+    pub by_signer_kind: Grouped<i32>,
+    pub by_area: Grouped<String>,
+}
+
+/// A page of an audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditQuery {
+    pub resource: String,
+    pub include_children: bool,
+    /// (`time`, comparator, micros), (`actor.subject`, `=`, subject), (`method`, `=`, name).
+    pub clauses: Vec<Clause>,
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// Filters boxed query `$q` on `$column` compared to `$value`.
+macro_rules! compared {
+    ($q:expr, $column:expr, $comparator:expr, $value:expr) => {
+        match $comparator {
+            Comparator::Less => $q.filter($column.lt($value)),
+            Comparator::LessOrEqual => $q.filter($column.le($value)),
+            Comparator::Greater => $q.filter($column.gt($value)),
+            Comparator::GreaterOrEqual => $q.filter($column.ge($value)),
+            Comparator::NotEqual => $q.filter($column.ne($value)),
+            Comparator::Equal | Comparator::Has => $q.filter($column.eq($value)),
+        }
+    };
+}
+
+/// `$column` is (`=`) or is not (`!=`) among the clause's values.
+macro_rules! among {
+    ($q:expr, $column:expr, $clause:expr, $values:expr) => {
+        if $clause.comparator == Comparator::NotEqual {
+            $q.filter($column.ne_all($values))
+        } else {
+            $q.filter($column.eq_any($values))
+        }
+    };
+}
+
+/// `%needle%` for LIKE on a text key, with LIKE's wildcards escaped.
+fn contains(needle: &str) -> String {
+    let key = rows::text_key(needle)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{key}%")
+}
+
+/// A boxed query of the signatures in `$scope`.
+macro_rules! scoped {
+    ($scope:expr) => {{
+        let scope: &Scope = $scope;
+        let mut q = signatures::table.into_boxed();
+        q = match &scope.declaration_id {
+            Some(id) => q.filter(signatures::declaration_id.eq(id.clone())),
+            None => q.filter(
+                signatures::declaration_id.eq_any(
+                    declarations::table
+                        .filter(declarations::delete_time.is_null())
+                        .select(declarations::id),
+                ),
+            ),
+        };
+        if scope.public_only {
+            q = q
+                .filter(
+                    signatures::standing.eq(crate::domain::signature::Standing::Verified as i32),
+                )
+                .filter(signatures::hide_from_public_listing.eq(false))
+                .filter(
+                    signatures::redact_time.is_null().or(signatures::signer_kind
+                        .eq(engage_api::declarations::SignerKind::Organization as i32)),
+                );
+        }
+        for c in &scope.clauses {
+            q = match c.field {
+                "status" => among!(q, signatures::status, c, c.numbers()),
+                "signer_kind" => among!(q, signatures::signer_kind, c, c.numbers()),
+                "regional_group" => among!(q, signatures::regional_group, c, c.numbers()),
+                "sector" => among!(q, signatures::sector, c, c.numbers()),
+                "country_code" => among!(q, signatures::country_code, c, c.texts()),
+                "organization" => among!(q, signatures::organization, c, c.texts()),
+                "individual.person" => among!(q, signatures::person, c, c.texts()),
+                "contact.email" => among!(q, signatures::contact_email, c, c.texts()),
+                "live" if c.flag() => q.filter(signatures::standing.le(2)),
+                "live" => q.filter(signatures::standing.gt(2)),
+                "withdrawn" if c.flag() => q.filter(signatures::standing.eq(4)),
+                "withdrawn" => q.filter(signatures::standing.ne(4)),
+                "hide_from_public_listing" => {
+                    q.filter(signatures::hide_from_public_listing.eq(c.flag()))
+                }
+                "redacted" if c.flag() => q.filter(signatures::redact_time.is_not_null()),
+                "redacted" => q.filter(signatures::redact_time.is_null()),
+                "area" => q.filter(
+                    signatures::id.eq_any(
+                        signature_areas::table
+                            .filter(signature_areas::area_id.eq_any(c.texts()))
+                            .select(signature_areas::signature_id),
+                    ),
+                ),
+                "display_name" => {
+                    q.filter(signatures::name_key.like(contains(&c.text())).escape('\\'))
+                }
+                "sign_date" => compared!(q, signatures::sign_date, c.comparator, c.text()),
+                "create_time" => compared!(q, signatures::create_time, c.comparator, c.micros()),
+                "update_time" => compared!(q, signatures::update_time, c.comparator, c.micros()),
+                _ => q,
+            };
+        }
+        q
+    }};
+}
+
+/// A boxed query of the declarations a ListDeclarations filter selects.
+macro_rules! declarations_filtered {
+    ($clauses:expr, $show_deleted:expr) => {{
+        let mut q = declarations::table.into_boxed();
+        if !$show_deleted {
+            q = q.filter(declarations::delete_time.is_null());
+        }
+        for c in $clauses.iter() {
+            q = match c.field {
+                "title" => q.filter(
+                    declarations::title_key
+                        .like(contains(&c.text()))
+                        .escape('\\'),
+                ),
+                "status" => among!(q, declarations::status, c, c.numbers()),
+                "language_code" => among!(q, declarations::language_code, c, c.texts()),
+                "previous_version" => among!(
+                    q,
+                    declarations::previous_version,
+                    c,
+                    c.texts().iter().map(|t| rows::id_of(t)).collect::<Vec<_>>()
+                ),
+                "open_time" => compared!(q, declarations::open_time, c.comparator, c.micros()),
+                "close_time" => compared!(q, declarations::close_time, c.comparator, c.micros()),
+                "create_time" => {
+                    compared!(q, declarations::create_time, c.comparator, c.micros())
+                }
+                "update_time" => {
+                    compared!(q, declarations::update_time, c.comparator, c.micros())
+                }
+                _ => q,
+            };
+        }
+        q
+    }};
+}
+
+/// Continues strictly after the previous page's last row, then orders, in `$listing`'s
+/// direction, by `$column` and then `$id`.
+macro_rules! paged {
+    ($q:expr, $listing:expr, $column:expr, $id:expr, $value:expr) => {{
+        let listing: &Listing = $listing;
+        let mut q = $q;
+        if let Some((key, id)) = &listing.after {
+            let (value, id) = ($value(key), id.clone());
+            q = if listing.descending {
+                q.filter(
+                    $column
+                        .lt(value.clone())
+                        .or($column.eq(value).and($id.lt(id))),
+                )
+            } else {
+                q.filter(
+                    $column
+                        .gt(value.clone())
+                        .or($column.eq(value).and($id.gt(id))),
+                )
+            };
+        }
+        if listing.descending {
+            q.order(($column.desc(), $id.desc()))
+        } else {
+            q.order(($column.asc(), $id.asc()))
+        }
+        .limit(listing.limit)
+    }};
+}
+
+/// Counts `$query`'s signatures grouped by `$column` and standing.
+macro_rules! grouped {
+    ($conn:expr, $scope:expr, $column:expr) => {
+        signatures::table
+            .filter(signatures::id.eq_any(scoped!($scope).select(signatures::id)))
+            .group_by(($column, signatures::standing))
+            .select(($column, signatures::standing, count_star()))
+            .load($conn)
+            .await?
+    };
+}
+
+/// Inserts a signature's endorsed areas, one row each (at most 50; SQLite's diesel
+/// backend has no multi-row insert of tuples).
+macro_rules! insert_areas {
+    ($conn:expr, $row:expr) => {
+        for area in $row.areas() {
+            diesel::insert_into(signature_areas::table)
+                .values((
+                    signature_areas::signature_id.eq($row.id.clone()),
+                    signature_areas::area_id.eq(area),
+                ))
+                .execute($conn)
+                .await?;
+        }
+    };
+}
+
+macro_rules! impl_store {
+    ($conn:ty, $snapshot:expr) => {
+        impl Store for $conn {
+            async fn snapshot_reads(&mut self) -> Result<(), Error> {
+                let statement: &str = $snapshot;
+                if !statement.is_empty() {
+                    diesel::sql_query(statement).execute(self).await?;
+                }
+                Ok(())
+            }
+
+            async fn declaration(&mut self, id: &str) -> Result<Option<DeclarationRow>, Error> {
+                Ok(declarations::table
+                    .find(id)
+                    .select(DeclarationRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn insert_declaration(&mut self, row: &DeclarationRow) -> Result<(), Error> {
+                diesel::insert_into(declarations::table)
+                    .values(row)
+                    .execute(self)
+                    .await?;
+                Ok(())
+            }
+
+            async fn update_declaration(
+                &mut self,
+                row: &DeclarationRow,
+                revision: i64,
+            ) -> Result<bool, Error> {
+                let n = diesel::update(
+                    declarations::table
+                        .find(&row.id)
+                        .filter(declarations::revision.eq(revision)),
+                )
+                .set(row)
+                .execute(self)
+                .await?;
+                Ok(n == 1)
+            }
+
+            async fn next_versions(
+                &mut self,
+                ids: &[String],
+            ) -> Result<Vec<(String, String)>, Error> {
+                let found: Vec<(Option<String>, String)> = declarations::table
+                    .filter(declarations::previous_version.eq_any(ids))
+                    .select((declarations::previous_version, declarations::id))
+                    .load(self)
+                    .await?;
+                Ok(found
+                    .into_iter()
+                    .filter_map(|(p, n)| p.map(|p| (p, n)))
+                    .collect())
+            }
+
+            async fn standing_counts(
+                &mut self,
+                ids: &[String],
+            ) -> Result<Vec<(String, i32, i64)>, Error> {
+                Ok(signatures::table
+                    .filter(signatures::declaration_id.eq_any(ids))
+                    .group_by((signatures::declaration_id, signatures::standing))
+                    .select((
+                        signatures::declaration_id,
+                        signatures::standing,
+                        count_star(),
+                    ))
+                    .load(self)
+                    .await?)
+            }
+
+            async fn list_declarations(
+                &mut self,
+                clauses: &[Clause],
+                show_deleted: bool,
+                listing: &Listing,
+            ) -> Result<Vec<DeclarationRow>, Error> {
+                let q = declarations_filtered!(clauses, show_deleted)
+                    .select(DeclarationRow::as_select());
+                let id = declarations::id;
+                Ok(match listing.sort {
+                    "title" => {
+                        paged!(q, listing, declarations::title_key, id, SortKey::text)
+                            .load(self)
+                            .await?
+                    }
+                    "version" => {
+                        paged!(q, listing, declarations::version, id, |k: &SortKey| {
+                            i32::try_from(k.number()).unwrap_or_default()
+                        })
+                        .load(self)
+                        .await?
+                    }
+                    "open_time" => {
+                        paged!(
+                            q,
+                            listing,
+                            coalesce(declarations::open_time, 0),
+                            id,
+                            SortKey::number
+                        )
+                        .load(self)
+                        .await?
+                    }
+                    "update_time" => {
+                        paged!(q, listing, declarations::update_time, id, SortKey::number)
+                            .load(self)
+                            .await?
+                    }
+                    _ => {
+                        paged!(q, listing, declarations::create_time, id, SortKey::number)
+                            .load(self)
+                            .await?
+                    }
+                })
+            }
+
+            async fn count_declarations(
+                &mut self,
+                clauses: &[Clause],
+                show_deleted: bool,
+            ) -> Result<i64, Error> {
+                Ok(declarations_filtered!(clauses, show_deleted)
+                    .count()
+                    .get_result(self)
+                    .await?)
+            }
+
+            async fn signature(
+                &mut self,
+                declaration_id: &str,
+                id: &str,
+            ) -> Result<Option<SignatureRow>, Error> {
+                Ok(signatures::table
+                    .find(id)
+                    .filter(signatures::declaration_id.eq(declaration_id))
+                    .select(SignatureRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn live_signature(
+                &mut self,
+                declaration_id: &str,
+                signer_key: &str,
+            ) -> Result<Option<SignatureRow>, Error> {
+                Ok(signatures::table
+                    .filter(signatures::declaration_id.eq(declaration_id))
+                    .filter(signatures::signer_key.eq(signer_key))
+                    .filter(signatures::standing.le(2))
+                    .select(SignatureRow::as_select())
+                    .first(self)
+                    .await
+                    .optional()?)
+            }
+
+            async fn insert_signature(&mut self, row: &SignatureRow) -> Result<(), Error> {
+                diesel::insert_into(signatures::table)
+                    .values(row)
+                    .execute(self)
+                    .await?;
+                insert_areas!(self, row);
+                Ok(())
+            }
+
+            async fn update_signature(
+                &mut self,
+                row: &SignatureRow,
+                revision: i64,
+            ) -> Result<bool, Error> {
+                let n = diesel::update(
+                    signatures::table
+                        .find(&row.id)
+                        .filter(signatures::revision.eq(revision)),
+                )
+                .set(row)
+                .execute(self)
+                .await?;
+                if n != 1 {
+                    return Ok(false);
+                }
+                diesel::delete(
+                    signature_areas::table.filter(signature_areas::signature_id.eq(&row.id)),
+                )
+                .execute(self)
+                .await?;
+                insert_areas!(self, row);
+                Ok(true)
+            }
+
+            async fn list_signatures(
+                &mut self,
+                scope: &Scope,
+                listing: &Listing,
+            ) -> Result<Vec<SignatureRow>, Error> {
+                let q = scoped!(scope).select(SignatureRow::as_select());
+                let id = signatures::id;
+                Ok(match listing.sort {
+                    "display_name" => {
+                        paged!(q, listing, signatures::name_key, id, SortKey::text)
+                            .load(self)
+                            .await?
+                    }
+                    "country_code" => {
+                        paged!(q, listing, signatures::country_code, id, SortKey::text)
+                            .load(self)
+                            .await?
+                    }
+                    "sign_date" => {
+                        paged!(q, listing, signatures::sign_date, id, SortKey::text)
+                            .load(self)
+                            .await?
+                    }
+                    "update_time" => {
+                        paged!(q, listing, signatures::update_time, id, SortKey::number)
+                            .load(self)
+                            .await?
+                    }
+                    _ => {
+                        paged!(q, listing, signatures::create_time, id, SortKey::number)
+                            .load(self)
+                            .await?
+                    }
+                })
+            }
+
+            async fn count_signatures(&mut self, scope: &Scope) -> Result<i64, Error> {
+                Ok(scoped!(scope).count().get_result(self).await?)
+            }
+
+            async fn figures(&mut self, scope: &Scope) -> Result<Figures, Error> {
+                let totals = signatures::table
+                    .filter(signatures::id.eq_any(scoped!(scope).select(signatures::id)))
+                    .group_by(signatures::standing)
+                    .select((signatures::standing, count_star()))
+                    .load(self)
+                    .await?;
+                let by_area = signature_areas::table
+                    .inner_join(signatures::table)
+                    .filter(signatures::id.eq_any(scoped!(scope).select(signatures::id)))
+                    .group_by((signature_areas::area_id, signatures::standing))
+                    .select((signature_areas::area_id, signatures::standing, count_star()))
+                    .load(self)
+                    .await?;
+                Ok(Figures {
+                    totals,
+                    by_regional_group: grouped!(self, scope, signatures::regional_group),
+                    by_country: grouped!(self, scope, signatures::country_code),
+                    by_sector: grouped!(self, scope, signatures::sector),
+                    by_signer_kind: grouped!(self, scope, signatures::signer_kind),
+                    by_area,
+                })
+            }
+
+            async fn daily(
+                &mut self,
+                scope: &Scope,
+                start: &str,
+                end: &str,
+            ) -> Result<(Vec<(String, i64)>, i64), Error> {
+                let signatories = || {
+                    scoped!(scope)
+                        .filter(signatures::standing.eq(2))
+                        .select(signatures::id)
+                };
+                let days = signatures::table
+                    .filter(signatures::id.eq_any(signatories()))
+                    .filter(signatures::sign_date.ge(start))
+                    .filter(signatures::sign_date.le(end))
+                    .group_by(signatures::sign_date)
+                    .select((signatures::sign_date, count_star()))
+                    .order(signatures::sign_date.asc())
+                    .load(self)
+                    .await?;
+                let before = signatures::table
+                    .filter(signatures::id.eq_any(signatories()))
+                    .filter(signatures::sign_date.lt(start))
+                    .count()
+                    .get_result(self)
+                    .await?;
+                Ok((days, before))
+            }
+
+            async fn audit(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>, Error> {
+                let children = format!("{}/%", query.resource);
+                let mut q = audit_entries::table.into_boxed();
+                q = if query.include_children {
+                    q.filter(
+                        audit_entries::resource_name
+                            .eq(query.resource.clone())
+                            .or(audit_entries::resource_name.like(children)),
+                    )
+                } else {
+                    q.filter(audit_entries::resource_name.eq(query.resource.clone()))
+                };
+                for c in &query.clauses {
+                    q = match c.field {
+                        "time" => compared!(q, audit_entries::occur_time, c.comparator, c.micros()),
+                        "actor.subject" => q.filter(audit_entries::actor.eq(c.text())),
+                        _ => {
+                            let method = c.text();
+                            let method = if method.starts_with('/') {
+                                method
+                            } else {
+                                format!("/{method}")
+                            };
+                            q.filter(audit_entries::method.eq(method))
+                        }
+                    };
+                }
+                if let Some((time, id)) = &query.after {
+                    q = q.filter(
+                        audit_entries::occur_time
+                            .lt(*time)
+                            .or(audit_entries::occur_time
+                                .eq(*time)
+                                .and(audit_entries::id.lt(id.clone()))),
+                    );
+                }
+                Ok(
+                    q.order((audit_entries::occur_time.desc(), audit_entries::id.desc()))
+                        .limit(query.limit)
+                        .select(AuditEntry::as_select())
+                        .load(self)
+                        .await?,
+                )
+            }
+        }
+    };
+}
+
+// PostgreSQL reads each statement's own snapshot unless told otherwise; a SQLite
+// transaction is one snapshot already.
+impl_store!(
+    AsyncPgConnection,
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+);
+impl_store!(SqliteAsyncConnection, "");
