@@ -460,8 +460,8 @@ impl InitiativesApi {
             };
             let percent = milestone.percent_complete;
             milestone.status = MilestoneStatus::Planned as i32;
-            milestone.percent_complete = 0;
             rules::check(&mut milestone, &initiative, &parent)?;
+            milestone.percent_complete = 0;
             let unfinished = check_dependencies(conn, &iid, &id, &milestone.depends_on).await?;
             let change = StatusChange {
                 status: Some(status),
