@@ -441,7 +441,7 @@ async fn counts_match_a_count_by_hand_and_a_withdrawal_leaves_them_but_stays_on_
 }
 
 fn deunicode_lower(s: &str) -> String {
-    s.to_lowercase().replace('é', "e").replace('è', "e")
+    s.to_lowercase().replace(['é', 'è'], "e")
 }
 
 engage_platform::on_both_databases!(
