@@ -1,0 +1,687 @@
+//! The rules of declarations and signatures through the generated client, with a real
+//! contacts service behind it, on both databases: versions and the frozen text, refusals
+//! that change nothing, roles, retries and the CSV export.
+
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
+mod common;
+use common::*;
+
+use engage_api::contacts::{GetOrganizationRequest, MergeOrganizationsRequest};
+use engage_api::declarations::signature::Signer;
+use engage_api::declarations::*;
+use engage_api::types::Sector;
+use engage_platform::Role;
+use engage_platform::testkit::TestBackend;
+use tonic::Code;
+
+fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
+    Some(prost_types::FieldMask {
+        paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+    })
+}
+
+async fn get(client: &mut Client, name: &str) -> Declaration {
+    client
+        .get_declaration(GetDeclarationRequest { name: name.into() })
+        .await
+        .expect("get")
+        .into_inner()
+        .declaration
+        .expect("declaration")
+}
+
+async fn an_open_declarations_text_is_frozen_and_a_new_version_follows_it(backend: TestBackend) {
+    let system = System::start(backend).await;
+    let mut officer = system.client(Role::CsuOfficer);
+    let request_id = "0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e5f".to_owned();
+    let create = CreateDeclarationRequest {
+        declaration: Some(draft(&["prevention", "victims"])),
+        request_id: request_id.clone(),
+    };
+    let draft = officer
+        .create_declaration(create.clone())
+        .await
+        .expect("create")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(draft.status, DeclarationStatus::Draft as i32);
+    assert_eq!(draft.version, 1);
+    let retried = officer
+        .create_declaration(create)
+        .await
+        .expect("retry")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(
+        retried, draft,
+        "a retry with the same request id returns the first"
+    );
+    let listed = officer
+        .list_declarations(ListDeclarationsRequest::default())
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.total_size, 1);
+
+    // A draft changes freely; an update needs the current etag.
+    let mut patch = draft.clone();
+    patch.text = "We, the undersigned, call on States parties…".into();
+    let updated = officer
+        .update_declaration(UpdateDeclarationRequest {
+            declaration: Some(patch.clone()),
+            update_mask: mask(&["text"]),
+        })
+        .await
+        .expect("update")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(updated.text, patch.text);
+    let stale = officer
+        .update_declaration(UpdateDeclarationRequest {
+            declaration: Some(patch.clone()),
+            update_mask: mask(&["text"]),
+        })
+        .await
+        .expect_err("stale etag");
+    assert_eq!(stale.code(), Code::Aborted);
+    let no_etag = officer
+        .update_declaration(UpdateDeclarationRequest {
+            declaration: Some(Declaration {
+                etag: String::new(),
+                ..updated.clone()
+            }),
+            update_mask: mask(&["text"]),
+        })
+        .await
+        .expect_err("etag required");
+    assert_eq!(violated_fields(&no_etag), ["declaration.etag"]);
+
+    let open = officer
+        .open_declaration(OpenDeclarationRequest {
+            name: draft.name.clone(),
+            etag: updated.etag.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("open")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(open.status, DeclarationStatus::Open as i32);
+    assert!(open.open_time.is_some());
+
+    // Once open, the text is frozen; a language version may still be added.
+    let mut frozen = open.clone();
+    frozen.text = "Another text".into();
+    let refused = officer
+        .update_declaration(UpdateDeclarationRequest {
+            declaration: Some(frozen),
+            update_mask: mask(&["text"]),
+        })
+        .await
+        .expect_err("frozen");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&refused), "DECLARATION_TEXT_FROZEN");
+    assert_eq!(
+        get(&mut officer, &open.name).await.etag,
+        open.etag,
+        "nothing changed"
+    );
+    let mut translated = open.clone();
+    translated.translations.push(DeclarationTranslation {
+        language_code: "fr".into(),
+        title: "Déclaration de la société civile".into(),
+        text: "Nous, soussignés…".into(),
+        ..Default::default()
+    });
+    let translated = officer
+        .update_declaration(UpdateDeclarationRequest {
+            declaration: Some(translated),
+            update_mask: mask(&["translations"]),
+        })
+        .await
+        .expect("add a language")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(translated.translations.len(), 1);
+
+    let open_again = officer
+        .open_declaration(OpenDeclarationRequest {
+            name: open.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("already open");
+    assert_eq!(reason(&open_again), "INVALID_STATUS_TRANSITION");
+    let delete_open = officer
+        .delete_declaration(DeleteDeclarationRequest {
+            name: open.name.clone(),
+            etag: translated.etag.clone(),
+        })
+        .await
+        .expect_err("open");
+    assert_eq!(delete_open.code(), Code::FailedPrecondition);
+    let closed = officer
+        .close_declaration(CloseDeclarationRequest {
+            name: open.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("close")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(closed.status, DeclarationStatus::Closed as i32);
+
+    // A new version follows the closed one; no second version may follow it.
+    let mut next = common::draft(&["prevention", "victims", "justice"]);
+    next.previous_version = closed.name.clone();
+    let second = officer
+        .create_declaration(CreateDeclarationRequest {
+            declaration: Some(next.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("new version")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert_eq!(second.version, 2);
+    assert_eq!(second.previous_version, closed.name);
+    assert_eq!(
+        get(&mut officer, &closed.name).await.next_version,
+        second.name
+    );
+    let branch = officer
+        .create_declaration(CreateDeclarationRequest {
+            declaration: Some(next),
+            ..Default::default()
+        })
+        .await
+        .expect_err("one line of versions");
+    assert_eq!(branch.code(), Code::FailedPrecondition);
+
+    // Deleted and restored.
+    let deleted = officer
+        .delete_declaration(DeleteDeclarationRequest {
+            name: closed.name.clone(),
+            etag: closed.etag.clone(),
+        })
+        .await
+        .expect("delete")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert!(deleted.delete_time.is_some());
+    let visible = officer
+        .list_declarations(ListDeclarationsRequest {
+            filter: "status = DECLARATION_STATUS_CLOSED".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(visible.total_size, 0, "deleted declarations are left out");
+    let restored = officer
+        .undelete_declaration(UndeleteDeclarationRequest {
+            name: closed.name.clone(),
+            etag: deleted.etag.clone(),
+        })
+        .await
+        .expect("undelete")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    assert!(restored.delete_time.is_none());
+
+    // Lists page with tokens and filter by title.
+    let page = officer
+        .list_declarations(ListDeclarationsRequest {
+            page_size: 1,
+            order_by: "version".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(page.declarations[0].version, 1);
+    let rest = officer
+        .list_declarations(ListDeclarationsRequest {
+            page_size: 1,
+            order_by: "version".into(),
+            page_token: page.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .expect("page 2")
+        .into_inner();
+    assert_eq!(rest.declarations[0].version, 2);
+    assert!(rest.next_page_token.is_empty());
+    let titled = officer
+        .list_declarations(ListDeclarationsRequest {
+            filter: "title:\"SOCIETY DECLARATION\"".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(titled.total_size, 2);
+
+    let mut admin = system.client(Role::Admin);
+    let trail = admin
+        .list_audit_entries(ListAuditEntriesRequest {
+            resource: closed.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .into_inner()
+        .audit_entries;
+    let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "undeleted",
+            "deleted",
+            "closed",
+            "updated",
+            "opened",
+            "updated",
+            "created"
+        ]
+    );
+}
+
+async fn bad_signings_are_refused_with_the_reason_and_change_nothing(backend: TestBackend) {
+    let system = System::start(backend).await;
+    let mut officer = system.client(Role::CsuOfficer);
+    let org = system.organization("Haki Africa", "KE", Sector::Ngo).await;
+
+    let draft = officer
+        .create_declaration(CreateDeclarationRequest {
+            declaration: Some(draft(&["prevention"])),
+            ..Default::default()
+        })
+        .await
+        .expect("create")
+        .into_inner()
+        .declaration
+        .expect("declaration");
+    let on_draft = sign(&mut officer, &draft.name, by_organization(&org.name))
+        .await
+        .expect_err("draft");
+    assert_eq!(on_draft.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&on_draft), "DECLARATION_NOT_OPEN");
+
+    let declaration = open_declaration(&mut officer, &["prevention", "victims"]).await;
+    let parent = declaration.name.clone();
+    let unknown = sign(
+        &mut officer,
+        &parent,
+        by_organization("organizations/0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e5f"),
+    )
+    .await
+    .expect_err("unknown organisation");
+    assert_eq!(unknown.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&unknown), ["signature.organization"]);
+
+    let mut strange_area = by_organization(&org.name);
+    strange_area.endorsed_area_ids = vec!["victims".into(), "sports".into()];
+    let area = sign(&mut officer, &parent, strange_area)
+        .await
+        .expect_err("area");
+    assert_eq!(violated_fields(&area), ["signature.endorsed_area_ids[1]"]);
+
+    let no_email = sign(
+        &mut officer,
+        &parent,
+        Signature {
+            signer: Some(Signer::Individual(IndividualSigner {
+                display_name: "Amina Diallo".into(),
+                country_code: "SN".into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect_err("email required");
+    assert_eq!(violated_fields(&no_email), ["signature.contact.email"]);
+
+    let viewer_signs = sign(
+        &mut system.client(Role::Viewer),
+        &parent,
+        by_organization(&org.name),
+    )
+    .await
+    .expect_err("viewers read");
+    assert_eq!(viewer_signs.code(), Code::PermissionDenied);
+    assert!(all_signatures(&mut officer, &parent, "").await.is_empty());
+
+    // A merged organisation resolves to its survivor, which is what is signed.
+    let duplicate = system
+        .organization("Haki Africa Kenya", "KE", Sector::Ngo)
+        .await;
+    let survivor = system
+        .contacts()
+        .get_organization(GetOrganizationRequest {
+            name: org.name.clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .organization
+        .expect("organisation");
+    system
+        .contacts()
+        .merge_organizations(MergeOrganizationsRequest {
+            survivor: survivor.name.clone(),
+            survivor_etag: survivor.etag.clone(),
+            merged: duplicate.name.clone(),
+            merged_etag: duplicate.etag.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("merge");
+    let signed = sign(&mut officer, &parent, by_organization(&duplicate.name))
+        .await
+        .expect("sign as the merged one")
+        .signature
+        .expect("signature");
+    assert_eq!(signed.signer, Some(Signer::Organization(org.name.clone())));
+    let snapshot = signed.snapshot.clone().expect("snapshot");
+    assert_eq!(snapshot.country_code, "KE");
+    assert_eq!(
+        snapshot.regional_group,
+        engage_api::types::RegionalGroup::African as i32
+    );
+    assert_eq!(snapshot.sector, Sector::Ngo as i32);
+    let again = sign(&mut officer, &parent, by_organization(&org.name))
+        .await
+        .expect("second signing");
+    assert!(again.already_signed);
+    assert_eq!(again.signature.expect("signature").name, signed.name);
+
+    // Withdrawn: it cannot be verified, nor withdrawn twice; each refusal changes nothing.
+    let withdrawn = officer
+        .withdraw_signature(WithdrawSignatureRequest {
+            name: signed.name.clone(),
+            reason: "Signed by mistake".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("withdraw")
+        .into_inner()
+        .signature
+        .expect("signature");
+    let verify = officer
+        .verify_signature(VerifySignatureRequest {
+            name: signed.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("withdrawn");
+    assert_eq!(verify.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&verify), "SIGNATURE_WITHDRAWN");
+    let twice = officer
+        .withdraw_signature(WithdrawSignatureRequest {
+            name: signed.name.clone(),
+            reason: "Again".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("twice");
+    assert_eq!(reason(&twice), "SIGNATURE_ALREADY_WITHDRAWN");
+    let reread = officer
+        .get_signature(GetSignatureRequest {
+            name: signed.name.clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .signature
+        .expect("signature");
+    assert_eq!(reread, withdrawn, "the refusals changed nothing");
+    let stale = officer
+        .reject_signature(RejectSignatureRequest {
+            name: signed.name.clone(),
+            etag: signed.etag.clone(),
+            reason: RejectionReason::Other as i32,
+            note: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("stale");
+    assert_eq!(stale.code(), Code::Aborted);
+
+    // Withdrawn is no longer live: the organisation may sign again while it is open.
+    let resigned = sign(&mut officer, &parent, by_organization(&org.name))
+        .await
+        .expect("sign again");
+    assert!(!resigned.already_signed);
+    assert_eq!(all_signatures(&mut officer, &parent, "").await.len(), 2);
+    assert_eq!(
+        all_signatures(&mut officer, &parent, "live = true")
+            .await
+            .len(),
+        1
+    );
+
+    officer
+        .close_declaration(CloseDeclarationRequest {
+            name: parent.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("close");
+    let closed = sign(&mut officer, &parent, by_organization(&duplicate.name))
+        .await
+        .expect_err("closed");
+    assert_eq!(reason(&closed), "DECLARATION_NOT_OPEN");
+}
+
+async fn individuals_sign_with_a_contact_that_only_officers_see_and_exports_follow_roles(
+    backend: TestBackend,
+) {
+    let system = System::start(backend).await;
+    let mut officer = system.client(Role::CsuOfficer);
+    let declaration = open_declaration(&mut officer, &["prevention", "victims"]).await;
+    let parent = declaration.name.clone();
+    let individual = |email: &str| Signature {
+        signer: Some(Signer::Individual(IndividualSigner {
+            display_name: "Amina Diallo".into(),
+            country_code: "SN".into(),
+            affiliation: "Université Cheikh Anta Diop".into(),
+            sector: Sector::Academia as i32,
+            ..Default::default()
+        })),
+        contact: Some(SignerContact {
+            email: email.into(),
+            ..Default::default()
+        }),
+        endorsed_area_ids: vec!["victims".into()],
+        ..Default::default()
+    };
+    let request_id = "0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e60".to_owned();
+    let first = officer
+        .sign_declaration(SignDeclarationRequest {
+            parent: parent.clone(),
+            signature: Some(individual("amina@ucad.sn")),
+            request_id: request_id.clone(),
+        })
+        .await
+        .expect("sign")
+        .into_inner();
+    let retry = officer
+        .sign_declaration(SignDeclarationRequest {
+            parent: parent.clone(),
+            signature: Some(individual("amina@ucad.sn")),
+            request_id,
+        })
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(retry, first, "a retry returns the first answer");
+    // The same email in other letters is the same signer.
+    let same = sign(&mut officer, &parent, individual("AMINA@ucad.sn"))
+        .await
+        .expect("sign");
+    assert!(same.already_signed);
+    let signature = first.signature.expect("signature");
+    officer
+        .verify_signature(VerifySignatureRequest {
+            name: signature.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("verify");
+    let org = system
+        .organization("Instituto Igarapé", "BR", Sector::Ngo)
+        .await;
+    let org_signature = sign(&mut officer, &parent, by_organization(&org.name))
+        .await
+        .expect("sign")
+        .signature
+        .expect("signature");
+    officer
+        .verify_signature(VerifySignatureRequest {
+            name: org_signature.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("verify");
+
+    let mut viewer = system.client(Role::Viewer);
+    let seen = viewer
+        .get_signature(GetSignatureRequest {
+            name: signature.name.clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .signature
+        .expect("signature");
+    assert!(seen.contact.is_none(), "contacts are for officers only");
+    let full = viewer
+        .export_signatures(ExportSignaturesRequest {
+            parent: parent.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("full export");
+    assert_eq!(full.code(), Code::PermissionDenied);
+
+    let csv = |mut stream: tonic::Streaming<ExportSignaturesResponse>| async move {
+        let mut bytes = Vec::new();
+        let mut rows = -1;
+        while let Some(piece) = stream.message().await.expect("piece") {
+            bytes.extend(piece.csv_data);
+            if piece.done {
+                rows = piece.row_count;
+            }
+        }
+        (String::from_utf8(bytes).expect("utf-8"), rows)
+    };
+    let (public, rows) = csv(viewer
+        .export_signatures(ExportSignaturesRequest {
+            parent: parent.clone(),
+            public_only: true,
+            ..Default::default()
+        })
+        .await
+        .expect("public export")
+        .into_inner())
+    .await;
+    assert_eq!(rows, 2);
+    let lines: Vec<&str> = public.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "signer_kind,display_name,acronym,affiliation,country_code,regional_group,sector,endorsed_areas,sign_date"
+    );
+    assert!(lines[1].starts_with(
+        "individual,Amina Diallo,,Université Cheikh Anta Diop,SN,african,academia,victims,"
+    ));
+    assert!(lines[2].starts_with(
+        "organization,Instituto Igarapé,,,BR,latin_american_caribbean,ngo,prevention;victims,"
+    ));
+    assert!(!public.contains("ucad.sn"), "no contact in a public file");
+
+    let (full, rows) = csv(officer
+        .export_signatures(ExportSignaturesRequest {
+            parent: parent.clone(),
+            filter: "signer_kind = SIGNER_KIND_INDIVIDUAL".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("full export")
+        .into_inner())
+    .await;
+    assert_eq!(rows, 1);
+    assert!(full.starts_with("signature,signer_kind,organization,person,display_name"));
+    assert!(full.contains("amina@ucad.sn"));
+    assert!(full.contains(",verified,true,"));
+
+    // Erasure keeps the counts but removes the individual from the public listing.
+    let mut admin = system.client(Role::Admin);
+    let redacted = admin
+        .redact_signature(RedactSignatureRequest {
+            name: signature.name.clone(),
+            reason: "Erasure request 2026-17".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("redact")
+        .into_inner()
+        .signature
+        .expect("signature");
+    assert!(redacted.contact.is_none());
+    assert!(redacted.redact_time.is_some());
+    let public = viewer
+        .list_public_signatures(ListPublicSignaturesRequest {
+            parent: parent.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("public")
+        .into_inner();
+    assert_eq!(public.total_size, 1);
+    let counts = viewer
+        .count_signatures(CountSignaturesRequest {
+            parent: parent.clone(),
+            filter: String::new(),
+        })
+        .await
+        .expect("counts")
+        .into_inner();
+    assert_eq!(counts.totals.expect("totals").verified, 2);
+    let trail = admin
+        .list_audit_entries(ListAuditEntriesRequest {
+            resource: signature.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .into_inner()
+        .audit_entries;
+    let created = trail
+        .iter()
+        .find(|e| e.action == "created")
+        .expect("created");
+    assert!(
+        created.changes.iter().all(|c| c.redacted),
+        "earlier values erased"
+    );
+}
+
+engage_platform::on_both_databases!(
+    an_open_declarations_text_is_frozen_and_a_new_version_follows_it,
+    bad_signings_are_refused_with_the_reason_and_change_nothing,
+    individuals_sign_with_a_contact_that_only_officers_see_and_exports_follow_roles,
+);
