@@ -2,7 +2,10 @@
 //! the lists by country, regional group, status, coordinator and partner, and the summary
 //! the dashboard reads: through the generated client on both databases.
 
-#[allow(dead_code, reason = "each test binary uses part of what the tests share")]
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
 mod common;
 use common::*;
 
@@ -34,14 +37,70 @@ async fn world(backend: TestBackend) -> World {
     let ghana = create(&mut officer, initiative("Ghana pilot", "GH", "coord-gh")).await;
     let mut names = std::collections::HashMap::new();
     let plan = [
-        (&kenya, "coord-ke", "overdue", (2026, 11, 20), MilestoneStatus::Planned, 0),
-        (&kenya, "coord-ke", "today", (2026, 11, 25), MilestoneStatus::InProgress, 50),
-        (&kenya, "coord-ke", "next week", (2026, 12, 1), MilestoneStatus::Planned, 0),
-        (&kenya, "coord-ke", "next year", (2027, 1, 15), MilestoneStatus::Planned, 0),
-        (&kenya, "coord-ke", "done early", (2026, 11, 1), MilestoneStatus::Done, 0),
-        (&kenya, "coord-ke", "dropped", (2026, 10, 1), MilestoneStatus::Dropped, 0),
-        (&brazil, "coord-br", "blocked", (2026, 11, 24), MilestoneStatus::Blocked, 0),
-        (&ghana, "coord-gh", "of a deleted initiative", (2026, 11, 1), MilestoneStatus::Planned, 0),
+        (
+            &kenya,
+            "coord-ke",
+            "overdue",
+            (2026, 11, 20),
+            MilestoneStatus::Planned,
+            0,
+        ),
+        (
+            &kenya,
+            "coord-ke",
+            "today",
+            (2026, 11, 25),
+            MilestoneStatus::InProgress,
+            50,
+        ),
+        (
+            &kenya,
+            "coord-ke",
+            "next week",
+            (2026, 12, 1),
+            MilestoneStatus::Planned,
+            0,
+        ),
+        (
+            &kenya,
+            "coord-ke",
+            "next year",
+            (2027, 1, 15),
+            MilestoneStatus::Planned,
+            0,
+        ),
+        (
+            &kenya,
+            "coord-ke",
+            "done early",
+            (2026, 11, 1),
+            MilestoneStatus::Done,
+            0,
+        ),
+        (
+            &kenya,
+            "coord-ke",
+            "dropped",
+            (2026, 10, 1),
+            MilestoneStatus::Dropped,
+            0,
+        ),
+        (
+            &brazil,
+            "coord-br",
+            "blocked",
+            (2026, 11, 24),
+            MilestoneStatus::Blocked,
+            0,
+        ),
+        (
+            &ghana,
+            "coord-gh",
+            "of a deleted initiative",
+            (2026, 11, 1),
+            MilestoneStatus::Planned,
+            0,
+        ),
     ];
     for (initiative, coordinator, title, (y, m, d), status, percent) in plan {
         let mut draft = milestone(title, coordinator, date(y, m, d));
@@ -81,7 +140,10 @@ fn titles_and_days(response: &ListDueMilestonesResponse) -> Vec<(String, i32)> {
         .iter()
         .map(|d| {
             (
-                d.milestone.as_ref().map(|m| m.title.clone()).unwrap_or_default(),
+                d.milestone
+                    .as_ref()
+                    .map(|m| m.title.clone())
+                    .unwrap_or_default(),
                 d.days_until_due,
             )
         })
@@ -106,12 +168,18 @@ async fn overdue_and_due_soon_milestones_on_a_fixed_clock(backend: TestBackend) 
         },
     )
     .await;
-    assert_eq!(titles_and_days(&overdue), pairs(&[("overdue", -5), ("blocked", -1)]));
+    assert_eq!(
+        titles_and_days(&overdue),
+        pairs(&[("overdue", -5), ("blocked", -1)])
+    );
     assert_eq!(overdue.total_size, 2);
     let blocked = &overdue.due_milestones[1];
     assert_eq!(blocked.initiative_title, "Brazil pilot");
     assert_eq!(blocked.country_code, "BR");
-    assert_eq!(blocked.regional_group(), RegionalGroup::LatinAmericanCaribbean);
+    assert_eq!(
+        blocked.regional_group(),
+        RegionalGroup::LatinAmericanCaribbean
+    );
     assert_eq!(blocked.initiative_status(), InitiativeStatus::Proposed);
     assert!(blocked.milestone.as_ref().unwrap().overdue);
 
@@ -124,7 +192,10 @@ async fn overdue_and_due_soon_milestones_on_a_fixed_clock(backend: TestBackend) 
         },
     )
     .await;
-    assert_eq!(titles_and_days(&soon), pairs(&[("today", 0), ("next week", 6)]));
+    assert_eq!(
+        titles_and_days(&soon),
+        pairs(&[("today", 0), ("next week", 6)])
+    );
 
     let both = due(
         &mut viewer,
@@ -167,7 +238,12 @@ async fn overdue_and_due_soon_milestones_on_a_fixed_clock(backend: TestBackend) 
     }
     assert_eq!(
         seen,
-        pairs(&[("overdue", -5), ("today", 0), ("next week", 6), ("next year", 51)])
+        pairs(&[
+            ("overdue", -5),
+            ("today", 0),
+            ("next week", 6),
+            ("next year", 51)
+        ])
     );
 
     let neither = viewer
@@ -185,14 +261,27 @@ async fn overdue_and_due_soon_milestones_on_a_fixed_clock(backend: TestBackend) 
     assert_eq!(roadmap.milestone_count, 6);
     let counts = roadmap.status_counts.unwrap();
     assert_eq!(
-        (counts.planned, counts.in_progress, counts.done, counts.blocked, counts.dropped),
+        (
+            counts.planned,
+            counts.in_progress,
+            counts.done,
+            counts.blocked,
+            counts.dropped
+        ),
         (3, 1, 1, 0, 1)
     );
     // Mean over the five milestones not dropped: (0 + 50 + 0 + 0 + 100) / 5.
-    assert!((roadmap.progress_percent - 30.0).abs() < 1e-9, "{}", roadmap.progress_percent);
+    assert!(
+        (roadmap.progress_percent - 30.0).abs() < 1e-9,
+        "{}",
+        roadmap.progress_percent
+    );
     assert_eq!(roadmap.overdue_count, 1);
     let next = roadmap.next_due.unwrap();
-    assert_eq!((next.title.as_str(), next.due_date), ("today", date(2026, 11, 25)));
+    assert_eq!(
+        (next.title.as_str(), next.due_date),
+        ("today", date(2026, 11, 25))
+    );
     assert_eq!(next.milestone, w.names["today"]);
 
     let overdue_only = viewer
@@ -225,29 +314,46 @@ async fn list_names(client: &mut Client, filter: &str) -> Vec<String> {
     names
 }
 
-async fn initiatives_are_listed_by_country_group_status_coordinator_and_partner(backend: TestBackend) {
+async fn initiatives_are_listed_by_country_group_status_coordinator_and_partner(
+    backend: TestBackend,
+) {
     let w = world(backend).await;
     let mut viewer = w.env.client(Role::Viewer);
     let cases: Vec<(String, Vec<&str>)> = vec![
         (String::new(), vec!["Brazil pilot", "Kenya pilot"]),
         ("country_code = \"KE\"".into(), vec!["Kenya pilot"]),
-        ("regional_group = REGIONAL_GROUP_LATIN_AMERICAN_CARIBBEAN".into(), vec!["Brazil pilot"]),
+        (
+            "regional_group = REGIONAL_GROUP_LATIN_AMERICAN_CARIBBEAN".into(),
+            vec!["Brazil pilot"],
+        ),
         (
             "(status = INITIATIVE_STATUS_PROPOSED OR status = INITIATIVE_STATUS_ACTIVE)".into(),
             vec!["Brazil pilot", "Kenya pilot"],
         ),
         ("status = INITIATIVE_STATUS_ACTIVE".into(), vec![]),
         ("coordinator = \"coord-br\"".into(), vec!["Brazil pilot"]),
-        (format!("partner_organization = \"{}\"", w.partner), vec!["Kenya pilot"]),
-        ("thematic_area = THEMATIC_AREA_TRAFFICKING_IN_PERSONS".into(), vec!["Brazil pilot", "Kenya pilot"]),
+        (
+            format!("partner_organization = \"{}\"", w.partner),
+            vec!["Kenya pilot"],
+        ),
+        (
+            "thematic_area = THEMATIC_AREA_TRAFFICKING_IN_PERSONS".into(),
+            vec!["Brazil pilot", "Kenya pilot"],
+        ),
         ("title : \"KENYA\"".into(), vec!["Kenya pilot"]),
-        ("roadmap.overdue_count > 0".into(), vec!["Brazil pilot", "Kenya pilot"]),
+        (
+            "roadmap.overdue_count > 0".into(),
+            vec!["Brazil pilot", "Kenya pilot"],
+        ),
         ("roadmap.progress_percent >= 30".into(), vec!["Kenya pilot"]),
         (
             "regional_group = REGIONAL_GROUP_AFRICAN AND roadmap.overdue_count > 0".into(),
             vec!["Kenya pilot"],
         ),
-        ("start_date >= \"2026-01-01\"".into(), vec!["Brazil pilot", "Kenya pilot"]),
+        (
+            "start_date >= \"2026-01-01\"".into(),
+            vec!["Brazil pilot", "Kenya pilot"],
+        ),
     ];
     for (filter, expected) in cases {
         assert_eq!(list_names(&mut viewer, &filter).await, expected, "{filter}");
@@ -271,7 +377,10 @@ async fn initiatives_are_listed_by_country_group_status_coordinator_and_partner(
         .await
         .unwrap()
         .into_inner();
-    assert_eq!((first.initiatives[0].title.as_str(), first.total_size), ("Brazil pilot", 2));
+    assert_eq!(
+        (first.initiatives[0].title.as_str(), first.total_size),
+        ("Brazil pilot", 2)
+    );
     let second = viewer
         .list_initiatives(ListInitiativesRequest {
             order_by: "title".into(),
@@ -305,7 +414,11 @@ async fn initiatives_are_listed_by_country_group_status_coordinator_and_partner(
 
     let by_id = viewer
         .batch_get_initiatives(BatchGetInitiativesRequest {
-            names: vec![w.brazil.name.clone(), w.kenya.name.clone(), w.brazil.name.clone()],
+            names: vec![
+                w.brazil.name.clone(),
+                w.kenya.name.clone(),
+                w.brazil.name.clone(),
+            ],
         })
         .await
         .unwrap()
@@ -323,14 +436,21 @@ async fn the_dashboard_summary_is_computed_as_of_today(backend: TestBackend) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(summary.initiative_count, 2, "the deleted initiative is not counted");
+    assert_eq!(
+        summary.initiative_count, 2,
+        "the deleted initiative is not counted"
+    );
     assert_eq!(summary.by_status.len(), 5, "every status, in enum order");
     let proposed = &summary.by_status[0];
     assert_eq!(proposed.status(), InitiativeStatus::Proposed);
     assert_eq!(proposed.initiative_count, 2);
     assert!((proposed.average_progress_percent - 15.0).abs() < 1e-9);
     assert_eq!(proposed.overdue_milestone_count, 2);
-    assert!(summary.by_status[1..].iter().all(|s| s.initiative_count == 0));
+    assert!(
+        summary.by_status[1..]
+            .iter()
+            .all(|s| s.initiative_count == 0)
+    );
     let groups: Vec<(i32, i32)> = summary
         .by_regional_group
         .iter()
@@ -343,15 +463,28 @@ async fn the_dashboard_summary_is_computed_as_of_today(backend: TestBackend) {
             (RegionalGroup::LatinAmericanCaribbean as i32, 1)
         ]
     );
-    let countries: Vec<&str> = summary.by_country.iter().map(|c| c.country_code.as_str()).collect();
+    let countries: Vec<&str> = summary
+        .by_country
+        .iter()
+        .map(|c| c.country_code.as_str())
+        .collect();
     assert_eq!(countries, ["BR", "KE"]);
     let counts = summary.milestone_status_counts.unwrap();
     assert_eq!(
-        (counts.planned, counts.in_progress, counts.done, counts.blocked, counts.dropped),
+        (
+            counts.planned,
+            counts.in_progress,
+            counts.done,
+            counts.blocked,
+            counts.dropped
+        ),
         (3, 1, 1, 1, 1)
     );
     assert_eq!(summary.overdue_milestone_count, 2);
-    assert_eq!(summary.due_soon_milestone_count, 2, "today and next week, within 30 days");
+    assert_eq!(
+        summary.due_soon_milestone_count, 2,
+        "today and next week, within 30 days"
+    );
     assert!((summary.average_progress_percent - 15.0).abs() < 1e-9);
     assert_eq!(summary.as_of_time.map(|t| t.seconds), Some(1_795_608_000));
 

@@ -2,7 +2,10 @@
 //! all; everyone else reads. A test for each write RPC, through the generated client on
 //! both databases.
 
-#[allow(dead_code, reason = "each test binary uses part of what the tests share")]
+#[allow(
+    dead_code,
+    reason = "each test binary uses part of what the tests share"
+)]
 mod common;
 use common::*;
 
@@ -14,7 +17,9 @@ use tonic::Code;
 
 async fn outbox_size(env: &Env) -> usize {
     let events: Result<_, Error> = async {
-        Ok(with_connection!(env.initiatives.database, |conn| conn.events_after(0, 10_000).await?))
+        Ok(with_connection!(env.initiatives.database, |conn| conn
+            .events_after(0, 10_000)
+            .await?))
     }
     .await;
     events.expect("outbox").len()
@@ -212,7 +217,9 @@ async fn a_coordinator_of_another_initiative_is_refused_every_write(backend: Tes
     assert_eq!(after.etag, theirs.etag);
     assert_eq!(after.status(), InitiativeStatus::Proposed);
     assert_eq!(
-        get_milestone(&mut officer, &their_milestone.name).await.etag,
+        get_milestone(&mut officer, &their_milestone.name)
+            .await
+            .etag,
         their_milestone.etag
     );
     let log = officer
@@ -230,13 +237,19 @@ async fn a_coordinator_of_another_initiative_is_refused_every_write(backend: Tes
         .unwrap()
         .into_inner();
     assert_eq!(initiatives.total_size, 2);
-    assert_eq!(outbox_size(&env).await, events_before, "no event for a refused write");
+    assert_eq!(
+        outbox_size(&env).await,
+        events_before,
+        "no event for a refused write"
+    );
 
     // Everyone reads the other initiative.
     assert_eq!(get(c, &theirs.name).await.title, "Ghana pilot");
 }
 
-async fn a_coordinator_writes_milestones_and_progress_on_their_own_initiative(backend: TestBackend) {
+async fn a_coordinator_writes_milestones_and_progress_on_their_own_initiative(
+    backend: TestBackend,
+) {
     let env = Env::start(backend).await;
     let mut officer = env.client(Role::CsuOfficer);
     let mine = create(&mut officer, initiative("Kenya pilot", "KE", "coord-ke")).await;
@@ -282,7 +295,11 @@ async fn a_coordinator_writes_milestones_and_progress_on_their_own_initiative(ba
         })
         .await
         .unwrap_err();
-    assert_eq!(logged.code(), Code::Aborted, "the milestone changed since that etag");
+    assert_eq!(
+        logged.code(),
+        Code::Aborted,
+        "the milestone changed since that etag"
+    );
 
     // The initiative itself, and deleting milestones, stay with csu_officer and admin.
     denied(
@@ -305,7 +322,14 @@ async fn a_coordinator_writes_milestones_and_progress_on_their_own_initiative(ba
     );
     // A viewer reads only.
     let mut viewer = env.client(Role::Viewer);
-    assert_eq!(get(&mut viewer, &mine.name).await.roadmap.unwrap().milestone_count, 1);
+    assert_eq!(
+        get(&mut viewer, &mine.name)
+            .await
+            .roadmap
+            .unwrap()
+            .milestone_count,
+        1
+    );
     denied(
         "AppendProgress as viewer",
         viewer
