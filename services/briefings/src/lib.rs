@@ -3,6 +3,11 @@
 //! Runs under the platform: its database is migrated at start, and it answers the gRPC
 //! health protocol and server reflection for `engage.briefings.v1`.
 
+pub mod api;
+pub mod domain;
+pub mod store;
+
+use engage_api::briefings::briefings_service_server::BriefingsServiceServer;
 use engage_platform::server::{EngageService, ServiceContext};
 use engage_platform::storage::Migrations;
 use tonic::service::Routes;
@@ -24,7 +29,11 @@ impl EngageService for Briefings {
         &MIGRATIONS
     }
 
-    fn routes(_context: ServiceContext) -> Routes {
-        Routes::default()
+    fn routes(context: ServiceContext) -> Routes {
+        Routes::new(BriefingsServiceServer::new(api::BriefingsApi::new(
+            context.database,
+            context.peers,
+            context.internal_key,
+        )))
     }
 }

@@ -1,0 +1,5 @@
+DROP TABLE follow_up_actions;
+DROP TABLE statements;
+DROP TABLE registrations;
+DROP TABLE sessions;
+DROP TABLE events;
