@@ -1,0 +1,46 @@
+//! engage's benchmarks. Each scenario starts the system itself on this machine and reports
+//! its figures beside a baseline measured in the same run, in Markdown and JSON under
+//! `target/bench/`.
+//!
+//! `engage-bench feeds`: the change feed with 1 (the baseline), 1,000 and 10,000 concurrent
+//! subscribers through the gateway: latency from commit to delivery and server memory per
+//! idle subscriber.
+
+mod feeds;
+mod stats;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "engage-bench", about = "Benchmarks of engage on this machine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Change-feed fan-out: commit-to-delivery latency and memory per subscriber.
+    Feeds(feeds::FeedsArgs),
+    /// One measured run of the feeds scenario in a process of its own (started by `feeds`).
+    #[command(hide = true)]
+    FeedsRun(feeds::RunArgs),
+    /// The subscribers of one run, in a process of their own (started by `feeds-run`).
+    #[command(hide = true)]
+    Swarm(feeds::SwarmArgs),
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Feeds(args) => feeds::drive(args).await,
+            Command::FeedsRun(args) => feeds::run(args).await,
+            Command::Swarm(args) => feeds::swarm(args).await,
+        }
+    })
+}

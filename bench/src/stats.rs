@@ -1,0 +1,78 @@
+//! Latency percentiles and the process's memory.
+
+use serde::{Deserialize, Serialize};
+
+/// Percentiles of a set of latencies, in microseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct Latency {
+    /// Number of samples.
+    pub count: usize,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Largest.
+    pub max: u64,
+}
+
+impl Latency {
+    /// The percentiles of `samples` (nearest rank).
+    pub fn of(mut samples: Vec<u64>) -> Self {
+        if samples.is_empty() {
+            return Self::default();
+        }
+        samples.sort_unstable();
+        let rank = |p: f64| {
+            let index = ((p * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1;
+            samples[index]
+        };
+        Self {
+            count: samples.len(),
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: samples[samples.len() - 1],
+        }
+    }
+}
+
+/// The resident memory of this process, in KiB, from `/proc/self/status`.
+pub fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let latency = Latency::of((1..=100).rev().collect());
+        assert_eq!(
+            (
+                latency.count,
+                latency.p50,
+                latency.p90,
+                latency.p99,
+                latency.max
+            ),
+            (100, 50, 90, 99, 100)
+        );
+        assert_eq!(Latency::of(Vec::new()).count, 0);
+    }
+
+    #[test]
+    fn this_process_has_some_resident_memory() {
+        assert!(resident_kib() > 0);
+    }
+}
