@@ -680,7 +680,199 @@ async fn individuals_sign_with_a_contact_that_only_officers_see_and_exports_foll
     );
 }
 
+async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend: TestBackend) {
+    let system = System::start(backend).await;
+    let mut officer = system.client(Role::CsuOfficer);
+    let first = open_declaration(&mut officer, &["prevention", "victims"]).await;
+    let second = open_declaration(&mut officer, &["justice"]).await;
+    let kenya = system.organization("Haki Africa", "KE", Sector::Ngo).await;
+    let uganda = system
+        .organization("Chapter Four Uganda", "UG", Sector::Ngo)
+        .await;
+    let brazil = system
+        .organization("Universidade de São Paulo", "BR", Sector::Academia)
+        .await;
+    let mut names = Vec::new();
+    for org in [&kenya, &uganda, &brazil] {
+        let mut signature = by_organization(&org.name);
+        if org.name == uganda.name {
+            signature.endorsed_area_ids = vec!["prevention".into()];
+        }
+        let signed = sign(&mut officer, &first.name, signature)
+            .await
+            .expect("sign");
+        names.push(signed.signature.expect("signature").name);
+    }
+    sign(&mut officer, &second.name, by_organization(&kenya.name))
+        .await
+        .expect("sign the other declaration");
+
+    let (lister, first_name) = (officer.clone(), first.name.clone());
+    let count = move |filter: &'static str, parent: &'static str| {
+        let mut client = lister.clone();
+        let parent = if parent == "-" {
+            "declarations/-".to_owned()
+        } else {
+            first_name.clone()
+        };
+        async move { all_signatures(&mut client, &parent, filter).await.len() }
+    };
+    assert_eq!(count("", "-").await, 4, "every declaration's");
+    assert_eq!(
+        count("regional_group = REGIONAL_GROUP_AFRICAN", "").await,
+        2
+    );
+    assert_eq!(
+        count("(country_code = \"KE\" OR country_code = \"BR\")", "").await,
+        2
+    );
+    assert_eq!(count("area:\"victims\"", "").await, 2);
+    assert_eq!(
+        count(
+            "sector = SECTOR_ACADEMIA AND status = SIGNATURE_STATUS_PENDING",
+            ""
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count("display_name:\"sao paulo\"", "").await,
+        1,
+        "accents ignored"
+    );
+    let refused = officer
+        .list_signatures(ListSignaturesRequest {
+            parent: first.name.clone(),
+            filter: "NOT live = true".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no NOT");
+    assert_eq!(violated_fields(&refused), ["filter"]);
+    let by_country = officer
+        .list_signatures(ListSignaturesRequest {
+            parent: first.name.clone(),
+            order_by: "country_code desc".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("ordered")
+        .into_inner();
+    let countries: Vec<_> = by_country
+        .signatures
+        .iter()
+        .map(|s| s.snapshot.clone().expect("snapshot").country_code)
+        .collect();
+    assert_eq!(countries, ["UG", "KE", "BR"]);
+
+    // An update changes the masked fields under the etag.
+    let current = officer
+        .get_signature(GetSignatureRequest {
+            name: names[1].clone(),
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .signature
+        .expect("signature");
+    let mut patch = current.clone();
+    patch.endorsed_area_ids = vec![];
+    patch.hide_from_public_listing = true;
+    let updated = officer
+        .update_signature(UpdateSignatureRequest {
+            signature: Some(patch.clone()),
+            update_mask: mask(&["endorsed_area_ids", "hide_from_public_listing"]),
+        })
+        .await
+        .expect("update")
+        .into_inner()
+        .signature
+        .expect("signature");
+    assert_eq!(
+        updated.endorsed_area_ids,
+        ["prevention", "victims"],
+        "empty means all"
+    );
+    assert!(updated.hide_from_public_listing);
+    let immutable = officer
+        .update_signature(UpdateSignatureRequest {
+            signature: Some(updated.clone()),
+            update_mask: mask(&["sign_date"]),
+        })
+        .await
+        .expect_err("immutable");
+    assert_eq!(violated_fields(&immutable), ["update_mask"]);
+    assert_eq!(count("area:\"victims\"", "").await, 3);
+
+    // The outbox holds one event per write, with the snapshot's place and sector.
+    use engage_platform::journal::Journal;
+    let events: Result<_, engage_platform::Error> = async {
+        Ok(engage_platform::with_connection!(
+            system.declarations.database,
+            |conn| conn.events_after(0, 100).await?
+        ))
+    }
+    .await;
+    let events = events.expect("outbox");
+    let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "declaration.created",
+            "declaration.opened",
+            "declaration.created",
+            "declaration.opened",
+            "signature.created",
+            "signature.created",
+            "signature.created",
+            "signature.created",
+            "signature.updated",
+        ]
+    );
+    let update: serde_json::Value =
+        serde_json::from_str(&events[8].attributes).expect("attributes");
+    assert_eq!(update["country_code"], "UG");
+    assert_eq!(update["regional_group"], "REGIONAL_GROUP_AFRICAN");
+    assert_eq!(update["sector"], "SECTOR_NGO");
+    assert_eq!(
+        update["changed_fields"],
+        serde_json::json!(["endorsed_area_ids", "hide_from_public_listing"])
+    );
+    assert_eq!(events[8].resource_type, "engage.declarations.v1.Signature");
+
+    // Per day, by default from the opening day to today.
+    let daily = officer
+        .count_signatures_by_day(CountSignaturesByDayRequest {
+            parent: first.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("daily")
+        .into_inner();
+    assert_eq!(daily.days.len(), 1);
+    assert_eq!(daily.days[0].count, 0, "nothing verified yet");
+    let backwards = officer
+        .count_signatures_by_day(CountSignaturesByDayRequest {
+            parent: first.name.clone(),
+            start_date: Some(engage_api::types::Date {
+                year: 2026,
+                month: 3,
+                day: 2,
+            }),
+            end_date: Some(engage_api::types::Date {
+                year: 2026,
+                month: 3,
+                day: 1,
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("end before start");
+    assert_eq!(violated_fields(&backwards), ["end_date"]);
+}
+
 engage_platform::on_both_databases!(
+    signatures_are_filtered_updated_and_each_write_leaves_its_event,
     an_open_declarations_text_is_frozen_and_a_new_version_follows_it,
     bad_signings_are_refused_with_the_reason_and_change_nothing,
     individuals_sign_with_a_contact_that_only_officers_see_and_exports_follow_roles,
