@@ -297,6 +297,10 @@ async fn an_initiative_goes_from_proposed_to_completed_with_its_roadmap(backend:
         violated_fields(&wrong_milestone),
         ["progress_entry.milestone"]
     );
+    let mut edited = entry.clone();
+    edited.text = "Three of four sessions held".into();
+    let edit = append(&mut coordinator, &name, edited).await.unwrap_err();
+    assert_eq!(violated_fields(&edit), ["progress_entry.name"]);
     let original = coordinator
         .get_progress_entry(GetProgressEntryRequest {
             name: entry.name.clone(),
@@ -564,6 +568,27 @@ async fn deleted_initiatives_keep_their_roadmap_and_come_back(backend: TestBacke
         restored.roadmap.as_ref().map(|r| r.milestone_count),
         Some(2)
     );
+
+    // A retried launch with the same request id answers the first result, not
+    // INVALID_STATUS_TRANSITION.
+    let launch = LaunchInitiativeRequest {
+        name: created.name.clone(),
+        request_id: "0190aaaa-0000-7000-8000-0000000000bb".into(),
+        ..Default::default()
+    };
+    let first = officer
+        .launch_initiative(launch.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let retry = officer
+        .launch_initiative(launch)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first, retry);
+    let restored = first.initiative.unwrap();
+    assert_eq!(restored.status_history.len(), 2);
 
     // Removing the coordinator that owns live milestones is refused.
     let mut without = restored.clone();

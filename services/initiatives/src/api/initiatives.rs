@@ -293,6 +293,7 @@ impl InitiativesApi {
 
         write_transaction!(self.db, |conn| {
             let now = now_micros();
+            conn.lock_initiative(&id).await?;
             let (fresh, _) = load(conn, &id).await?;
             if fresh.revision != row.revision {
                 return Err(Error::StaleEtag {
@@ -360,6 +361,7 @@ impl InitiativesApi {
         let id = parse_name("initiatives", name, "name")?.to_owned();
         require_etag(sent_etag, "etag")?;
         write_transaction!(self.db, |conn| {
+            conn.lock_initiative(&id).await?;
             let (row, current) = load(conn, &id).await?;
             let name = current.name.clone();
             match (deleted, current.delete_time.is_some()) {
@@ -440,6 +442,7 @@ impl InitiativesApi {
         }
         let today = self.today();
         idempotent_write!(self.db, method, &rid, |conn| {
+            conn.lock_initiative(&id).await?;
             let (row, current) = load(conn, &id).await?;
             let name = current.name.clone();
             ensure_live(&current)?;

@@ -443,6 +443,7 @@ impl InitiativesApi {
         let mut milestone = required(r.milestone, "milestone")?;
         let today = self.today_text();
         idempotent_write!(self.db, METHOD, &rid, |conn| {
+            conn.lock_initiative(&iid).await?;
             let (_, initiative) = load(conn, &iid).await?;
             ensure_roadmap_open(&initiative)?;
             let id = new_id();
@@ -534,6 +535,7 @@ impl InitiativesApi {
         let mask = UpdateMask::parse(r.update_mask.as_ref(), rules::UPDATABLE)?;
         let today = self.today_text();
         write_transaction!(self.db, |conn| {
+            conn.lock_initiative(&iid).await?;
             let (row, current) = load_milestone(conn, &iid, &id, &today).await?;
             check_etag(&patch.etag, row.revision, &name)?;
             if current.delete_time.is_some() {
@@ -646,6 +648,7 @@ impl InitiativesApi {
         require_etag(sent_etag, "etag")?;
         let today = self.today_text();
         write_transaction!(self.db, |conn| {
+            conn.lock_initiative(iid).await?;
             let (row, current) = load_milestone(conn, iid, id, &today).await?;
             match (deleted, current.delete_time.is_some()) {
                 (true, true) => return Err(Error::not_found(name)),

@@ -56,6 +56,7 @@ impl InitiativesApi {
         let checked = rules::check(&entry, &iid)?;
         let today = self.today_text();
         idempotent_write!(self.db, METHOD, &rid, |conn| {
+            conn.lock_initiative(&iid).await?;
             let (_, initiative) = load(conn, &iid).await?;
             ensure_live(&initiative)?;
             let changes_milestone =

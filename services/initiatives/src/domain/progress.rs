@@ -27,6 +27,16 @@ pub struct Checked {
 pub fn check(entry: &ProgressEntry, initiative_id: &str) -> Result<Checked, Error> {
     let mut v = Violations::new();
     let mut checked = Checked::default();
+    if !entry.name.is_empty() {
+        // Entries are never edited: a client sending an existing entry back means a change.
+        v.add(
+            "progress_entry.name",
+            format!(
+                "entries are never edited: append a new entry with corrects = {:?}",
+                entry.name
+            ),
+        );
+    }
     check_length(&mut v, "progress_entry.text", &entry.text, 1, 10_000);
     if !entry.milestone.is_empty() {
         match parse_child_name(
@@ -187,6 +197,19 @@ mod tests {
                 "progress_entry.new_percent_complete",
                 "progress_entry.evidence[0].uri",
             ]
+        );
+    }
+
+    #[test]
+    fn an_entry_sent_back_with_its_name_is_an_edit_and_refused() {
+        let entry = ProgressEntry {
+            name: format!("initiatives/{I}/progressEntries/0190aaaa-0000-7000-8000-000000000003"),
+            text: "Changed my mind".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(check(&entry, I).unwrap_err()),
+            ["progress_entry.name"]
         );
     }
 

@@ -196,6 +196,11 @@ pub trait Store {
         members: Option<&[(&'static str, String)]>,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 
+    /// Holds the initiative `id` until the transaction ends, so that writes to one
+    /// initiative and its roadmap (dependency checks, DONE checks, transitions) happen one
+    /// after the other. SQLite's write transactions are serialised already.
+    fn lock_initiative(&mut self, id: &str) -> impl Future<Output = Result<(), Error>> + Send;
+
     /// The milestone `id`, if it exists.
     fn milestone(
         &mut self,
@@ -248,7 +253,7 @@ macro_rules! bound {
 }
 
 macro_rules! impl_store {
-    ($conn:ty, $numbered:expr) => {
+    ($conn:ty, $numbered:expr, $lock:expr) => {
         impl Store for $conn {
             async fn rows<R: Row>(&mut self, sql: &Sql) -> Result<Vec<R>, Error> {
                 Ok(bound!(sql, $numbered).load::<R>(self).await?)
@@ -303,6 +308,16 @@ macro_rules! impl_store {
                     insert_members!(self, &row.id, members);
                 }
                 Ok(true)
+            }
+
+            async fn lock_initiative(&mut self, id: &str) -> Result<(), Error> {
+                if $lock {
+                    let mut sql =
+                        Sql::new("SELECT CAST(1 AS BIGINT) AS n FROM initiatives WHERE id = ");
+                    sql.text(id).push(" FOR UPDATE");
+                    let _: Vec<CountRow> = self.rows(&sql).await?;
+                }
+                Ok(())
             }
 
             async fn milestone(&mut self, id: &str) -> Result<Option<MilestoneRow>, Error> {
@@ -423,5 +438,5 @@ macro_rules! insert_dependencies {
 
 diesel::allow_tables_to_appear_in_same_query!(milestones, milestone_dependencies);
 
-impl_store!(AsyncPgConnection, true);
-impl_store!(SqliteAsyncConnection, false);
+impl_store!(AsyncPgConnection, true, true);
+impl_store!(SqliteAsyncConnection, false, false);

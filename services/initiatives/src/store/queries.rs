@@ -108,12 +108,37 @@ fn operator(c: Comparator) -> &'static str {
     }
 }
 
-/// A parsed filter as an SQL condition, each comparison translated by `compare`.
+/// The field of a comparison, `None` for anything else.
+fn compared_field(filter: &Filter) -> Option<&'static str> {
+    match filter {
+        Filter::Compare { field, .. } => Some(field),
+        _ => None,
+    }
+}
+
+/// A parsed filter as an SQL condition, each comparison translated by `compare`. The
+/// contract's grammar is narrower than AIP-160: no `NOT`, and `OR` only between comparisons
+/// of one field.
 pub fn condition(
     filter: &Filter,
     compare: &dyn Fn(&str, Comparator, &Value) -> Result<Sql, Violation>,
 ) -> Result<Sql, Violation> {
     match filter {
+        Filter::Or(parts)
+            if parts
+                .iter()
+                .map(compared_field)
+                .any(|f| f.is_none() || f != compared_field(&parts[0])) =>
+        {
+            Err(Violation::new(
+                "filter",
+                "OR may only join comparisons of the same field, such as (status = A OR status = B)",
+            ))
+        }
+        Filter::Not(_) => Err(Violation::new(
+            "filter",
+            "NOT is not supported: use != instead",
+        )),
         Filter::And(parts) | Filter::Or(parts) => {
             let joiner = if matches!(filter, Filter::And(_)) {
                 " AND "
@@ -128,11 +153,6 @@ pub fn condition(
                 sql.append(condition(part, compare)?);
             }
             sql.push(")");
-            Ok(sql)
-        }
-        Filter::Not(inner) => {
-            let mut sql = Sql::new("NOT ");
-            sql.append(condition(inner, compare)?);
             Ok(sql)
         }
         Filter::Compare {
@@ -491,4 +511,34 @@ pub fn compare_entry(name: &str, c: Comparator, value: &Value) -> Result<Sql, Vi
         }
         other => return Err(Violation::new("filter", format!("unknown field {other}"))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn translate(text: &str) -> Result<String, Violation> {
+        let filter = Filter::parse(text, INITIATIVE_FIELDS)?.expect("a filter");
+        Ok(condition(&filter, &compare_initiative("2026-11-25"))?.render(false))
+    }
+
+    #[test]
+    fn filters_become_conditions_with_bound_values() {
+        assert_eq!(
+            translate("country_code = \"KE\" AND (status = INITIATIVE_STATUS_ACTIVE OR status = INITIATIVE_STATUS_SUSPENDED)")
+                .unwrap(),
+            "(i.country_code = ? AND (i.status = ? OR i.status = ?))"
+        );
+        assert!(
+            translate("coordinator = \"auth0|1\"")
+                .unwrap()
+                .starts_with("EXISTS (SELECT 1 FROM initiative_members")
+        );
+    }
+
+    #[test]
+    fn or_across_fields_and_not_are_refused() {
+        assert!(translate("(country_code = \"KE\" OR status = INITIATIVE_STATUS_ACTIVE)").is_err());
+        assert!(translate("NOT country_code = \"KE\"").is_err());
+    }
 }
