@@ -253,13 +253,12 @@ async fn sessions_statements_and_follow_ups(backend: TestBackend) {
         .await
         .expect("overdue list")
         .into_inner();
-    assert_eq!(
-        late.follow_up_actions
-            .iter()
-            .map(|a| a.name.clone())
-            .collect::<Vec<_>>(),
-        [overdue.name.clone()]
-    );
+    let late: Vec<&str> = late
+        .follow_up_actions
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(late, [overdue.name.as_str()]);
     let done = officer
         .update_follow_up_action(UpdateFollowUpActionRequest {
             follow_up_action: Some(FollowUpAction {
