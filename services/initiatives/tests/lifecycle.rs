@@ -638,3 +638,49 @@ engage_platform::on_both_databases!(
     an_initiative_goes_from_proposed_to_completed_with_its_roadmap,
     deleted_initiatives_keep_their_roadmap_and_come_back,
 );
+
+/// Two people linking two milestones to each other at the same moment: one of them wins,
+/// the other is told about the cycle, and the roadmap never holds one.
+async fn concurrent_dependency_changes_never_form_a_cycle(backend: TestBackend) {
+    let env = Env::start(backend).await;
+    let mut officer = env.client(Role::CsuOfficer);
+    let created = create(&mut officer, initiative("Peru pilot", "PE", "coord-pe")).await;
+    for round in 0..5 {
+        let a = add_milestone(
+            &mut officer,
+            &created.name,
+            milestone(&format!("A{round}"), "coord-pe", date(2027, 1, 10)),
+        )
+        .await;
+        let b = add_milestone(
+            &mut officer,
+            &created.name,
+            milestone(&format!("B{round}"), "coord-pe", date(2027, 1, 11)),
+        )
+        .await;
+        let link = |from: &Milestone, to: &Milestone| {
+            let mut client = env.client(Role::CsuOfficer);
+            let mut changed = from.clone();
+            changed.depends_on = vec![to.name.clone()];
+            async move {
+                client
+                    .update_milestone(UpdateMilestoneRequest {
+                        milestone: Some(changed),
+                        update_mask: mask(&["depends_on"]),
+                    })
+                    .await
+            }
+        };
+        let (first, second) = tokio::join!(link(&a, &b), link(&b, &a));
+        let outcomes = [first.is_ok(), second.is_ok()];
+        assert_eq!(
+            outcomes.iter().filter(|ok| **ok).count(),
+            1,
+            "exactly one link holds: {first:?} {second:?}"
+        );
+        let refused = first.err().or(second.err()).unwrap();
+        assert_eq!(violated_fields(&refused), ["milestone.depends_on"]);
+    }
+}
+
+engage_platform::on_both_databases!(concurrent_dependency_changes_never_form_a_cycle);
