@@ -274,16 +274,7 @@ async fn an_open_declarations_text_is_frozen_and_a_new_version_follows_it(backen
         .into_inner();
     assert_eq!(titled.total_size, 2);
 
-    let mut admin = system.client(Role::Admin);
-    let trail = admin
-        .list_audit_entries(ListAuditEntriesRequest {
-            resource: closed.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("audit")
-        .into_inner()
-        .audit_entries;
+    let trail = audit_trail(&system, &closed.name, false, "").await;
     let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -661,15 +652,7 @@ async fn individuals_sign_with_a_contact_that_only_officers_see_and_exports_foll
         .expect("counts")
         .into_inner();
     assert_eq!(counts.totals.expect("totals").verified, 2);
-    let trail = admin
-        .list_audit_entries(ListAuditEntriesRequest {
-            resource: signature.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("audit")
-        .into_inner()
-        .audit_entries;
+    let trail = audit_trail(&system, &signature.name, false, "").await;
     let created = trail
         .iter()
         .find(|e| e.action == "created")

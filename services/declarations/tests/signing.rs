@@ -409,34 +409,20 @@ async fn counts_match_a_count_by_hand_and_a_withdrawal_leaves_them_but_stays_on_
     let withdrawal = on_record[0].withdrawal.clone().expect("withdrawal");
     assert_eq!(withdrawal.reason, "The board withdrew its support");
     assert_eq!(on_record[0].status, SignatureStatus::Verified as i32);
-    let mut admin = system.client(Role::Admin);
-    let trail = admin
-        .list_audit_entries(ListAuditEntriesRequest {
-            resource: withdrawn.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("audit")
-        .into_inner()
-        .audit_entries;
+    let trail = audit_trail(&system, &withdrawn.name, false, "").await;
     let actions: Vec<_> = trail.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
         ["withdrawn", "verified", "created"],
         "newest first"
     );
-    let with_children = admin
-        .list_audit_entries(ListAuditEntriesRequest {
-            resource: parent.clone(),
-            include_children: true,
-            filter: "method = \"engage.declarations.v1.DeclarationsService/WithdrawSignature\""
-                .into(),
-            ..Default::default()
-        })
-        .await
-        .expect("audit")
-        .into_inner()
-        .audit_entries;
+    let with_children = audit_trail(
+        &system,
+        &parent,
+        true,
+        "method = \"engage.declarations.v1.DeclarationsService/WithdrawSignature\"",
+    )
+    .await;
     assert_eq!(with_children.len(), 1);
 }
 

@@ -9,8 +9,8 @@ use engage_platform::resource::{check_etag, new_id, now_micros, parse_name, time
 use engage_platform::{Caller, Error, idempotent_write, with_connection};
 
 use super::{
-    DeclarationsApi, change, declaration_of, journal_declaration, listing, method, request_id,
-    require_etag, required, total,
+    DeclarationsApi, Journaled, change, declaration_of, listing, method, request_id, require_etag,
+    required, total,
 };
 use crate::domain::declaration::{
     UPDATABLE, apply_update, assign_area_ids, check_close, check_content, check_open,
@@ -206,15 +206,14 @@ impl DeclarationsApi {
                 "",
                 &created.previous_version,
             );
-            journal_declaration(
-                conn,
+            Journaled {
                 caller,
-                METHOD,
-                "created",
-                &created,
+                method: METHOD,
+                verb: "created",
                 changes,
-                rid.as_ref(),
-            )
+                request_id: rid.as_ref(),
+            }
+            .declaration(conn, &created)
             .await?;
             Ok::<_, Error>(CreateDeclarationResponse {
                 declaration: Some(created),
@@ -255,7 +254,15 @@ impl DeclarationsApi {
             }
             let saved = declaration_of(conn, &next_row).await?;
             let changes = changes_between(&current, &saved);
-            journal_declaration(conn, caller, method, verb, &saved, changes, rid.as_ref()).await?;
+            Journaled {
+                caller,
+                method,
+                verb,
+                changes,
+                request_id: rid.as_ref(),
+            }
+            .declaration(conn, &saved)
+            .await?;
             Ok::<_, Error>(saved)
         })
     }

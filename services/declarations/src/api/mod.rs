@@ -128,74 +128,77 @@ async fn declaration_of<C: Store + Send>(
     )
 }
 
-/// Appends the event and audit entry of a write to a declaration.
-async fn journal_declaration<C: Journal + Send>(
-    conn: &mut C,
-    caller: &Caller,
-    method: &str,
-    verb: &str,
-    declaration: &Declaration,
+/// What a write appends besides itself: its event and its audit entry.
+struct Journaled<'a> {
+    caller: &'a Caller,
+    method: &'a str,
+    verb: &'a str,
     changes: Vec<FieldChange>,
-    request_id: Option<&RequestId>,
-) -> Result<(), Error> {
-    let mut attributes = serde_json::json!({});
-    if verb == "updated" {
-        attributes["changed_fields"] =
-            serde_json::json!(changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>());
-    }
-    conn.append_event(
-        caller,
-        Event {
-            event_type: format!("declaration.{verb}"),
-            resource_name: declaration.name.clone(),
-            resource_type: DECLARATION_TYPE.into(),
-            payload: declaration.encode_to_vec(),
-            attributes,
-        },
-    )
-    .await?;
-    let mut entry = AuditEntry::new(caller, method, verb, &declaration.name, changes);
-    entry.request_id = request_id.map(|r| r.as_str().to_owned());
-    conn.append_audit(entry).await
+    request_id: Option<&'a RequestId>,
 }
 
-/// Appends the event and audit entry of a write to a signature. Its attributes carry the
-/// signer's place and sector, which the change feed filters on.
-async fn journal_signature<C: Journal + Send>(
-    conn: &mut C,
-    caller: &Caller,
-    method: &str,
-    verb: &str,
-    signature: &Signature,
-    changes: Vec<FieldChange>,
-    request_id: Option<&RequestId>,
-) -> Result<(), Error> {
-    let snapshot = signature.snapshot.clone().unwrap_or_default();
-    let mut attributes = serde_json::json!({
-        "regional_group": snapshot.regional_group().as_str_name(),
-        "sector": snapshot.sector().as_str_name(),
-    });
-    if !snapshot.country_code.is_empty() {
-        attributes["country_code"] = serde_json::json!(snapshot.country_code);
-    }
-    if verb == "updated" {
-        attributes["changed_fields"] =
-            serde_json::json!(changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>());
-    }
-    conn.append_event(
-        caller,
-        Event {
-            event_type: format!("signature.{verb}"),
-            resource_name: signature.name.clone(),
-            resource_type: SIGNATURE_TYPE.into(),
-            payload: signature.encode_to_vec(),
+impl Journaled<'_> {
+    /// Appends the event (`{prefix}.{verb}`, with `attributes` and, on updates, the
+    /// changed fields) and the audit entry.
+    async fn append<C: Journal + Send>(
+        self,
+        conn: &mut C,
+        (prefix, resource_type): (&str, &str),
+        (name, payload): (&str, Vec<u8>),
+        mut attributes: serde_json::Value,
+    ) -> Result<(), Error> {
+        if self.verb == "updated" {
+            let paths: Vec<&str> = self.changes.iter().map(|c| c.path.as_str()).collect();
+            attributes["changed_fields"] = serde_json::json!(paths);
+        }
+        let event = Event {
+            event_type: format!("{prefix}.{}", self.verb),
+            resource_name: name.to_owned(),
+            resource_type: resource_type.to_owned(),
+            payload,
             attributes,
-        },
-    )
-    .await?;
-    let mut entry = AuditEntry::new(caller, method, verb, &signature.name, changes);
-    entry.request_id = request_id.map(|r| r.as_str().to_owned());
-    conn.append_audit(entry).await
+        };
+        conn.append_event(self.caller, event).await?;
+        let mut entry = AuditEntry::new(self.caller, self.method, self.verb, name, self.changes);
+        entry.request_id = self.request_id.map(|r| r.as_str().to_owned());
+        conn.append_audit(entry).await
+    }
+
+    /// For a write to a declaration.
+    async fn declaration<C: Journal + Send>(
+        self,
+        conn: &mut C,
+        declaration: &Declaration,
+    ) -> Result<(), Error> {
+        let resource = (declaration.name.as_str(), declaration.encode_to_vec());
+        self.append(
+            conn,
+            ("declaration", DECLARATION_TYPE),
+            resource,
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// For a write to a signature: its attributes carry the signer's place and sector,
+    /// which the change feed filters on.
+    async fn signature<C: Journal + Send>(
+        self,
+        conn: &mut C,
+        signature: &Signature,
+    ) -> Result<(), Error> {
+        let snapshot = signature.snapshot.clone().unwrap_or_default();
+        let mut attributes = serde_json::json!({
+            "regional_group": snapshot.regional_group().as_str_name(),
+            "sector": snapshot.sector().as_str_name(),
+        });
+        if !snapshot.country_code.is_empty() {
+            attributes["country_code"] = serde_json::json!(snapshot.country_code);
+        }
+        let resource = (signature.name.as_str(), signature.encode_to_vec());
+        self.append(conn, ("signature", SIGNATURE_TYPE), resource, attributes)
+            .await
+    }
 }
 
 /// A field's change for the audit trail, when its value changed.

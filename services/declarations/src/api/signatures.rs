@@ -13,8 +13,8 @@ use engage_platform::resource::{
 use engage_platform::{Caller, Error, idempotent_write, with_connection};
 
 use super::{
-    DeclarationsApi, actor, change, is_officer, journal_signature, listing, method, request_id,
-    required, today, total,
+    DeclarationsApi, Journaled, actor, change, is_officer, listing, method, request_id, required,
+    today, total,
 };
 use crate::domain::dates;
 use crate::domain::declaration::status as declaration_status;
@@ -59,6 +59,39 @@ fn visible(mut s: Signature, caller: &Caller) -> Signature {
         s.contact = None;
     }
     s
+}
+
+/// The signature after a review setting `status`, with the audit changes.
+fn reviewed(
+    current: &Signature,
+    status: SignatureStatus,
+    rejection_reason: i32,
+    note: &str,
+    who: &engage_api::types::Actor,
+) -> (Signature, Vec<FieldChange>) {
+    let mut next = current.clone();
+    next.status = status as i32;
+    next.review = Some(SignatureReview {
+        status: status as i32,
+        rejection_reason,
+        note: note.trim().to_owned(),
+        actor: Some(who.clone()),
+        time: Some(timestamp(now_micros())),
+    });
+    let mut changes = Vec::new();
+    let before = rules::status(current).as_str_name();
+    change(&mut changes, "status", before, status.as_str_name());
+    if rejection_reason != 0 {
+        let reason = RejectionReason::try_from(rejection_reason).unwrap_or_default();
+        change(
+            &mut changes,
+            "review.rejection_reason",
+            "",
+            reason.as_str_name(),
+        );
+    }
+    change(&mut changes, "review.note", "", note.trim());
+    (next, changes)
 }
 
 /// Who signs, as contacts knows them: the signer (the survivor of a merged organisation),
@@ -226,15 +259,14 @@ impl DeclarationsApi {
                 FieldChange::set("sign_date", serde_json::json!(row.sign_date)),
                 FieldChange::set("contact.email", serde_json::json!(row.contact_email)),
             ];
-            journal_signature(
-                conn,
+            Journaled {
                 caller,
-                METHOD,
-                "created",
-                &saved,
+                method: METHOD,
+                verb: "created",
                 changes,
-                rid.as_ref(),
-            )
+                request_id: rid.as_ref(),
+            }
+            .signature(conn, &saved)
             .await?;
             Ok::<_, Error>(SignDeclarationResponse {
                 signature: Some(saved),
@@ -297,21 +329,10 @@ impl DeclarationsApi {
             SIGNATURE_ORDER,
             ("create_time", Direction::Descending),
         )?;
-        let (page, listing) = listing(
-            r.page_size,
-            &r.page_token,
-            &[&r.parent, &r.filter, &r.order_by],
-            sort,
-        )?;
-        let (mut rows, count) = with_connection!(self.db, |conn| {
-            (
-                conn.list_signatures(&scope, &listing).await?,
-                conn.count_signatures(&scope).await?,
-            )
-        });
-        let next_page_token = page.finish(&mut rows, |row| {
-            (signature_key(sort.0, row), row.id.clone())
-        });
+        let query = [r.parent.as_str(), &r.filter, &r.order_by];
+        let (rows, next_page_token, count) = self
+            .page_of(&scope, sort, (r.page_size, &r.page_token), &query)
+            .await?;
         let signatures = rows
             .iter()
             .map(|row| row.resource().map(|s| visible(s, caller)))
@@ -333,26 +354,36 @@ impl DeclarationsApi {
             PUBLIC_ORDER,
             ("display_name", Direction::Ascending),
         )?;
-        let (page, listing) = listing(
-            r.page_size,
-            &r.page_token,
-            &[&r.parent, &r.filter, &r.order_by],
-            sort,
-        )?;
-        let (mut rows, count) = with_connection!(self.db, |conn| {
-            (
-                conn.list_signatures(&scope, &listing).await?,
-                conn.count_signatures(&scope).await?,
-            )
-        });
-        let next_page_token = page.finish(&mut rows, |row| {
-            (signature_key(sort.0, row), row.id.clone())
-        });
+        let query = [r.parent.as_str(), &r.filter, &r.order_by];
+        let (rows, next_page_token, count) = self
+            .page_of(&scope, sort, (r.page_size, &r.page_token), &query)
+            .await?;
         Ok(ListPublicSignaturesResponse {
             public_signatures: rows.iter().map(SignatureRow::public).collect(),
             next_page_token,
             total_size: total(count),
         })
+    }
+
+    /// One page of the signatures in `scope`, its next page token and the total.
+    async fn page_of(
+        &self,
+        scope: &Scope,
+        sort: (&'static str, bool),
+        (page_size, page_token): (i32, &str),
+        query: &[&str],
+    ) -> Result<(Vec<SignatureRow>, String, i64), Error> {
+        let (page, listing) = listing(page_size, page_token, query, sort)?;
+        let (mut rows, count) = with_connection!(self.db, |conn| {
+            (
+                conn.list_signatures(scope, &listing).await?,
+                conn.count_signatures(scope).await?,
+            )
+        });
+        let next_page_token = page.finish(&mut rows, |row| {
+            (signature_key(sort.0, row), row.id.clone())
+        });
+        Ok((rows, next_page_token, count))
     }
 
     /// The public signatories of a declaration; a draft or deleted one has none to show.
@@ -413,7 +444,15 @@ impl DeclarationsApi {
                 conn.redact_audit(name).await?;
             }
             let saved = next_row.resource()?;
-            journal_signature(conn, caller, method, verb, &saved, changes, rid.as_ref()).await?;
+            Journaled {
+                caller,
+                method,
+                verb,
+                changes,
+                request_id: rid.as_ref(),
+            }
+            .signature(conn, &saved)
+            .await?;
             Ok::<_, Error>(saved)
         });
         written.map_err(|e| match e {
@@ -444,23 +483,13 @@ impl DeclarationsApi {
             "verified",
             |current, _| {
                 rules::check_verify(current, &r.note)?;
-                let mut next = current.clone();
-                next.status = SignatureStatus::Verified as i32;
-                next.review = Some(SignatureReview {
-                    status: SignatureStatus::Verified as i32,
-                    rejection_reason: 0,
-                    note: r.note.trim().to_owned(),
-                    actor: Some(who.clone()),
-                    time: Some(timestamp(now_micros())),
-                });
-                let mut changes = Vec::new();
-                change(
-                    &mut changes,
-                    "status",
-                    "SIGNATURE_STATUS_PENDING",
-                    "SIGNATURE_STATUS_VERIFIED",
-                );
-                Ok((next, changes))
+                Ok(reviewed(
+                    current,
+                    SignatureStatus::Verified,
+                    0,
+                    &r.note,
+                    &who,
+                ))
             },
         )
         .await
@@ -482,30 +511,13 @@ impl DeclarationsApi {
             "rejected",
             |current, _| {
                 rules::check_reject(current, r.reason, &r.note)?;
-                let mut next = current.clone();
-                next.status = SignatureStatus::Rejected as i32;
-                next.review = Some(SignatureReview {
-                    status: SignatureStatus::Rejected as i32,
-                    rejection_reason: r.reason,
-                    note: r.note.trim().to_owned(),
-                    actor: Some(who.clone()),
-                    time: Some(timestamp(now_micros())),
-                });
-                let mut changes = Vec::new();
-                change(
-                    &mut changes,
-                    "status",
-                    rules::status(current).as_str_name(),
-                    "SIGNATURE_STATUS_REJECTED",
-                );
-                change(
-                    &mut changes,
-                    "review.rejection_reason",
-                    "",
-                    r.reason().as_str_name(),
-                );
-                change(&mut changes, "review.note", "", r.note.trim());
-                Ok((next, changes))
+                Ok(reviewed(
+                    current,
+                    SignatureStatus::Rejected,
+                    r.reason,
+                    &r.note,
+                    &who,
+                ))
             },
         )
         .await

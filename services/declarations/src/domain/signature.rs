@@ -271,10 +271,7 @@ pub fn check_reject(s: &Signature, reason: i32, note: &str) -> Result<(), Error>
     {
         v.add("reason", "is required: say why the signature is rejected");
     }
-    v.check(check_note(note, "note", true).map_err(|e| match e {
-        Error::InvalidArgument(mut list) => list.remove(0),
-        _ => Violation::new("note", "is invalid"),
-    }));
+    v.check(check_note(note, "note", true));
     v.finish()?;
     withdrawn(s)?;
     if status(s) == SignatureStatus::Rejected {
@@ -329,13 +326,12 @@ pub fn check_withdraw(
 }
 
 /// A review note or a reason: at most 2,000 characters, and not blank when required.
-pub fn check_note(note: &str, field: &str, required: bool) -> Result<(), Error> {
-    let n = note.trim().chars().count();
-    if required && n == 0 {
-        return Err(Error::invalid(field, "is required"));
+pub fn check_note(note: &str, field: &str, required: bool) -> Result<(), Violation> {
+    if required && note.trim().is_empty() {
+        return Err(Violation::new(field, "is required"));
     }
     if note.chars().count() > MAX_NOTE {
-        return Err(Error::invalid(
+        return Err(Violation::new(
             field,
             format!("at most {MAX_NOTE} characters"),
         ));

@@ -188,3 +188,24 @@ pub async fn all_signatures(client: &mut Client, parent: &str, filter: &str) -> 
         token = page.next_page_token;
     }
 }
+
+/// The audit trail of `resource` (and its children), newest first, read by an admin.
+pub async fn audit_trail(
+    system: &System,
+    resource: &str,
+    include_children: bool,
+    filter: &str,
+) -> Vec<engage_api::types::AuditEntry> {
+    system
+        .client(Role::Admin)
+        .list_audit_entries(ListAuditEntriesRequest {
+            resource: resource.into(),
+            include_children,
+            filter: filter.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("audit trail")
+        .into_inner()
+        .audit_entries
+}
