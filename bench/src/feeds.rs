@@ -8,7 +8,6 @@
 //! gateway at a steady pace; each subscriber notes, for every change, the time from its commit
 //! (`ChangeEvent.commit_time`) to its arrival. One subscriber is the baseline.
 
-use std::collections::HashMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,22 +16,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
-use engage::system::{RunningSystem, SERVICES, SystemConfig};
 use engage_api::contacts::contacts_service_client::ContactsServiceClient;
 use engage_api::contacts::{CreateOrganizationRequest, Organization};
 use engage_api::feeds::feeds_service_client::FeedsServiceClient;
 use engage_api::feeds::subscribe_response::Payload;
 use engage_api::feeds::{SubscribeRequest, Topic};
 use engage_api::types::Sector;
-use engage_gateway::{Authenticator, RateLimiter, RateLimits, mint_development_token};
-use engage_platform::identity::{InternalKey, Secret};
-use engage_platform::testkit::{TestBackend, TestDatabase, TestRedisBus};
 use engage_platform::{Caller, Role};
 use serde::{Deserialize, Serialize};
 use std::io::BufRead as _;
-use tonic::transport::{Channel, Endpoint};
 
 use crate::stats::{Latency, resident_kib};
+use crate::system::{BenchSystem, bearer, channel};
 
 /// Subscriptions carried by one client connection (HTTP/2 streams).
 const STREAMS_PER_CONNECTION: usize = 100;
@@ -191,39 +186,10 @@ fn markdown(args: &FeedsArgs, runs: &[RunReport]) -> String {
 
 /// One run: the system, its subscribers in another process, the writes.
 pub async fn run(args: RunArgs) -> Result<()> {
-    let mut databases = Vec::new();
-    let mut urls = HashMap::new();
-    for service in SERVICES {
-        let db = TestDatabase::create(TestBackend::Postgres).await;
-        urls.insert(service.to_owned(), db.url.clone());
-        databases.push(db);
-    }
-    let redis = TestRedisBus::create();
-    let secret = Secret::generate();
-    let unlimited = "1000000/s".parse().map_err(|e| anyhow!("a rate: {e:?}"))?;
-    let config = SystemConfig {
-        database_url: Box::new(move |service| urls.get(service).cloned().unwrap_or_default()),
-        gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        internal_key: InternalKey::new(&Secret::generate()),
-        authenticator: Authenticator::development(&secret),
-        limiter: RateLimiter::in_memory(RateLimits {
-            read: unlimited,
-            write: unlimited,
-            stream: unlimited,
-        }),
-        cors_origins: Vec::new(),
-        bus: redis.bus.clone(),
-    };
-    let system = RunningSystem::start(config)
-        .await
-        .map_err(|e| anyhow!("starting the system: {e}"))?;
-    let gateway = system.gateway;
-    let token = |caller: &Caller| {
-        mint_development_token(&secret, caller, Duration::from_secs(3600))
-            .map_err(|e| anyhow!("a token: {e}"))
-    };
-    let officer = token(&Caller::new("bench-officer", &[Role::CsuOfficer]))?;
-    let dashboard = token(&Caller::new("bench-wallboard", &[Role::Dashboard]))?;
+    let system = BenchSystem::start().await?;
+    let gateway = system.gateway();
+    let officer = system.token(&Caller::new("bench-officer", &[Role::CsuOfficer]))?;
+    let dashboard = system.token(&Caller::new("bench-wallboard", &[Role::Dashboard]))?;
 
     // Warm the write path and the relay before measuring anything.
     let mut contacts =
@@ -294,32 +260,10 @@ pub async fn run(args: RunArgs) -> Result<()> {
         subscribed_rss_kib,
         subscribe_seconds: ready.seconds,
     };
-    system.stop(Duration::from_secs(5)).await;
-    drop(databases);
+    system.stop().await;
     let mut out = std::io::stdout();
     writeln!(out, "{}", serde_json::to_string(&report)?)?;
     Ok(())
-}
-
-async fn channel(address: SocketAddr) -> Result<Channel> {
-    Ok(Endpoint::from_shared(format!("http://{address}"))?
-        .connect()
-        .await?)
-}
-
-fn bearer(
-    token: &str,
-) -> Result<
-    impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone + use<>,
-> {
-    let value: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
-        format!("Bearer {token}").parse()?;
-    Ok(move |mut request: tonic::Request<()>| {
-        request
-            .metadata_mut()
-            .insert("authorization", value.clone());
-        Ok(request)
-    })
 }
 
 async fn create<T>(contacts: &mut ContactsServiceClient<T>, n: usize) -> Result<()>

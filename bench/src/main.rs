@@ -5,9 +5,14 @@
 //! `engage-bench feeds`: the change feed with 1 (the baseline), 1,000 and 10,000 concurrent
 //! subscribers through the gateway: latency from commit to delivery and server memory per
 //! idle subscriber.
+//!
+//! `engage-bench summary`: the time from a verified signature to the WatchSummary snapshot
+//! that shows it, beside one GetSummary call.
 
 mod feeds;
 mod stats;
+mod summary;
+mod system;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -23,6 +28,8 @@ struct Cli {
 enum Command {
     /// Change-feed fan-out: commit-to-delivery latency and memory per subscriber.
     Feeds(feeds::FeedsArgs),
+    /// Dashboard summary: time from a verified signature to the snapshot showing it.
+    Summary(summary::SummaryArgs),
     /// One measured run of the feeds scenario in a process of its own (started by `feeds`).
     #[command(hide = true)]
     FeedsRun(feeds::RunArgs),
@@ -39,6 +46,7 @@ fn main() -> Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Feeds(args) => feeds::drive(args).await,
+            Command::Summary(args) => summary::run(args).await,
             Command::FeedsRun(args) => feeds::run(args).await,
             Command::Swarm(args) => feeds::swarm(args).await,
         }

@@ -1,0 +1,100 @@
+//! The whole system for a benchmark run: every service on a fresh PostgreSQL database, the
+//! Redis bus under a prefix of its own, the gateway on a loopback port, no rate limits.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use engage::system::{RunningSystem, SERVICES, SystemConfig};
+use engage_gateway::{Authenticator, RateLimiter, RateLimits, mint_development_token};
+use engage_platform::Caller;
+use engage_platform::identity::{InternalKey, Secret};
+use engage_platform::testkit::{TestBackend, TestDatabase, TestRedisBus};
+use tonic::transport::{Channel, Endpoint};
+
+/// A running system and what a benchmark needs to call it.
+pub struct BenchSystem {
+    running: RunningSystem,
+    secret: Secret,
+    _databases: Vec<TestDatabase>,
+    _redis: TestRedisBus,
+}
+
+impl BenchSystem {
+    /// Starts everything on PostgreSQL and Redis (`ENGAGE_TEST_POSTGRES_URL`,
+    /// `ENGAGE_TEST_REDIS_URL`).
+    pub async fn start() -> Result<Self> {
+        let mut databases = Vec::new();
+        let mut urls = HashMap::new();
+        for service in SERVICES {
+            let db = TestDatabase::create(TestBackend::Postgres).await;
+            urls.insert(service.to_owned(), db.url.clone());
+            databases.push(db);
+        }
+        let redis = TestRedisBus::create();
+        let secret = Secret::generate();
+        let unlimited = "1000000/s".parse().map_err(|e| anyhow!("a rate: {e:?}"))?;
+        let config = SystemConfig {
+            database_url: Box::new(move |service| urls.get(service).cloned().unwrap_or_default()),
+            gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            internal_key: InternalKey::new(&Secret::generate()),
+            authenticator: Authenticator::development(&secret),
+            limiter: RateLimiter::in_memory(RateLimits {
+                read: unlimited,
+                write: unlimited,
+                stream: unlimited,
+            }),
+            cors_origins: Vec::new(),
+            bus: redis.bus.clone(),
+        };
+        let running = RunningSystem::start(config)
+            .await
+            .map_err(|e| anyhow!("starting the system: {e}"))?;
+        Ok(Self {
+            running,
+            secret,
+            _databases: databases,
+            _redis: redis,
+        })
+    }
+
+    /// The gateway's address.
+    pub fn gateway(&self) -> SocketAddr {
+        self.running.gateway
+    }
+
+    /// A bearer token for `caller`.
+    pub fn token(&self, caller: &Caller) -> Result<String> {
+        mint_development_token(&self.secret, caller, Duration::from_secs(3600))
+            .map_err(|e| anyhow!("a token: {e}"))
+    }
+
+    /// Stops every server.
+    pub async fn stop(self) {
+        self.running.stop(Duration::from_secs(5)).await;
+    }
+}
+
+/// A connected channel to `address`.
+pub async fn channel(address: SocketAddr) -> Result<Channel> {
+    Ok(Endpoint::from_shared(format!("http://{address}"))?
+        .connect()
+        .await?)
+}
+
+/// An interceptor that sends `token` as the bearer.
+pub fn bearer(
+    token: &str,
+) -> Result<
+    impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone + use<>,
+> {
+    let value: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
+        format!("Bearer {token}").parse()?;
+    Ok(move |mut request: tonic::Request<()>| {
+        request
+            .metadata_mut()
+            .insert("authorization", value.clone());
+        Ok(request)
+    })
+}
