@@ -201,21 +201,7 @@ impl Journaled<'_> {
     }
 }
 
-/// A field's change for the audit trail, when its value changed.
-fn change<T: serde::Serialize + PartialEq>(
-    changes: &mut Vec<FieldChange>,
-    path: &str,
-    old: T,
-    new: T,
-) {
-    if old != new {
-        changes.push(FieldChange::new(
-            path,
-            serde_json::to_value(old).unwrap_or_default(),
-            serde_json::to_value(new).unwrap_or_default(),
-        ));
-    }
-}
+pub(crate) use crate::domain::audit_change as change;
 
 /// The caller of `request` with the roles `need` asks for.
 fn caller<T>(request: &tonic::Request<T>, need: Need) -> Result<Caller, Error> {

@@ -5,6 +5,7 @@ use engage_api::declarations::signature::Signer;
 use engage_api::declarations::*;
 use engage_platform::directory::{Directory, Reference};
 use engage_platform::error::Violations;
+use engage_platform::field_mask::UpdateMask;
 use engage_platform::journal::{FieldChange, RequestId};
 use engage_platform::query::Direction;
 use engage_platform::resource::{
@@ -17,13 +18,12 @@ use super::{
     today, total,
 };
 use crate::domain::dates;
-use crate::domain::declaration::status as declaration_status;
 use crate::domain::filters::{
     self, PUBLIC_FIELDS, PUBLIC_ORDER, SIGNATURE_FIELDS, SIGNATURE_ORDER,
 };
 use crate::domain::signature::{
-    self as rules, check_contact, check_individual, endorsed_areas, individual_snapshot,
-    organization_snapshot, sign_date,
+    self as rules, SignatureUpdate, check_contact, check_individual, endorsed_areas,
+    individual_snapshot, organization_snapshot, sign_date,
 };
 use crate::store::rows::{DeclarationRow, SignatureRow};
 use crate::store::{Scope, Store, signature_key};
@@ -415,7 +415,7 @@ impl DeclarationsApi {
         etag: &str,
         rid: Option<RequestId>,
         verb: &'static str,
-        edit: impl Fn(&Signature, &DeclarationRow) -> Result<(Signature, Vec<FieldChange>), Error>
+        edit: impl Fn(&Signature, &Declaration) -> Result<(Signature, Vec<FieldChange>), Error>
         + Send
         + Sync,
     ) -> Result<Signature, Error> {
@@ -429,6 +429,7 @@ impl DeclarationsApi {
             let Some(declaration) = conn.declaration(&declaration_id).await? else {
                 return Err(Error::not_found(name));
             };
+            let declaration = declaration.resource(Default::default(), None)?;
             let current = row.resource()?;
             let (mut next, changes) = edit(&current, &declaration)?;
             next.update_time = Some(timestamp(now_micros()));
@@ -610,52 +611,52 @@ impl DeclarationsApi {
         caller: &Caller,
         r: UpdateSignatureRequest,
     ) -> Result<Signature, Error> {
-        const PATHS: &[&str] = &[
-            "endorsed_area_ids",
-            "contact",
-            "hide_from_public_listing",
-            "individual",
-        ];
         let patch = required(r.signature, "signature")?;
-        let mask = engage_platform::field_mask::UpdateMask::parse(r.update_mask.as_ref(), PATHS)?;
+        let mask = UpdateMask::parse(r.update_mask.as_ref(), rules::UPDATABLE)?;
         super::require_etag(&patch.etag, "signature.etag")?;
-        // The individual and contact are checked (with contacts) before the transaction.
-        let mut checked_individual = None;
-        let mut checked_contact = patch.contact.clone();
-        if mask.contains("individual") || mask.contains("contact") {
-            let mut v = Violations::new();
-            let individual = match &patch.signer {
-                Some(Signer::Individual(i)) => Some(i.clone()),
-                _ => None,
-            };
-            if mask.contains("individual") {
-                match &individual {
-                    Some(i) => check_individual(&mut v, i, "signature.individual"),
-                    None => v.add("signature.individual", "is required by the update mask"),
-                }
+        let individual = match &patch.signer {
+            Some(Signer::Individual(i)) if mask.contains("individual") => Some(i.clone()),
+            _ => None,
+        };
+        let mut v = Violations::new();
+        match &individual {
+            Some(i) => check_individual(&mut v, i, "signature.individual"),
+            None if mask.contains("individual") => {
+                v.add("signature.individual", "is required by the update mask")
             }
+            None => {}
+        }
+        if mask.contains("contact") {
+            check_contact(&mut v, patch.contact.as_ref(), false, "signature.contact");
+        }
+        v.finish()?;
+        // People and organisations named are checked with contacts before the transaction.
+        let mut update = SignatureUpdate {
+            endorsed_area_ids: mask
+                .contains("endorsed_area_ids")
+                .then(|| patch.endorsed_area_ids.clone()),
+            hide_from_public_listing: mask
+                .contains("hide_from_public_listing")
+                .then_some(patch.hide_from_public_listing),
+            contact: mask.contains("contact").then(|| patch.contact.clone()),
+            individual: None,
+        };
+        if let Some(i) = individual {
+            let checked = self
+                .check_signer(caller, Signer::Individual(i), patch.contact.clone())
+                .await?;
+            update.individual = Some((checked.signer, checked.snapshot));
             if mask.contains("contact") {
-                check_contact(&mut v, patch.contact.as_ref(), false, "signature.contact");
+                update.contact = Some(checked.contact);
             }
-            v.finish()?;
-            if let Some(i) = individual.filter(|_| mask.contains("individual")) {
-                let checked = self
-                    .check_signer(caller, Signer::Individual(i), patch.contact.clone())
-                    .await?;
-                checked_individual = Some((checked.signer, checked.snapshot));
-                checked_contact = checked.contact;
-            } else if mask.contains("contact")
-                && let Some(c) = &patch.contact
-                && !c.person.is_empty()
-            {
-                let people = self
-                    .directory(caller)?
-                    .people(&[Reference::new("signature.contact.person", c.person.clone())])
-                    .await?;
-                let mut c = c.clone();
-                c.person = people.first().map(|p| p.name.clone()).unwrap_or_default();
-                checked_contact = Some(c);
-            }
+        } else if let Some(Some(c)) = &update.contact
+            && !c.person.is_empty()
+        {
+            let reference = Reference::new("signature.contact.person", c.person.clone());
+            let people = self.directory(caller)?.people(&[reference]).await?;
+            let mut c = c.clone();
+            c.person = people.first().map(|p| p.name.clone()).unwrap_or_default();
+            update.contact = Some(Some(c));
         }
         self.change_signature(
             caller,
@@ -664,103 +665,7 @@ impl DeclarationsApi {
             &patch.etag,
             None,
             "updated",
-            |current, declaration| {
-                if rules::status(current) == SignatureStatus::Rejected
-                    || current.withdrawal.is_some()
-                    || current.redact_time.is_some()
-                {
-                    return Err(Error::FailedPrecondition {
-                        reason: "SIGNATURE_NOT_CHANGEABLE",
-                        message: format!(
-                            "{} is rejected, withdrawn or redacted and cannot change",
-                            current.name
-                        ),
-                    });
-                }
-                let mut next = current.clone();
-                let mut changes = Vec::new();
-                if mask.contains("endorsed_area_ids") {
-                    if declaration_status(&declaration.resource(Default::default(), None)?)
-                        != DeclarationStatus::Open
-                    {
-                        return Err(Error::FailedPrecondition {
-                            reason: "DECLARATION_NOT_OPEN",
-                            message: "endorsed areas change only while the declaration is open"
-                                .into(),
-                        });
-                    }
-                    let areas = declaration.resource(Default::default(), None)?.areas;
-                    next.endorsed_area_ids = endorsed_areas(
-                        &patch.endorsed_area_ids,
-                        &areas,
-                        "signature.endorsed_area_ids",
-                    )?;
-                    change(
-                        &mut changes,
-                        "endorsed_area_ids",
-                        &current.endorsed_area_ids,
-                        &next.endorsed_area_ids,
-                    );
-                }
-                if mask.contains("hide_from_public_listing") {
-                    next.hide_from_public_listing = patch.hide_from_public_listing;
-                    change(
-                        &mut changes,
-                        "hide_from_public_listing",
-                        current.hide_from_public_listing,
-                        next.hide_from_public_listing,
-                    );
-                }
-                if mask.contains("contact") {
-                    next.contact = checked_contact.clone();
-                    let email = |s: &Signature| {
-                        s.contact
-                            .as_ref()
-                            .map(|c| c.email.clone())
-                            .unwrap_or_default()
-                    };
-                    change(&mut changes, "contact.email", email(current), email(&next));
-                }
-                if let Some((signer, snapshot)) = &checked_individual {
-                    if !matches!(current.signer, Some(Signer::Individual(_))) {
-                        return Err(Error::invalid(
-                            "update_mask",
-                            "an organisation's signature has no individual to change",
-                        ));
-                    }
-                    if rules::status(current) != SignatureStatus::Pending {
-                        return Err(Error::FailedPrecondition {
-                            reason: "SIGNATURE_ALREADY_REVIEWED",
-                            message:
-                                "an individual's details change only while the signature is pending"
-                                    .into(),
-                        });
-                    }
-                    next.signer = Some(signer.clone());
-                    next.snapshot = Some(snapshot.clone());
-                    let name = |s: &Signature| {
-                        s.snapshot
-                            .as_ref()
-                            .map(|x| x.display_name.clone())
-                            .unwrap_or_default()
-                    };
-                    change(
-                        &mut changes,
-                        "individual.display_name",
-                        name(current),
-                        name(&next),
-                    );
-                }
-                if next.contact.as_ref().is_none_or(|c| c.email.is_empty())
-                    && matches!(next.signer, Some(Signer::Individual(_)))
-                {
-                    return Err(Error::invalid(
-                        "signature.contact.email",
-                        "is required for an individual signer",
-                    ));
-                }
-                Ok((next, changes))
-            },
+            |current, declaration| rules::apply_update(current, declaration, &update),
         )
         .await
     }

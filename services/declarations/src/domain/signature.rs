@@ -3,15 +3,117 @@
 //! the review and withdrawal transitions.
 
 use engage_api::contacts::Organization;
+use engage_api::declarations::signature::Signer;
 use engage_api::declarations::{
-    DeclarationArea, IndividualSigner, RejectionReason, Signature, SignatureStatus, SignerContact,
-    SignerKind, SignerSnapshot,
+    Declaration, DeclarationArea, DeclarationStatus, IndividualSigner, RejectionReason, Signature,
+    SignatureStatus, SignerContact, SignerKind, SignerSnapshot,
 };
 use engage_api::types::{Date, RegionalGroup, Sector};
 use engage_platform::error::Violations;
+use engage_platform::journal::FieldChange;
 use engage_platform::{Error, Violation, regions};
 
-use super::dates;
+use super::{audit_change as change, dates};
+
+/// The fields UpdateSignature may name.
+pub const UPDATABLE: &[&str] = &[
+    "endorsed_area_ids",
+    "contact",
+    "hide_from_public_listing",
+    "individual",
+];
+
+/// The masked changes of an UpdateSignature, with the signer and contact already checked
+/// against contacts; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SignatureUpdate {
+    /// The new endorsed areas; empty means all.
+    pub endorsed_area_ids: Option<Vec<String>>,
+    /// Whether to keep the signature out of the public listing.
+    pub hide_from_public_listing: Option<bool>,
+    /// The new contact (or none).
+    pub contact: Option<Option<SignerContact>>,
+    /// The individual's new details and snapshot.
+    pub individual: Option<(Signer, SignerSnapshot)>,
+}
+
+/// Applies `update` to `current` on `declaration`; returns the new signature and the
+/// audit changes. A rejected, withdrawn or redacted signature does not change; areas change
+/// only while the declaration is open, and an individual's details only while pending.
+pub fn apply_update(
+    current: &Signature,
+    declaration: &Declaration,
+    update: &SignatureUpdate,
+) -> Result<(Signature, Vec<FieldChange>), Error> {
+    if status(current) == SignatureStatus::Rejected
+        || current.withdrawal.is_some()
+        || current.redact_time.is_some()
+    {
+        return Err(Error::FailedPrecondition {
+            reason: "SIGNATURE_NOT_CHANGEABLE",
+            message: format!(
+                "{} is rejected, withdrawn or redacted and cannot change",
+                current.name
+            ),
+        });
+    }
+    let mut next = current.clone();
+    let mut changes = Vec::new();
+    if let Some(requested) = &update.endorsed_area_ids {
+        if declaration.status != DeclarationStatus::Open as i32 {
+            return Err(Error::FailedPrecondition {
+                reason: "DECLARATION_NOT_OPEN",
+                message: "endorsed areas change only while the declaration is open".into(),
+            });
+        }
+        next.endorsed_area_ids =
+            endorsed_areas(requested, &declaration.areas, "signature.endorsed_area_ids")?;
+        let (old, new) = (&current.endorsed_area_ids, &next.endorsed_area_ids);
+        change(&mut changes, "endorsed_area_ids", old, new);
+    }
+    if let Some(hide) = update.hide_from_public_listing {
+        next.hide_from_public_listing = hide;
+        let old = current.hide_from_public_listing;
+        change(&mut changes, "hide_from_public_listing", old, hide);
+    }
+    let email = |s: &Signature| s.contact.as_ref().map(|c| c.email.clone());
+    if let Some(contact) = &update.contact {
+        next.contact = contact.clone();
+        change(&mut changes, "contact.email", email(current), email(&next));
+    }
+    if let Some((signer, snapshot)) = &update.individual {
+        if !matches!(current.signer, Some(Signer::Individual(_))) {
+            return Err(Error::invalid(
+                "update_mask",
+                "an organisation's signature has no individual to change",
+            ));
+        }
+        if status(current) != SignatureStatus::Pending {
+            return Err(Error::FailedPrecondition {
+                reason: "SIGNATURE_ALREADY_REVIEWED",
+                message: "an individual's details change only while the signature is pending"
+                    .into(),
+            });
+        }
+        next.signer = Some(signer.clone());
+        next.snapshot = Some(snapshot.clone());
+        let name = |s: &Signature| s.snapshot.as_ref().map(|x| x.display_name.clone());
+        change(
+            &mut changes,
+            "individual.display_name",
+            name(current),
+            name(&next),
+        );
+    }
+    let individual = matches!(next.signer, Some(Signer::Individual(_)));
+    if individual && email(&next).unwrap_or_default().is_empty() {
+        return Err(Error::invalid(
+            "signature.contact.email",
+            "is required for an individual signer",
+        ));
+    }
+    Ok((next, changes))
+}
 
 const MAX_NAME: usize = 200;
 const MAX_NOTE: usize = 2_000;
@@ -475,6 +577,56 @@ mod tests {
         ));
         let before_signing = dates::from_date(day(2026, 11, 9));
         assert!(check_withdraw(&verified, "x", Some(&before_signing), today).is_err());
+    }
+
+    #[test]
+    fn updates_follow_the_signature_and_declaration_state() {
+        let declaration = Declaration {
+            status: DeclarationStatus::Open as i32,
+            areas: vec![area("prevention"), area("victims")],
+            ..Default::default()
+        };
+        let mut s = pending();
+        s.signer = Some(Signer::Organization("organizations/1".into()));
+        let all_areas = SignatureUpdate {
+            endorsed_area_ids: Some(vec![]),
+            hide_from_public_listing: Some(true),
+            ..Default::default()
+        };
+        let (next, changes) = apply_update(&s, &declaration, &all_areas).unwrap();
+        assert_eq!(next.endorsed_area_ids, ["prevention", "victims"]);
+        let paths: Vec<_> = changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["endorsed_area_ids", "hide_from_public_listing"]);
+
+        let closed = Declaration {
+            status: DeclarationStatus::Closed as i32,
+            ..declaration.clone()
+        };
+        let refused = apply_update(&s, &closed, &all_areas).unwrap_err();
+        assert!(matches!(
+            refused,
+            Error::FailedPrecondition {
+                reason: "DECLARATION_NOT_OPEN",
+                ..
+            }
+        ));
+        let mut withdrawn = s.clone();
+        withdrawn.withdrawal = Some(Withdrawal::default());
+        assert!(apply_update(&withdrawn, &declaration, &all_areas).is_err());
+        let individual = SignatureUpdate {
+            individual: Some((
+                Signer::Individual(IndividualSigner::default()),
+                SignerSnapshot::default(),
+            )),
+            ..Default::default()
+        };
+        assert_eq!(
+            apply_update(&s, &declaration, &individual)
+                .unwrap_err()
+                .code(),
+            tonic::Code::InvalidArgument,
+            "an organisation has no individual"
+        );
     }
 
     #[test]
