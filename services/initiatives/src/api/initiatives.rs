@@ -75,6 +75,26 @@ fn field_value(i: &Initiative, path: &str) -> serde_json::Value {
 }
 
 impl InitiativesApi {
+    /// Stores `changed` over `revision` of initiative `id`, replacing what its filters look
+    /// up when `members` are given, and returns it as answered; ABORTED when another write
+    /// came first.
+    async fn save<C: Store + Send>(
+        &self,
+        conn: &mut C,
+        id: &str,
+        revision: i64,
+        changed: Initiative,
+        members: Option<&[(&'static str, String)]>,
+    ) -> Result<Initiative, Error> {
+        let row = convert::initiative_row(&changed, id, revision + 1);
+        if !conn.replace_initiative(&row, revision, members).await? {
+            return Err(Error::StaleEtag {
+                resource: changed.name.clone(),
+            });
+        }
+        self.with_roadmap(conn, row.revision, changed).await
+    }
+
     /// Checks the partners and focal points of `initiative` with contacts, on behalf of
     /// `caller`, and replaces merged organisations and people by their survivors. Only the
     /// fields in `which` are checked (all on create).
@@ -308,17 +328,14 @@ impl InitiativesApi {
                 .filter(|p| field_value(&current, p) != field_value(&updated, p))
                 .map(str::to_owned)
                 .collect();
-            let new_row = convert::initiative_row(&updated, &id, row.revision + 1);
-            if !conn
-                .replace_initiative(&new_row, row.revision, Some(&convert::members(&updated)))
-                .await?
-            {
-                return Err(Error::StaleEtag {
-                    resource: name.clone(),
-                });
-            }
             let out = self
-                .with_roadmap(conn, new_row.revision, updated.clone())
+                .save(
+                    conn,
+                    &id,
+                    row.revision,
+                    updated.clone(),
+                    Some(&convert::members(&updated)),
+                )
                 .await?;
             conn.append_event(
                 &caller,
@@ -374,16 +391,7 @@ impl InitiativesApi {
             let mut changed = current.clone();
             changed.delete_time = if deleted { at(now) } else { None };
             changed.update_time = at(now);
-            let new_row = convert::initiative_row(&changed, &id, row.revision + 1);
-            if !conn
-                .replace_initiative(&new_row, row.revision, None)
-                .await?
-            {
-                return Err(Error::StaleEtag {
-                    resource: name.clone(),
-                });
-            }
-            let out = self.with_roadmap(conn, new_row.revision, changed).await?;
+            let out = self.save(conn, &id, row.revision, changed, None).await?;
             let verb = if deleted { "deleted" } else { "undeleted" };
             conn.append_event(
                 caller,
@@ -468,16 +476,7 @@ impl InitiativesApi {
                 note: fields.note.to_owned(),
             });
             changed.update_time = at(now);
-            let new_row = convert::initiative_row(&changed, &id, row.revision + 1);
-            if !conn
-                .replace_initiative(&new_row, row.revision, None)
-                .await?
-            {
-                return Err(Error::StaleEtag {
-                    resource: name.clone(),
-                });
-            }
-            let out = self.with_roadmap(conn, new_row.revision, changed).await?;
+            let out = self.save(conn, &id, row.revision, changed, None).await?;
             conn.append_event(
                 caller,
                 event(

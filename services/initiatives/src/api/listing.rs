@@ -191,17 +191,14 @@ impl InitiativesApi {
         let mut columns: Vec<(&str, Direction)> =
             order.0.iter().map(|(f, d)| (order_column(f), *d)).collect();
         columns.push(("i.id", Direction::Ascending));
-        let mut select = Sql::new("SELECT i.* FROM initiatives i WHERE ");
-        select.append(condition.clone());
-        if let Some(after) = &page.after {
-            select.push(" AND ").append(sql::after(&columns, after));
-        }
-        select
-            .push(&sql::order_by(&columns))
-            .push(" LIMIT ")
-            .int(page.fetch_limit());
-        let mut count = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM initiatives i WHERE ");
-        count.append(condition);
+        let (select, count) = sql::page(
+            "i.*",
+            "initiatives i",
+            &condition,
+            &columns,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        );
         let (initiatives, next_page_token, total) = with_connection!(self.db, |conn| {
             let mut rows: Vec<InitiativeRow> = conn.rows(&select).await?;
             let next = page.finish(&mut rows, |row| {

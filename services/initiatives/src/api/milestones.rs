@@ -90,6 +90,25 @@ pub(super) async fn load_milestone<C: Store>(
     }
 }
 
+/// Stores `changed` over `revision` of milestone `id`, replacing its dependencies when
+/// given, and returns it as answered; ABORTED when another write came first.
+pub(super) async fn save_milestone<C: Store>(
+    conn: &mut C,
+    (initiative_id, id): (&str, &str),
+    revision: i64,
+    changed: &Milestone,
+    depends_on: Option<&[String]>,
+    today: &str,
+) -> Result<Milestone, Error> {
+    let row = convert::milestone_row(changed, initiative_id, id, revision + 1);
+    if !conn.replace_milestone(&row, revision, depends_on).await? {
+        return Err(Error::StaleEtag {
+            resource: changed.name.clone(),
+        });
+    }
+    convert::milestone(&row, today)
+}
+
 /// FAILED_PRECONDITION when the roadmap of `initiative` can no longer change.
 fn ensure_roadmap_open(initiative: &Initiative) -> Result<(), Error> {
     ensure_live(initiative)?;
@@ -234,18 +253,14 @@ impl InitiativesApi {
         let mut columns: Vec<(&str, Direction)> =
             order.iter().map(|(f, d)| (order_column(f), *d)).collect();
         columns.push(("m.id", Direction::Ascending));
-        let from = "FROM milestones m JOIN initiatives i ON i.id = m.initiative_id WHERE ";
-        let mut select = Sql::new(&format!("SELECT m.* {from}"));
-        select.append(condition.clone());
-        if let Some(after) = &page.after {
-            select.push(" AND ").append(sql::after(&columns, after));
-        }
-        select
-            .push(&sql::order_by(&columns))
-            .push(" LIMIT ")
-            .int(page.fetch_limit());
-        let mut count = Sql::new(&format!("SELECT CAST(COUNT(*) AS BIGINT) AS n {from}"));
-        count.append(condition);
+        let (select, count) = sql::page(
+            "m.*",
+            "milestones m JOIN initiatives i ON i.id = m.initiative_id",
+            &condition,
+            &columns,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        );
         let (mut rows, counted) = with_connection!(self.db, |conn| {
             let rows: Vec<MilestoneRow> = conn.rows(&select).await?;
             let counted: Vec<CountRow> = conn.rows(&count).await?;
@@ -593,17 +608,16 @@ impl InitiativesApi {
                 .iter()
                 .filter_map(|n| n.rsplit('/').next().map(str::to_owned))
                 .collect();
-            let new_row = convert::milestone_row(&updated, &iid, &id, row.revision + 1);
             let replace_deps = mask.contains("depends_on").then_some(deps.as_slice());
-            if !conn
-                .replace_milestone(&new_row, row.revision, replace_deps)
-                .await?
-            {
-                return Err(Error::StaleEtag {
-                    resource: name.clone(),
-                });
-            }
-            let out = convert::milestone(&new_row, &today)?;
+            let out = save_milestone(
+                conn,
+                (&iid, &id),
+                row.revision,
+                &updated,
+                replace_deps,
+                &today,
+            )
+            .await?;
             let changed = changed_paths(&current, &out);
             conn.append_event(
                 &caller,
@@ -695,13 +709,7 @@ impl InitiativesApi {
             let mut changed = current.clone();
             changed.delete_time = if deleted { at(now) } else { None };
             changed.update_time = at(now);
-            let new_row = convert::milestone_row(&changed, iid, id, row.revision + 1);
-            if !conn.replace_milestone(&new_row, row.revision, None).await? {
-                return Err(Error::StaleEtag {
-                    resource: name.to_owned(),
-                });
-            }
-            let out = convert::milestone(&new_row, &today)?;
+            let out = save_milestone(conn, (iid, id), row.revision, &changed, None, &today).await?;
             let verb = if deleted { "deleted" } else { "undeleted" };
             conn.append_event(
                 caller,

@@ -11,7 +11,9 @@ use tonic::Request;
 
 use super::convert::{self, at, entry_name, initiative_name};
 use super::initiatives::{ensure_live, load};
-use super::milestones::{changed_paths, changes, check_dependencies, load_milestone};
+use super::milestones::{
+    changed_paths, changes, check_dependencies, load_milestone, save_milestone,
+};
 use super::{
     InitiativesApi, actor, audit, coordinator_of, event, method, parse_request_id, required,
 };
@@ -137,13 +139,8 @@ impl InitiativesApi {
                 }
                 updated.latest_progress_entry = name.clone();
                 updated.update_time = at(now);
-                let new_row = convert::milestone_row(&updated, &iid, mid, row.revision + 1);
-                if !conn.replace_milestone(&new_row, row.revision, None).await? {
-                    return Err(engage_platform::Error::StaleEtag {
-                        resource: entry.milestone.clone(),
-                    });
-                }
-                let out = convert::milestone(&new_row, &today)?;
+                let out =
+                    save_milestone(conn, (&iid, mid), row.revision, &updated, None, &today).await?;
                 let changed = changed_paths(&current, &out);
                 conn.append_event(
                     &caller,
@@ -268,18 +265,14 @@ impl InitiativesApi {
         }
         // Ids are UUIDv7: they follow the append order, so they break ties in its direction.
         let columns = [("e.create_time", direction), ("e.id", direction)];
-        let mut select = Sql::new("SELECT e.* FROM progress_entries e WHERE ");
-        select.append(condition.clone());
-        if let Some(after) = &page.after {
-            select.push(" AND ").append(sql::after(&columns, after));
-        }
-        select
-            .push(&sql::order_by(&columns))
-            .push(" LIMIT ")
-            .int(page.fetch_limit());
-        let mut count =
-            Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM progress_entries e WHERE ");
-        count.append(condition);
+        let (select, count) = sql::page(
+            "e.*",
+            "progress_entries e",
+            &condition,
+            &columns,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        );
         let (entries, next_page_token, total) = with_connection!(self.db, |conn| {
             let mut rows: Vec<EntryRow> = conn.rows(&select).await?;
             let next = page.finish(&mut rows, |row| {

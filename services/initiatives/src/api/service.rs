@@ -322,31 +322,35 @@ impl InitiativesApi {
             &[&r.resource, &children, &r.filter],
             PageLimits::default(),
         )?;
-        let mut sql = Sql::new("SELECT a.* FROM audit_entries a WHERE (a.resource_name = ");
-        sql.text(r.resource.clone());
+        let mut condition = Sql::new("(a.resource_name = ");
+        condition.text(r.resource.clone());
         if r.include_children {
             // Children's names extend the parent's: `initiatives/{id}/milestones/…`.
-            sql.push(" OR (a.resource_name > ")
+            condition
+                .push(" OR (a.resource_name > ")
                 .text(format!("{}/", r.resource))
                 .push(" AND a.resource_name < ")
                 .text(format!("{}0", r.resource))
                 .push(")");
         }
-        sql.push(")");
+        condition.push(")");
         if let Some(filter) = &filter {
-            sql.push(" AND ")
+            condition
+                .push(" AND ")
                 .append(crate::store::queries::condition(filter, &compare_audit)?);
         }
         let columns = [
             ("a.occur_time", Direction::Descending),
             ("a.id", Direction::Descending),
         ];
-        if let Some(after) = &page.after {
-            sql.push(" AND ").append(sql::after(&columns, after));
-        }
-        sql.push(&sql::order_by(&columns))
-            .push(" LIMIT ")
-            .int(page.fetch_limit());
+        let (sql, _) = sql::page(
+            "a.*",
+            "audit_entries a",
+            &condition,
+            &columns,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        );
         let mut rows: Vec<AuditRow> = with_connection!(self.db, |conn| conn.rows(&sql).await?);
         let next_page_token = page.finish(&mut rows, |a| {
             vec![Key::Int(a.occur_time), Key::Text(a.id.clone())]

@@ -297,6 +297,7 @@ pub fn effective_date(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::violated_fields as fields;
     use engage_api::initiatives::{CivilSocietyPartner, Coordinator};
     use engage_api::types::Date;
 
@@ -310,13 +311,6 @@ mod tests {
                 description: "Victims identified".into(),
             }],
             ..Default::default()
-        }
-    }
-
-    fn fields(e: Error) -> Vec<String> {
-        match e {
-            Error::InvalidArgument(v) => v.into_iter().map(|v| v.field).collect(),
-            other => panic!("{other:?}"),
         }
     }
 

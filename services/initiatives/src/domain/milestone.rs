@@ -306,6 +306,7 @@ pub fn cycle_violation(cycle: &[String]) -> Violation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::violated_fields as fields;
     use engage_api::initiatives::{Coordinator, MilestoneOwner, Priority};
     use engage_api::types::Date;
 
@@ -348,13 +349,6 @@ mod tests {
                 day: 1,
             }),
             ..Default::default()
-        }
-    }
-
-    fn fields(e: Error) -> Vec<String> {
-        match e {
-            Error::InvalidArgument(v) => v.into_iter().map(|v| v.field).collect(),
-            other => panic!("{other:?}"),
         }
     }
 

@@ -22,3 +22,12 @@ pub(crate) fn check_length(
         violations.add(field, format!("must be at most {max} characters, got {n}"));
     }
 }
+
+/// The fields an INVALID_ARGUMENT names, for the tests of the rules.
+#[cfg(test)]
+pub(crate) fn violated_fields(e: engage_platform::Error) -> Vec<String> {
+    match e {
+        engage_platform::Error::InvalidArgument(v) => v.into_iter().map(|v| v.field).collect(),
+        other => panic!("{other:?}"),
+    }
+}

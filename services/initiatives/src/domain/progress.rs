@@ -141,16 +141,10 @@ pub fn check_correction(entry_milestone: &str, corrected_milestone: &str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::violated_fields as fields;
     use engage_api::initiatives::EvidenceLink;
 
     const I: &str = "0190aaaa-0000-7000-8000-000000000001";
-
-    fn fields(e: Error) -> Vec<String> {
-        match e {
-            Error::InvalidArgument(v) => v.into_iter().map(|v| v.field).collect(),
-            other => panic!("{other:?}"),
-        }
-    }
 
     #[test]
     fn an_entry_about_a_milestone_carries_its_change() {

@@ -228,13 +228,33 @@ fn member(kind: &str, c: Comparator, value: &Value) -> Result<Sql, Violation> {
     Ok(sql)
 }
 
-fn enum_value(field: &str, value: &Value, number: Option<i32>) -> Result<Bind, Violation> {
-    number.map(|n| Bind::Int(i64::from(n))).ok_or_else(|| {
+/// `expr op ?` for an enum column, the value given by its name.
+fn enum_column(
+    expr: &str,
+    c: Comparator,
+    field: &str,
+    value: &Value,
+    number: fn(&str) -> Option<i32>,
+) -> Result<Sql, Violation> {
+    let n = number(&text(value)).ok_or_else(|| {
         Violation::new(
             "filter",
             format!("{} is not a value of {field}", text(value)),
         )
-    })
+    })?;
+    Ok(column(expr, c, Bind::Int(i64::from(n))))
+}
+
+fn regional_group(name: &str) -> Option<i32> {
+    RegionalGroup::from_str_name(name).map(|g| g as i32)
+}
+
+fn initiative_status(name: &str) -> Option<i32> {
+    InitiativeStatus::from_str_name(name).map(|s| s as i32)
+}
+
+fn milestone_status(name: &str) -> Option<i32> {
+    MilestoneStatus::from_str_name(name).map(|s| s as i32)
 }
 
 /// Names of the initiative statuses, for filters.
@@ -314,24 +334,8 @@ pub fn compare_initiative(
         Ok(match name {
             "title" => title("i.title", c, value)?,
             "country_code" => column("i.country_code", c, Bind::Text(text(value))),
-            "regional_group" => column(
-                "i.regional_group",
-                c,
-                enum_value(
-                    name,
-                    value,
-                    RegionalGroup::from_str_name(&text(value)).map(|g| g as i32),
-                )?,
-            ),
-            "status" => column(
-                "i.status",
-                c,
-                enum_value(
-                    name,
-                    value,
-                    InitiativeStatus::from_str_name(&text(value)).map(|s| s as i32),
-                )?,
-            ),
+            "regional_group" => enum_column("i.regional_group", c, name, value, regional_group)?,
+            "status" => enum_column("i.status", c, name, value, initiative_status)?,
             "coordinator" => member("coordinator", c, value)?,
             "partner_organization" => member("partner_organization", c, value)?,
             "partner_person" => member("partner_person", c, value)?,
@@ -406,15 +410,7 @@ pub fn compare_milestone(
     move |name, c, value| {
         Ok(match name {
             "title" => title("m.title", c, value)?,
-            "status" => column(
-                "m.status",
-                c,
-                enum_value(
-                    name,
-                    value,
-                    MilestoneStatus::from_str_name(&text(value)).map(|s| s as i32),
-                )?,
-            ),
+            "status" => enum_column("m.status", c, name, value, milestone_status)?,
             "overdue" => {
                 let overdue = matches!(value, Value::Bool(true)) == (c == Comparator::Equal);
                 let mut sql = Sql::new(if overdue {
@@ -450,24 +446,10 @@ pub fn compare_milestone(
             }
             "update_time" => column("m.update_time", c, Bind::Int(integer(value))),
             "initiative.country_code" => column("i.country_code", c, Bind::Text(text(value))),
-            "initiative.regional_group" => column(
-                "i.regional_group",
-                c,
-                enum_value(
-                    name,
-                    value,
-                    RegionalGroup::from_str_name(&text(value)).map(|g| g as i32),
-                )?,
-            ),
-            "initiative.status" => column(
-                "i.status",
-                c,
-                enum_value(
-                    name,
-                    value,
-                    InitiativeStatus::from_str_name(&text(value)).map(|s| s as i32),
-                )?,
-            ),
+            "initiative.regional_group" => {
+                enum_column("i.regional_group", c, name, value, regional_group)?
+            }
+            "initiative.status" => enum_column("i.status", c, name, value, initiative_status)?,
             "initiative.coordinator" => member("coordinator", c, value)?,
             other => return Err(Violation::new("filter", format!("unknown field {other}"))),
         })
@@ -492,15 +474,7 @@ pub fn compare_entry(name: &str, c: Comparator, value: &Value) -> Result<Sql, Vi
         "corrects" => column("e.corrects_id", c, Bind::Text(last_id(value))),
         "author.subject" => column("e.author", c, Bind::Text(text(value))),
         "create_time" => column("e.create_time", c, Bind::Int(integer(value))),
-        "new_status" => column(
-            "e.new_status",
-            c,
-            enum_value(
-                name,
-                value,
-                MilestoneStatus::from_str_name(&text(value)).map(|s| s as i32),
-            )?,
-        ),
+        "new_status" => enum_column("e.new_status", c, name, value, milestone_status)?,
         "corrected" => {
             let corrected = matches!(value, Value::Bool(true)) == (c == Comparator::Equal);
             Sql::new(if corrected {

@@ -156,6 +156,30 @@ pub fn after(order: &[(&str, Direction)], key: &[Key]) -> Sql {
     sql
 }
 
+/// The statements of one keyset page over `from` (tables with aliases): the rows
+/// (`SELECT {select} … ORDER BY … LIMIT limit`, after `key` when given) and the count of every
+/// row matching `condition`.
+pub fn page(
+    select: &str,
+    from: &str,
+    condition: &Sql,
+    order: &[(&str, Direction)],
+    key: Option<&[Key]>,
+    limit: i64,
+) -> (Sql, Sql) {
+    let mut rows = Sql::new(&format!("SELECT {select} FROM {from} WHERE "));
+    rows.append(condition.clone());
+    if let Some(key) = key {
+        rows.push(" AND ").append(after(order, key));
+    }
+    rows.push(&order_by(order)).push(" LIMIT ").int(limit);
+    let mut count = Sql::new(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {from} WHERE "
+    ));
+    count.append(condition.clone());
+    (rows, count)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
