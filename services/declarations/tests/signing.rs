@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use engage_api::declarations::signature::Signer;
 use engage_api::declarations::*;
 use engage_api::types::{RegionalGroup, Sector};
+use engage_declarations::domain::dates;
 use engage_platform::Role;
 use engage_platform::testkit::TestBackend;
 
@@ -353,29 +354,42 @@ async fn counts_match_a_count_by_hand_and_a_withdrawal_leaves_them_but_stays_on_
         );
     }
 
-    // Signatories per day: all of them signed today.
-    let today = time::OffsetDateTime::now_utc().date();
-    let date = |d: time::Date| engage_api::types::Date {
-        year: d.year(),
-        month: i32::from(u8::from(d.month())),
-        day: i32::from(d.day()),
+    // Signatories per day, from the day before the first signing to the last; the days
+    // come from the signatures themselves, so a run across midnight still adds up.
+    let day = |d: &Option<engage_api::types::Date>| {
+        d.as_ref().and_then(dates::to_date).expect("a sign date")
     };
+    let signed: Vec<time::Date> = SIGNERS
+        .iter()
+        .zip(&signatures)
+        .filter(|(s, _)| s.fate == Fate::Verified)
+        .map(|(_, signature)| day(&signature.sign_date))
+        .collect();
+    let first_day = signed
+        .iter()
+        .min()
+        .expect("signatories")
+        .previous_day()
+        .expect("a day");
+    let last_day = *signed.iter().max().expect("signatories");
     let daily = dashboard
         .count_signatures_by_day(CountSignaturesByDayRequest {
             parent: parent.clone(),
-            start_date: Some(date(today.previous_day().expect("yesterday"))),
-            end_date: Some(date(today)),
+            start_date: Some(dates::from_date(first_day)),
+            end_date: Some(dates::from_date(last_day)),
             filter: String::new(),
         })
         .await
         .expect("daily")
         .into_inner();
-    let series: Vec<_> = daily
-        .days
-        .iter()
-        .map(|d| (d.count, d.cumulative_count))
-        .collect();
-    assert_eq!(series, [(0, 0), (signatories, signatories)]);
+    let mut cumulative = 0;
+    for entry in &daily.days {
+        let on = signed.iter().filter(|d| **d == day(&entry.date)).count() as i32;
+        cumulative += on;
+        assert_eq!((entry.count, entry.cumulative_count), (on, cumulative));
+    }
+    assert_eq!(daily.days[0].count, 0, "the day before the first signing");
+    assert_eq!(cumulative, signatories);
 
     // The public listing shows the verified, live signatories only, by name.
     let mut viewer = system.client(Role::Viewer);
