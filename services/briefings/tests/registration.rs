@@ -757,7 +757,134 @@ async fn registration_managers_manage_their_event_only(backend: TestBackend) {
     assert_eq!(listed.total_size, 2, "the draft is left out for viewers");
 }
 
+async fn raised_capacity_promotes_and_organisations_change_within_the_limit(backend: TestBackend) {
+    let world = World::start(backend).await;
+    let mut officer = world.client(Role::CsuOfficer);
+    let mut contacts = world.contacts();
+    let ngo = organization(
+        &mut contacts,
+        "Women Against Trafficking",
+        Sector::Ngo,
+        "PH",
+    )
+    .await;
+    let mut event = briefing("Training on victim support", 1, true);
+    event.per_organization_limit = Some(1);
+    let event = published(&mut officer, event).await;
+    let people = people(&world, 4).await;
+    let mut regs = Vec::new();
+    for p in &people {
+        regs.push(
+            officer
+                .register(registering(&event, p, ""))
+                .await
+                .expect("register")
+                .into_inner()
+                .registration
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        regs.iter().map(|r| r.waitlist_position).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
+
+    let mut raised = common::event(&mut officer, &event.name).await;
+    raised.capacity = 3;
+    let response = officer
+        .update_event(UpdateEventRequest {
+            event: Some(raised),
+            update_mask: mask(&["capacity"]),
+        })
+        .await
+        .expect("raise")
+        .into_inner();
+    let promoted: Vec<_> = response.promoted.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(
+        promoted,
+        [regs[1].name.clone(), regs[2].name.clone()],
+        "in waitlist order"
+    );
+    let last = officer
+        .get_registration(GetRegistrationRequest {
+            name: regs[3].name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(last.waitlist_position, 1, "the last one moved up");
+    let waitlist_off = officer
+        .update_event(UpdateEventRequest {
+            event: Some(Event {
+                waitlist_enabled: false,
+                ..response.event.clone().unwrap()
+            }),
+            update_mask: mask(&["waitlist_enabled"]),
+        })
+        .await
+        .expect_err("someone waits");
+    assert_eq!(reason(&waitlist_off), "WAITLIST_NOT_EMPTY");
+
+    let with_org = |r: &Registration| UpdateRegistrationRequest {
+        registration: Some(Registration {
+            name: r.name.clone(),
+            etag: r.etag.clone(),
+            organization: ngo.clone(),
+            ..Default::default()
+        }),
+        update_mask: mask(&["organization"]),
+    };
+    let moved = officer
+        .update_registration(with_org(&regs[0]))
+        .await
+        .expect("first of the organisation")
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(
+        moved.participant.unwrap().country_code,
+        "PH",
+        "the snapshot follows the organisation"
+    );
+    let current = officer
+        .get_registration(GetRegistrationRequest {
+            name: regs[1].name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    let over = officer
+        .update_registration(with_org(&current))
+        .await
+        .expect_err("over the limit");
+    assert_eq!(reason(&over), "ORGANIZATION_LIMIT_REACHED");
+
+    let request_id = "0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e99";
+    let cancel = CancelRegistrationRequest {
+        name: current.name.clone(),
+        request_id: request_id.into(),
+        ..Default::default()
+    };
+    let first = officer
+        .cancel_registration(cancel.clone())
+        .await
+        .expect("cancel")
+        .into_inner();
+    let retried = officer
+        .cancel_registration(cancel)
+        .await
+        .expect("a retry is answered")
+        .into_inner();
+    assert_eq!(first, retried);
+    assert_eq!(first.promoted.len(), 1);
+}
+
 engage_platform::on_both_databases!(
+    raised_capacity_promotes_and_organisations_change_within_the_limit,
     capacity_holds_under_concurrent_registrations_and_cancellations_promote_in_order,
     the_organisation_limit_holds_under_concurrent_registrations,
     a_second_registration_returns_the_first_and_forms_create_people_once,

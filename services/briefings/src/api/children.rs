@@ -67,6 +67,85 @@ pub(super) trait Kind: prost::Message + Default + Clone + Send + Sync + 'static 
     ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
+/// The [`Kind`] methods every kind writes the same way: its delete and create times, and
+/// its store calls.
+macro_rules! kind_storage {
+    ($load:ident, $insert:ident, $replace:ident) => {
+        fn delete_time(&mut self) -> &mut Option<prost_types::Timestamp> {
+            &mut self.delete_time
+        }
+
+        fn create_time(&self) -> i64 {
+            self.create_time
+                .as_ref()
+                .map(engage_platform::resource::micros)
+                .unwrap_or_default()
+        }
+
+        async fn load<S: Store>(conn: &mut S, id: &str) -> Result<Option<Self::Row>, Error> {
+            conn.$load(id).await
+        }
+
+        async fn insert<S: Store>(conn: &mut S, row: &Self::Row) -> Result<(), Error> {
+            conn.$insert(row).await
+        }
+
+        async fn replace<S: Store>(
+            conn: &mut S,
+            row: &Self::Row,
+            revision: i64,
+        ) -> Result<(), Error> {
+            conn.$replace(row, revision).await
+        }
+    };
+}
+pub(super) use kind_storage;
+
+/// A child's message from its row, with the name, etag and times the row holds.
+macro_rules! stamped {
+    ($row:expr) => {{
+        let row = $row;
+        let mut message: Self = $crate::api::decode(&row.body)?;
+        message.name = format!("events/{}/{}/{}", row.event_id, Self::COLLECTION, row.id);
+        message.etag = engage_platform::resource::etag(row.revision);
+        message.create_time = Some(engage_platform::resource::timestamp(row.create_time));
+        message.update_time = Some(engage_platform::resource::timestamp(row.update_time));
+        message
+    }};
+}
+pub(super) use stamped;
+
+/// What a List request of children asks.
+pub(super) struct ChildQuery<'a> {
+    pub parent: &'a str,
+    pub page_size: i32,
+    pub page_token: &'a str,
+    pub filter: &'a str,
+    pub order_by: &'a str,
+    pub show_deleted: bool,
+    /// Whether `events/-` (every event) is allowed.
+    pub all_events: bool,
+    /// The day `overdue` is decided on, for lists that filter on it.
+    pub day: &'a str,
+}
+
+/// The [`ChildQuery`] of a List request.
+macro_rules! child_query {
+    ($r:expr, $all_events:expr, $day:expr) => {
+        $crate::api::children::ChildQuery {
+            parent: &$r.parent,
+            page_size: $r.page_size,
+            page_token: &$r.page_token,
+            filter: &$r.filter,
+            order_by: &$r.order_by,
+            show_deleted: $r.show_deleted,
+            all_events: $all_events,
+            day: $day,
+        }
+    };
+}
+pub(super) use child_query;
+
 /// The row `id` of event `event_id`, NOT_FOUND otherwise.
 async fn child_in<K: Kind, S: Store>(
     conn: &mut S,
@@ -153,35 +232,38 @@ impl BriefingsApi {
         K::of_row(&row)
     }
 
-    /// A page of children of one event or (`events/-`) of every event the caller may see.
+    /// A page of children of one event or (`events/-`, when `all_events`) of every event
+    /// the caller may see.
     pub(super) async fn list_children<K: Kind>(
         &self,
         caller: &Caller,
         spec: &Spec<K::Row>,
-        parent: &str,
-        request: listing::Request<'_>,
-        show_deleted: bool,
-        event_column: &str,
+        query: ChildQuery<'_>,
     ) -> Result<(Vec<K>, String, i32), Error> {
         let backend = self.db.backend();
-        let mut base = if parent == "events/-" {
-            let mut sql = Sql::new(
-                backend,
-                &format!("{event_column} IN (SELECT id FROM events WHERE "),
-            );
+        let mut base = if query.parent == "events/-" && query.all_events {
+            let mut sql = Sql::new(backend, "event_id IN (SELECT id FROM events WHERE ");
             sql.append(&super::events::visibility(backend, caller, ""))
                 .push(")");
             sql
         } else {
-            let id = event_id(parent, "parent")?;
+            let id = event_id(query.parent, "parent")?;
             self.visible_event(caller, id).await?;
-            let mut sql = Sql::new(backend, &format!("{event_column} = "));
+            let mut sql = Sql::new(backend, "event_id = ");
             sql.bind(Bind::Text(id.to_owned()));
             sql
         };
-        if !show_deleted {
+        if !query.show_deleted {
             base.push(" AND delete_time IS NULL");
         }
+        let show_deleted = query.show_deleted.to_string();
+        let request = listing::Request {
+            page_size: query.page_size,
+            page_token: query.page_token,
+            filter: query.filter,
+            order_by: query.order_by,
+            scope: &[query.parent, &show_deleted, &caller.subject, query.day],
+        };
         let listing = spec.listing(backend, &request, &base)?;
         let (mut rows, total) = with_connection!(self.db, |conn| {
             let rows: Vec<K::Row> = conn.rows(listing.select.clone()).await?;

@@ -12,6 +12,7 @@ use engage_platform::{
 };
 use serde_json::json;
 
+use super::listing::values::*;
 use super::listing::{self, Column, KeyKind, Sort, Spec, field};
 use super::registrations::{cancel_all, promote};
 use super::{
@@ -23,19 +24,6 @@ use crate::domain::event::{self as rules, Step};
 use crate::domain::registration::free_seats;
 use crate::store::sql::{CountedByText, Number};
 use crate::store::{Bind, EventRow, RunSql, Sql, StatusCounts, Store};
-
-fn event_kind(name: &str) -> Option<i32> {
-    EventKind::from_str_name(name).map(|k| k as i32)
-}
-fn event_status(name: &str) -> Option<i32> {
-    EventStatus::from_str_name(name).map(|k| k as i32)
-}
-fn attendance(name: &str) -> Option<i32> {
-    AttendanceMode::from_str_name(name).map(|k| k as i32)
-}
-fn thematic_area(name: &str) -> Option<i32> {
-    engage_api::types::ThematicArea::from_str_name(name).map(|k| k as i32)
-}
 
 static FIELDS: &[listing::Field] = &[
     field("kind", FieldType::Text, Column::Enum("kind", event_kind)),

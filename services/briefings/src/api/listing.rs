@@ -361,3 +361,34 @@ pub const fn field(name: &'static str, kind: FieldType, column: Column) -> Field
         column,
     }
 }
+
+/// The numbers of enum values named in filters.
+pub mod values {
+    use engage_api::briefings::{
+        AttendanceMode, EventKind, EventStatus, FollowUpStatus, Gender, RegistrationStatus,
+    };
+    use engage_api::types::{RegionalGroup, Sector, ThematicArea};
+
+    macro_rules! parsers {
+        ($($name:ident: $enum:ty),+ $(,)?) => {
+            $(
+                /// The number of the value named, if it is one.
+                pub fn $name(name: &str) -> Option<i32> {
+                    <$enum>::from_str_name(name).map(|v| v as i32)
+                }
+            )+
+        };
+    }
+
+    parsers! {
+        event_kind: EventKind,
+        event_status: EventStatus,
+        attendance: AttendanceMode,
+        thematic_area: ThematicArea,
+        registration_status: RegistrationStatus,
+        gender: Gender,
+        sector: Sector,
+        regional_group: RegionalGroup,
+        follow_up_status: FollowUpStatus,
+    }
+}

@@ -12,6 +12,7 @@ use engage_platform::{
 };
 use serde_json::json;
 
+use super::listing::values::*;
 use super::listing::{self, Column, KeyKind, Sort, Spec, field};
 use super::participants::snapshot;
 use super::{
@@ -233,19 +234,6 @@ fn check_registration_fields(
     );
     crate::domain::check_len(&mut v, &format!("{prefix}notes"), notes, 2000);
     v.finish()
-}
-
-fn registration_status(name: &str) -> Option<i32> {
-    RegistrationStatus::from_str_name(name).map(|s| s as i32)
-}
-fn gender(name: &str) -> Option<i32> {
-    Gender::from_str_name(name).map(|s| s as i32)
-}
-fn sector(name: &str) -> Option<i32> {
-    engage_api::types::Sector::from_str_name(name).map(|s| s as i32)
-}
-fn regional_group(name: &str) -> Option<i32> {
-    engage_api::types::RegionalGroup::from_str_name(name).map(|s| s as i32)
 }
 
 /// The event's conference session, as a column of its children.

@@ -6,13 +6,14 @@ use engage_platform::field_mask::UpdateMask;
 use engage_platform::identity::Need;
 use engage_platform::journal::{FieldChange, RequestId};
 use engage_platform::query::{Direction, FieldType};
-use engage_platform::resource::{etag, micros, timestamp};
+use engage_platform::resource::micros;
 use engage_platform::{Caller, Error, Violations, apply_mask};
 use serde_json::json;
 
-use super::children::Kind;
+use super::children::{Kind, child_query, kind_storage, stamped};
+use super::listing::values::*;
 use super::listing::{self, Column, KeyKind, Sort, Spec, field};
-use super::{BriefingsApi, caller, changes, decode, method, required};
+use super::{BriefingsApi, caller, changes, method, required};
 use crate::domain::event::check_thematic_areas;
 use crate::domain::{check_len, json_list};
 use crate::store::{SessionRow, Store};
@@ -34,12 +35,7 @@ impl Kind for Session {
     type Row = SessionRow;
 
     fn of_row(row: &SessionRow) -> Result<Self, Error> {
-        let mut s: Session = decode(&row.body)?;
-        s.name = format!("events/{}/sessions/{}", row.event_id, row.id);
-        s.etag = etag(row.revision);
-        s.create_time = Some(timestamp(row.create_time));
-        s.update_time = Some(timestamp(row.update_time));
-        Ok(s)
+        Ok(stamped!(row))
     }
 
     fn to_row(
@@ -76,14 +72,6 @@ impl Kind for Session {
         }
     }
 
-    fn delete_time(&mut self) -> &mut Option<prost_types::Timestamp> {
-        &mut self.delete_time
-    }
-
-    fn create_time(&self) -> i64 {
-        self.create_time.as_ref().map(micros).unwrap_or_default()
-    }
-
     fn changes(old: &Self, new: &Self) -> Vec<FieldChange> {
         changes!(
             old,
@@ -101,21 +89,7 @@ impl Kind for Session {
         )
     }
 
-    async fn load<S: Store>(conn: &mut S, id: &str) -> Result<Option<SessionRow>, Error> {
-        conn.session(id).await
-    }
-
-    async fn insert<S: Store>(conn: &mut S, row: &SessionRow) -> Result<(), Error> {
-        conn.insert_session(row).await
-    }
-
-    async fn replace<S: Store>(conn: &mut S, row: &SessionRow, revision: i64) -> Result<(), Error> {
-        conn.replace_session(row, revision).await
-    }
-}
-
-fn thematic_area(name: &str) -> Option<i32> {
-    engage_api::types::ThematicArea::from_str_name(name).map(|k| k as i32)
+    kind_storage!(session, insert_session, replace_session);
 }
 
 static FIELDS: &[listing::Field] = &[
@@ -290,25 +264,8 @@ impl BriefingsApi {
     ) -> Result<ListSessionsResponse, Error> {
         let caller = caller(&request, Need::Read)?;
         let r = request.into_inner();
-        if r.parent == "events/-" {
-            return Err(Error::invalid("parent", "must name one event"));
-        }
-        let show_deleted = r.show_deleted.to_string();
         let (sessions, next_page_token, total_size) = self
-            .list_children::<Session>(
-                &caller,
-                &SPEC,
-                &r.parent,
-                listing::Request {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &r.filter,
-                    order_by: &r.order_by,
-                    scope: &[&r.parent, &show_deleted, &caller.subject],
-                },
-                r.show_deleted,
-                "event_id",
-            )
+            .list_children::<Session>(&caller, &SPEC, child_query!(r, false, ""))
             .await?;
         Ok(ListSessionsResponse {
             sessions,

@@ -7,14 +7,15 @@ use engage_platform::field_mask::UpdateMask;
 use engage_platform::identity::Need;
 use engage_platform::journal::{FieldChange, RequestId};
 use engage_platform::query::{Direction, FieldType};
-use engage_platform::resource::{etag, micros, now_micros, parse_child_name, timestamp};
+use engage_platform::resource::{micros, now_micros, parse_child_name, timestamp};
 use engage_platform::{Caller, Error, Violations};
 use serde_json::json;
 
-use super::children::Kind;
+use super::children::{Kind, child_query, kind_storage, stamped};
+use super::listing::values::*;
 use super::listing::{self, Column, KeyKind, Sort, Spec, field, today};
 use super::registrations::EVENT_SESSION;
-use super::{BriefingsApi, caller, changes, decode, method, required};
+use super::{BriefingsApi, caller, changes, method, required};
 use crate::domain::event::check_thematic_areas;
 use crate::domain::{check_https_url, check_language, check_len, follow_up_transition, json_list};
 use crate::store::{FollowUpRow, StatementRow, Store};
@@ -26,12 +27,7 @@ impl Kind for Statement {
     type Row = StatementRow;
 
     fn of_row(row: &StatementRow) -> Result<Self, Error> {
-        let mut s: Statement = decode(&row.body)?;
-        s.name = format!("events/{}/statements/{}", row.event_id, row.id);
-        s.etag = etag(row.revision);
-        s.create_time = Some(timestamp(row.create_time));
-        s.update_time = Some(timestamp(row.update_time));
-        Ok(s)
+        Ok(stamped!(row))
     }
 
     fn to_row(
@@ -62,14 +58,6 @@ impl Kind for Statement {
         }
     }
 
-    fn delete_time(&mut self) -> &mut Option<prost_types::Timestamp> {
-        &mut self.delete_time
-    }
-
-    fn create_time(&self) -> i64 {
-        self.create_time.as_ref().map(micros).unwrap_or_default()
-    }
-
     fn changes(old: &Self, new: &Self) -> Vec<FieldChange> {
         changes!(
             old,
@@ -89,21 +77,7 @@ impl Kind for Statement {
         )
     }
 
-    async fn load<S: Store>(conn: &mut S, id: &str) -> Result<Option<StatementRow>, Error> {
-        conn.statement(id).await
-    }
-
-    async fn insert<S: Store>(conn: &mut S, row: &StatementRow) -> Result<(), Error> {
-        conn.insert_statement(row).await
-    }
-
-    async fn replace<S: Store>(
-        conn: &mut S,
-        row: &StatementRow,
-        revision: i64,
-    ) -> Result<(), Error> {
-        conn.replace_statement(row, revision).await
-    }
+    kind_storage!(statement, insert_statement, replace_statement);
 }
 
 impl Kind for FollowUpAction {
@@ -113,11 +87,7 @@ impl Kind for FollowUpAction {
     type Row = FollowUpRow;
 
     fn of_row(row: &FollowUpRow) -> Result<Self, Error> {
-        let mut a: FollowUpAction = decode(&row.body)?;
-        a.name = format!("events/{}/followUpActions/{}", row.event_id, row.id);
-        a.etag = etag(row.revision);
-        a.create_time = Some(timestamp(row.create_time));
-        a.update_time = Some(timestamp(row.update_time));
+        let mut a: FollowUpAction = stamped!(row);
         a.overdue = row.due_date.as_ref().is_some_and(|due| *due < today())
             && matches!(
                 FollowUpStatus::try_from(row.status),
@@ -170,14 +140,6 @@ impl Kind for FollowUpAction {
         }
     }
 
-    fn delete_time(&mut self) -> &mut Option<prost_types::Timestamp> {
-        &mut self.delete_time
-    }
-
-    fn create_time(&self) -> i64 {
-        self.create_time.as_ref().map(micros).unwrap_or_default()
-    }
-
     fn changes(old: &Self, new: &Self) -> Vec<FieldChange> {
         changes!(
             old,
@@ -195,28 +157,7 @@ impl Kind for FollowUpAction {
         )
     }
 
-    async fn load<S: Store>(conn: &mut S, id: &str) -> Result<Option<FollowUpRow>, Error> {
-        conn.follow_up(id).await
-    }
-
-    async fn insert<S: Store>(conn: &mut S, row: &FollowUpRow) -> Result<(), Error> {
-        conn.insert_follow_up(row).await
-    }
-
-    async fn replace<S: Store>(
-        conn: &mut S,
-        row: &FollowUpRow,
-        revision: i64,
-    ) -> Result<(), Error> {
-        conn.replace_follow_up(row, revision).await
-    }
-}
-
-fn thematic_area(name: &str) -> Option<i32> {
-    engage_api::types::ThematicArea::from_str_name(name).map(|k| k as i32)
-}
-fn follow_up_status(name: &str) -> Option<i32> {
-    FollowUpStatus::from_str_name(name).map(|k| k as i32)
+    kind_storage!(follow_up, insert_follow_up, replace_follow_up);
 }
 
 static STATEMENT_FIELDS: &[listing::Field] = &[
@@ -551,22 +492,8 @@ impl BriefingsApi {
     ) -> Result<ListStatementsResponse, Error> {
         let caller = caller(&request, Need::Read)?;
         let r = request.into_inner();
-        let show_deleted = r.show_deleted.to_string();
         let (statements, next_page_token, total_size) = self
-            .list_children::<Statement>(
-                &caller,
-                &STATEMENT_SPEC,
-                &r.parent,
-                listing::Request {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &r.filter,
-                    order_by: &r.order_by,
-                    scope: &[&r.parent, &show_deleted, &caller.subject],
-                },
-                r.show_deleted,
-                "event_id",
-            )
+            .list_children::<Statement>(&caller, &STATEMENT_SPEC, child_query!(r, true, ""))
             .await?;
         Ok(ListStatementsResponse {
             statements,
@@ -717,23 +644,9 @@ impl BriefingsApi {
     ) -> Result<ListFollowUpActionsResponse, Error> {
         let caller = caller(&request, Need::Read)?;
         let r = request.into_inner();
-        let show_deleted = r.show_deleted.to_string();
         let day = today();
         let (follow_up_actions, next_page_token, total_size) = self
-            .list_children::<FollowUpAction>(
-                &caller,
-                &FOLLOW_UP_SPEC,
-                &r.parent,
-                listing::Request {
-                    page_size: r.page_size,
-                    page_token: &r.page_token,
-                    filter: &r.filter,
-                    order_by: &r.order_by,
-                    scope: &[&r.parent, &show_deleted, &caller.subject, &day],
-                },
-                r.show_deleted,
-                "event_id",
-            )
+            .list_children::<FollowUpAction>(&caller, &FOLLOW_UP_SPEC, child_query!(r, true, &day))
             .await?;
         Ok(ListFollowUpActionsResponse {
             follow_up_actions,
