@@ -36,71 +36,16 @@ async fn world(backend: TestBackend) -> World {
     let brazil = create(&mut officer, initiative("Brazil pilot", "BR", "coord-br")).await;
     let ghana = create(&mut officer, initiative("Ghana pilot", "GH", "coord-gh")).await;
     let mut names = std::collections::HashMap::new();
+    #[rustfmt::skip]
     let plan = [
-        (
-            &kenya,
-            "coord-ke",
-            "overdue",
-            (2026, 11, 20),
-            MilestoneStatus::Planned,
-            0,
-        ),
-        (
-            &kenya,
-            "coord-ke",
-            "today",
-            (2026, 11, 25),
-            MilestoneStatus::InProgress,
-            50,
-        ),
-        (
-            &kenya,
-            "coord-ke",
-            "next week",
-            (2026, 12, 1),
-            MilestoneStatus::Planned,
-            0,
-        ),
-        (
-            &kenya,
-            "coord-ke",
-            "next year",
-            (2027, 1, 15),
-            MilestoneStatus::Planned,
-            0,
-        ),
-        (
-            &kenya,
-            "coord-ke",
-            "done early",
-            (2026, 11, 1),
-            MilestoneStatus::Done,
-            0,
-        ),
-        (
-            &kenya,
-            "coord-ke",
-            "dropped",
-            (2026, 10, 1),
-            MilestoneStatus::Dropped,
-            0,
-        ),
-        (
-            &brazil,
-            "coord-br",
-            "blocked",
-            (2026, 11, 24),
-            MilestoneStatus::Blocked,
-            0,
-        ),
-        (
-            &ghana,
-            "coord-gh",
-            "of a deleted initiative",
-            (2026, 11, 1),
-            MilestoneStatus::Planned,
-            0,
-        ),
+        (&kenya, "coord-ke", "overdue", (2026, 11, 20), MilestoneStatus::Planned, 0),
+        (&kenya, "coord-ke", "today", (2026, 11, 25), MilestoneStatus::InProgress, 50),
+        (&kenya, "coord-ke", "next week", (2026, 12, 1), MilestoneStatus::Planned, 0),
+        (&kenya, "coord-ke", "next year", (2027, 1, 15), MilestoneStatus::Planned, 0),
+        (&kenya, "coord-ke", "done early", (2026, 11, 1), MilestoneStatus::Done, 0),
+        (&kenya, "coord-ke", "dropped", (2026, 10, 1), MilestoneStatus::Dropped, 0),
+        (&brazil, "coord-br", "blocked", (2026, 11, 24), MilestoneStatus::Blocked, 0),
+        (&ghana, "coord-gh", "of a deleted initiative", (2026, 11, 1), MilestoneStatus::Planned, 0),
     ];
     for (initiative, coordinator, title, (y, m, d), status, percent) in plan {
         let mut draft = milestone(title, coordinator, date(y, m, d));

@@ -287,15 +287,7 @@ macro_rules! impl_store {
                 revision: i64,
                 members: Option<&[(&'static str, String)]>,
             ) -> Result<bool, Error> {
-                let n = diesel::update(
-                    initiatives::table
-                        .find(&row.id)
-                        .filter(initiatives::revision.eq(revision)),
-                )
-                .set(row)
-                .execute(self)
-                .await?;
-                if n == 0 {
+                if !update_at_revision!(self, initiatives, row, revision) {
                     return Ok(false);
                 }
                 if let Some(members) = members {
@@ -348,15 +340,7 @@ macro_rules! impl_store {
                 revision: i64,
                 depends_on: Option<&[String]>,
             ) -> Result<bool, Error> {
-                let n = diesel::update(
-                    milestones::table
-                        .find(&row.id)
-                        .filter(milestones::revision.eq(revision)),
-                )
-                .set(row)
-                .execute(self)
-                .await?;
-                if n == 0 {
+                if !update_at_revision!(self, milestones, row, revision) {
                     return Ok(false);
                 }
                 if let Some(depends_on) = depends_on {
@@ -404,6 +388,21 @@ macro_rules! impl_store {
                 Ok(())
             }
         }
+    };
+}
+
+/// Overwrites `$row` in `$table` if it is still at `$revision`; false when it is not.
+macro_rules! update_at_revision {
+    ($conn:expr, $table:ident, $row:expr, $revision:expr) => {
+        diesel::update(
+            $table::table
+                .find(&$row.id)
+                .filter($table::revision.eq($revision)),
+        )
+        .set($row)
+        .execute(&mut *$conn)
+        .await?
+            > 0
     };
 }
 
