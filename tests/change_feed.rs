@@ -13,11 +13,13 @@ use engage_api::contacts::{
 use engage_api::feeds::feeds_service_client::FeedsServiceClient;
 use engage_api::feeds::subscribe_request::Start;
 use engage_api::feeds::subscribe_response::Payload;
-use engage_api::feeds::{ChangeEvent, SubscribeRequest, SubscribeResponse, Topic};
+use engage_api::feeds::{
+    ChangeEvent, ListTopicsRequest, SubscribeRequest, SubscribeResponse, Topic,
+};
 use engage_gateway::RateLimits;
 use engage_platform::testkit::TestBackend;
 use engage_platform::{Caller, Role};
-use engage_system_tests::{TestBus, TestSystem};
+use engage_system_tests::{TestBus, TestSystem, records};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -332,6 +334,128 @@ async fn two_feeds_replicas_both_deliver_every_event() {
     system.stop().await;
 }
 
+/// Every change of a replay from `start`, up to the heartbeat that says it caught up.
+async fn replayed(
+    feeds: &mut FeedsServiceClient<engage_system_tests::records::Authorised>,
+    topics: Vec<Topic>,
+    start: prost_types::Timestamp,
+) -> Vec<ChangeEvent> {
+    let mut stream = feeds
+        .subscribe(SubscribeRequest {
+            topics,
+            start: Some(Start::StartTime(start)),
+            ..Default::default()
+        })
+        .await
+        .expect("Subscribe from a start time")
+        .into_inner();
+    let mut changes = Vec::new();
+    loop {
+        match next(&mut stream).await {
+            Payload::Change(change) => changes.push(change),
+            Payload::Heartbeat(h) if h.caught_up => return changes,
+            Payload::Heartbeat(_) => {}
+        }
+    }
+}
+
+fn service(name: &str) -> Topic {
+    Topic {
+        service: name.into(),
+        resource_type: String::new(),
+    }
+}
+
+async fn every_service_publishes_its_changes_as_the_catalogue_names_them(bus: TestBus) {
+    let system = start(bus).await;
+    let start_time = prost_types::Timestamp::from(std::time::SystemTime::now());
+    let officer = Caller::new("olga", &[Role::CsuOfficer]);
+    let written = records::write_records(&system, &officer).await;
+
+    let viewer = Caller::new("vera", &[Role::Viewer]);
+    let mut feeds = FeedsServiceClient::new(records::as_caller(&system, &viewer));
+    let catalogue = feeds
+        .list_topics(ListTopicsRequest::default())
+        .await
+        .expect("the topics")
+        .into_inner()
+        .topics;
+    let changes = replayed(
+        &mut feeds,
+        vec![
+            service("initiatives"),
+            service("declarations"),
+            service("briefings"),
+        ],
+        start_time,
+    )
+    .await;
+    for change in &changes {
+        let topic = change.topic.clone().expect("a topic");
+        let info = catalogue
+            .iter()
+            .find(|t| t.topic.as_ref() == Some(&topic))
+            .unwrap_or_else(|| panic!("{topic:?} is not in the catalogue"));
+        assert!(
+            info.event_types.contains(&change.event_type),
+            "{} is not an event type of {topic:?}: {:?}",
+            change.event_type,
+            info.event_types
+        );
+        let resource = change
+            .resource
+            .as_ref()
+            .expect("the resource after the change");
+        assert!(
+            resource.type_url.ends_with(&info.message_type),
+            "{} carries {}",
+            change.event_type,
+            resource.type_url
+        );
+    }
+    let types: HashSet<&str> = changes.iter().map(|c| c.event_type.as_str()).collect();
+    for expected in [
+        "initiatives.initiative.created",
+        "initiatives.initiative.launched",
+        "initiatives.milestone.created",
+        "declarations.declaration.created",
+        "declarations.declaration.opened",
+        "declarations.signature.created",
+        "declarations.signature.verified",
+        "briefings.event.created",
+        "briefings.event.published",
+        "briefings.registration.registered",
+    ] {
+        assert!(types.contains(expected), "no {expected} among {types:?}");
+    }
+
+    // A coordinator's feed carries their own initiative's changes and no other's.
+    let mut coordinator = Caller::new("coordinator-ke", &[Role::Coordinator]);
+    coordinator.initiatives = vec![written.kenyan_initiative.clone()];
+    let mut theirs = FeedsServiceClient::new(records::as_caller(&system, &coordinator));
+    let their_changes = replayed(&mut theirs, vec![service("initiatives")], start_time).await;
+    assert!(their_changes.len() >= 3, "{their_changes:?}");
+    assert!(
+        their_changes
+            .iter()
+            .all(|c| c.resource_name.starts_with(&written.kenyan_initiative)),
+        "{:?}",
+        their_changes
+            .iter()
+            .map(|c| &c.resource_name)
+            .collect::<Vec<_>>()
+    );
+    let refused = theirs
+        .subscribe(SubscribeRequest {
+            topics: vec![service("declarations")],
+            ..Default::default()
+        })
+        .await
+        .expect_err("a coordinator may not follow declarations");
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    system.stop().await;
+}
+
 mod redis {
     use super::*;
 
@@ -346,6 +470,11 @@ mod redis {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_write_produces_no_event() {
         super::a_failed_write_produces_no_event(TestBus::Redis).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_service_publishes_its_changes_as_the_catalogue_names_them() {
+        super::every_service_publishes_its_changes_as_the_catalogue_names_them(TestBus::Redis).await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,5 +497,11 @@ mod memory {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_write_produces_no_event() {
         super::a_failed_write_produces_no_event(TestBus::Memory).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_service_publishes_its_changes_as_the_catalogue_names_them() {
+        super::every_service_publishes_its_changes_as_the_catalogue_names_them(TestBus::Memory)
+            .await
     }
 }
