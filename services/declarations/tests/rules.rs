@@ -689,6 +689,9 @@ async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend
     sign(&mut officer, &second.name, by_organization(&kenya.name))
         .await
         .expect("sign the other declaration");
+    let kenya_two = system
+        .organization("Kituo cha Sheria", "KE", Sector::Ngo)
+        .await;
 
     let (lister, first_name) = (officer.clone(), first.name.clone());
     let count = move |filter: &'static str, parent: &'static str| {
@@ -747,6 +750,40 @@ async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend
         .map(|s| s.snapshot.clone().expect("snapshot").country_code)
         .collect();
     assert_eq!(countries, ["UG", "KE", "BR"]);
+    // Two fields, one row a page: the keyset continues across every field.
+    sign(&mut officer, &first.name, by_organization(&kenya_two.name))
+        .await
+        .expect("sign");
+    let mut token = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let page = officer
+            .list_signatures(ListSignaturesRequest {
+                parent: first.name.clone(),
+                order_by: "country_code, display_name desc".into(),
+                page_size: 1,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .expect("page")
+            .into_inner();
+        seen.extend(page.signatures.iter().map(|s| {
+            let snapshot = s.snapshot.clone().expect("snapshot");
+            (snapshot.country_code, snapshot.display_name)
+        }));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let expected = [
+        ("BR", "Universidade de São Paulo"),
+        ("KE", "Kituo cha Sheria"),
+        ("KE", "Haki Africa"),
+        ("UG", "Chapter Four Uganda"),
+    ];
+    assert_eq!(seen, expected.map(|(c, n)| (c.to_owned(), n.to_owned())),);
 
     // An update changes the masked fields under the etag.
     let current = officer
@@ -785,7 +822,7 @@ async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend
         .await
         .expect_err("immutable");
     assert_eq!(violated_fields(&immutable), ["update_mask"]);
-    assert_eq!(count("area:\"victims\"", "").await, 3);
+    assert_eq!(count("area:\"victims\"", "").await, 4);
 
     // The outbox holds one event per write, with the snapshot's place and sector.
     use engage_platform::journal::Journal;
@@ -809,11 +846,12 @@ async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend
             "signature.created",
             "signature.created",
             "signature.created",
+            "signature.created",
             "signature.updated",
         ]
     );
     let update: serde_json::Value =
-        serde_json::from_str(&events[8].attributes).expect("attributes");
+        serde_json::from_str(&events[9].attributes).expect("attributes");
     assert_eq!(update["country_code"], "UG");
     assert_eq!(update["regional_group"], "REGIONAL_GROUP_AFRICAN");
     assert_eq!(update["sector"], "SECTOR_NGO");
@@ -821,7 +859,7 @@ async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend
         update["changed_fields"],
         serde_json::json!(["endorsed_area_ids", "hide_from_public_listing"])
     );
-    assert_eq!(events[8].resource_type, "engage.declarations.v1.Signature");
+    assert_eq!(events[9].resource_type, "engage.declarations.v1.Signature");
 
     // Per day, by default from the opening day to today.
     let daily = officer

@@ -18,7 +18,7 @@ use crate::domain::declaration::{
 };
 use crate::domain::filters::{self, DECLARATION_FIELDS, DECLARATION_ORDER};
 use crate::store::rows::{DeclarationRow, status_counts};
-use crate::store::{Store, declaration_key};
+use crate::store::{Store, declaration_keys};
 
 /// Area ids and titles, as the audit trail records the areas.
 fn area_summary(areas: &[DeclarationArea]) -> Vec<(String, String)> {
@@ -96,7 +96,7 @@ impl DeclarationsApi {
         r: ListDeclarationsRequest,
     ) -> Result<ListDeclarationsResponse, Error> {
         let clauses = filters::clauses(&r.filter, DECLARATION_FIELDS)?;
-        let sort = filters::order(
+        let order = filters::order(
             &r.order_by,
             DECLARATION_ORDER,
             ("create_time", Direction::Descending),
@@ -106,7 +106,7 @@ impl DeclarationsApi {
             r.page_size,
             &r.page_token,
             &[&r.filter, &r.order_by, deleted],
-            sort,
+            order,
         )?;
         let (mut rows, count) = with_connection!(self.db, |conn| {
             let rows = conn
@@ -116,7 +116,7 @@ impl DeclarationsApi {
             (rows, count)
         });
         let next_page_token = page.finish(&mut rows, |row| {
-            (declaration_key(sort.0, row), row.id.clone())
+            (declaration_keys(&listing.order, row), row.id.clone())
         });
         let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
         let (counts, next) = with_connection!(self.db, |conn| {

@@ -14,7 +14,7 @@ use tonic::codegen::BoxStream;
 use super::{DeclarationsApi, is_officer, today};
 use crate::domain::{csv, dates, filters};
 use crate::store::rows::{SignatureRow, status_counts};
-use crate::store::{AuditQuery, Figures, Listing, Scope, Store, signature_key};
+use crate::store::{AuditQuery, Figures, Listing, Scope, Store, signature_keys};
 
 /// Longest series CountSignaturesByDay returns, in days after the first.
 const MAX_DAYS: i64 = 3_660;
@@ -241,7 +241,7 @@ impl DeclarationsApi {
                 ("create_time", Direction::Descending),
             )
         };
-        let (sort, descending) = filters::order(&r.order_by, fields, order)?;
+        let order = filters::order(&r.order_by, fields, order)?;
         let public_only = r.public_only;
         let db = self.db.clone();
         let (sender, receiver) = tokio::sync::mpsc::channel(4);
@@ -252,8 +252,7 @@ impl DeclarationsApi {
                 csv::header(csv::FULL_HEADER)
             };
             let mut listing = Listing {
-                sort,
-                descending,
+                order,
                 after: None,
                 limit: EXPORT_BATCH,
             };
@@ -294,7 +293,7 @@ impl DeclarationsApi {
                 pending.extend(csv::write_rows(records));
                 let done = (rows.len() as i64) < EXPORT_BATCH;
                 if let Some(last) = rows.last() {
-                    listing.after = Some((signature_key(sort, last), last.id.clone()));
+                    listing.after = Some((signature_keys(&listing.order, last), last.id.clone()));
                 }
                 let piece = ExportSignaturesResponse {
                     csv_data: std::mem::take(&mut pending),

@@ -15,8 +15,12 @@ use engage_platform::server::{Peers, ServiceContext};
 use engage_platform::{Caller, Database, Error, Role, with_connection};
 use prost::Message;
 
+use crate::domain::filters::Order;
 use crate::store::rows::{DeclarationRow, status_counts};
 use crate::store::{Listing, SortKey, Store};
+
+/// What a page token keeps: the sort keys and the id of the last row.
+type PageKey = (Vec<SortKey>, String);
 
 /// The full gRPC method names, as audit entries record them.
 macro_rules! method {
@@ -97,13 +101,11 @@ fn listing(
     page_size: i32,
     page_token: &str,
     query: &[&str],
-    sort: (&'static str, bool),
-) -> Result<(Page<(SortKey, String)>, Listing), Error> {
-    let page =
-        Page::<(SortKey, String)>::parse(page_size, page_token, query, PageLimits::default())?;
+    order: Order,
+) -> Result<(Page<PageKey>, Listing), Error> {
+    let page = Page::<PageKey>::parse(page_size, page_token, query, PageLimits::default())?;
     let listing = Listing {
-        sort: sort.0,
-        descending: sort.1,
+        order,
         after: page.after.clone(),
         limit: page.fetch_limit(),
     };

@@ -26,7 +26,7 @@ use crate::domain::signature::{
     individual_snapshot, organization_snapshot, sign_date,
 };
 use crate::store::rows::{DeclarationRow, SignatureRow};
-use crate::store::{Scope, Store, signature_key};
+use crate::store::{Scope, Store, signature_keys};
 
 /// The declaration and signature ids of a signature name.
 fn signature_ids(name: &str) -> Result<(String, String), Error> {
@@ -324,14 +324,14 @@ impl DeclarationsApi {
             clauses: filters::clauses(&r.filter, SIGNATURE_FIELDS)?,
             public_only: false,
         };
-        let sort = filters::order(
+        let order = filters::order(
             &r.order_by,
             SIGNATURE_ORDER,
             ("create_time", Direction::Descending),
         )?;
         let query = [r.parent.as_str(), &r.filter, &r.order_by];
         let (rows, next_page_token, count) = self
-            .page_of(&scope, sort, (r.page_size, &r.page_token), &query)
+            .page_of(&scope, order, (r.page_size, &r.page_token), &query)
             .await?;
         let signatures = rows
             .iter()
@@ -349,14 +349,14 @@ impl DeclarationsApi {
         r: ListPublicSignaturesRequest,
     ) -> Result<ListPublicSignaturesResponse, Error> {
         let scope = self.public_scope(&r.parent, &r.filter).await?;
-        let sort = filters::order(
+        let order = filters::order(
             &r.order_by,
             PUBLIC_ORDER,
             ("display_name", Direction::Ascending),
         )?;
         let query = [r.parent.as_str(), &r.filter, &r.order_by];
         let (rows, next_page_token, count) = self
-            .page_of(&scope, sort, (r.page_size, &r.page_token), &query)
+            .page_of(&scope, order, (r.page_size, &r.page_token), &query)
             .await?;
         Ok(ListPublicSignaturesResponse {
             public_signatures: rows.iter().map(SignatureRow::public).collect(),
@@ -369,11 +369,11 @@ impl DeclarationsApi {
     async fn page_of(
         &self,
         scope: &Scope,
-        sort: (&'static str, bool),
+        order: filters::Order,
         (page_size, page_token): (i32, &str),
         query: &[&str],
     ) -> Result<(Vec<SignatureRow>, String, i64), Error> {
-        let (page, listing) = listing(page_size, page_token, query, sort)?;
+        let (page, listing) = listing(page_size, page_token, query, order)?;
         let (mut rows, count) = with_connection!(self.db, |conn| {
             (
                 conn.list_signatures(scope, &listing).await?,
@@ -381,7 +381,7 @@ impl DeclarationsApi {
             )
         });
         let next_page_token = page.finish(&mut rows, |row| {
-            (signature_key(sort.0, row), row.id.clone())
+            (signature_keys(&listing.order, row), row.id.clone())
         });
         Ok((rows, next_page_token, count))
     }

@@ -283,20 +283,21 @@ fn check_comparator(field: &str, comparator: Comparator) -> Result<(), Violation
     }
 }
 
-/// Parses an `order_by` of one field (ties are broken by the resource name).
+/// The fields a listing is ordered by, each with whether it is descending.
+pub type Order = Vec<(&'static str, bool)>;
+
+/// Parses an `order_by` (ties are broken by the resource name).
 pub fn order(
     text: &str,
     fields: &[&'static str],
     default: (&'static str, Direction),
-) -> Result<(&'static str, bool), Violation> {
+) -> Result<Order, Violation> {
     let parsed = OrderBy::parse(text, fields, &[default])?;
-    match parsed.0.as_slice() {
-        [(field, direction)] => Ok((field, *direction == Direction::Descending)),
-        _ => Err(Violation::new(
-            "order_by",
-            "orders by one field; ties are broken by the resource name",
-        )),
-    }
+    Ok(parsed
+        .0
+        .into_iter()
+        .map(|(field, direction)| (field, direction == Direction::Descending))
+        .collect())
 }
 
 #[cfg(test)]
@@ -335,16 +336,16 @@ mod tests {
     }
 
     #[test]
-    fn order_by_takes_one_field() {
+    fn order_by_lists_fields_with_directions() {
         let default = ("create_time", Direction::Descending);
         assert_eq!(
             order("", SIGNATURE_ORDER, default).unwrap(),
-            ("create_time", true)
+            [("create_time", true)]
         );
         assert_eq!(
-            order("display_name", SIGNATURE_ORDER, default).unwrap(),
-            ("display_name", false)
+            order("country_code, display_name desc", SIGNATURE_ORDER, default).unwrap(),
+            [("country_code", false), ("display_name", true)]
         );
-        assert!(order("display_name, sign_date", SIGNATURE_ORDER, default).is_err());
+        assert!(order("status", SIGNATURE_ORDER, default).is_err());
     }
 }

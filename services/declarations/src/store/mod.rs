@@ -40,6 +40,10 @@ impl SortKey {
         }
     }
 
+    fn int(&self) -> i32 {
+        i32::try_from(self.number()).unwrap_or_default()
+    }
+
     fn text(&self) -> String {
         match self {
             SortKey::Number(n) => n.to_string(),
@@ -51,12 +55,11 @@ impl SortKey {
 /// A page of a listing: its order and where the previous page ended.
 #[derive(Debug, Clone)]
 pub struct Listing {
-    /// The field ordered by (a filter/order_by name of the contract).
-    pub sort: &'static str,
-    /// Largest first.
-    pub descending: bool,
-    /// The sort key and id of the last row of the previous page.
-    pub after: Option<(SortKey, String)>,
+    /// The fields ordered by (`order_by` names of the contract), each with whether it is
+    /// descending; ties are broken by the id, in the direction of the last field.
+    pub order: Vec<(&'static str, bool)>,
+    /// The sort keys and id of the last row of the previous page.
+    pub after: Option<(Vec<SortKey>, String)>,
     /// How many rows to fetch.
     pub limit: i64,
 }
@@ -72,8 +75,17 @@ pub struct Scope {
     pub public_only: bool,
 }
 
-/// The sort key of a declaration row for `field`.
-pub fn declaration_key(field: &str, row: &DeclarationRow) -> SortKey {
+/// The sort keys of a declaration row for `order`.
+pub fn declaration_keys(order: &[(&str, bool)], row: &DeclarationRow) -> Vec<SortKey> {
+    order.iter().map(|(f, _)| declaration_key(f, row)).collect()
+}
+
+/// The sort keys of a signature row for `order`.
+pub fn signature_keys(order: &[(&str, bool)], row: &SignatureRow) -> Vec<SortKey> {
+    order.iter().map(|(f, _)| signature_key(f, row)).collect()
+}
+
+fn declaration_key(field: &str, row: &DeclarationRow) -> SortKey {
     match field {
         "title" => SortKey::Text(row.title_key.clone()),
         "version" => SortKey::Number(i64::from(row.version)),
@@ -83,8 +95,7 @@ pub fn declaration_key(field: &str, row: &DeclarationRow) -> SortKey {
     }
 }
 
-/// The sort key of a signature row for `field`.
-pub fn signature_key(field: &str, row: &SignatureRow) -> SortKey {
+fn signature_key(field: &str, row: &SignatureRow) -> SortKey {
     match field {
         "display_name" => SortKey::Text(row.name_key.clone()),
         "country_code" => SortKey::Text(row.country_code.clone()),
@@ -341,34 +352,82 @@ macro_rules! declarations_filtered {
     }};
 }
 
-/// Continues strictly after the previous page's last row, then orders, in `$listing`'s
-/// direction, by `$column` and then `$id`.
-macro_rules! paged {
-    ($q:expr, $listing:expr, $column:expr, $id:expr, $value:expr) => {{
+/// `$column` compared to `$value` (`Less`: below, `Equal`, `Greater`: above), boxed.
+macro_rules! compare_boxed {
+    ($ordering:expr, $column:expr, $value:expr) => {
+        match $ordering {
+            std::cmp::Ordering::Less => Box::new($column.lt($value)),
+            std::cmp::Ordering::Equal => Box::new($column.eq($value)),
+            std::cmp::Ordering::Greater => Box::new($column.gt($value)),
+        }
+    };
+}
+
+/// Adds `$column` to the order of boxed query `$q`, first or after what is there.
+macro_rules! order_step {
+    ($q:expr, $first:expr, $descending:expr, $column:expr) => {
+        match ($first, $descending) {
+            (true, false) => $q.order_by($column.asc()),
+            (true, true) => $q.order_by($column.desc()),
+            (false, false) => $q.then_order_by($column.asc()),
+            (false, true) => $q.then_order_by($column.desc()),
+        }
+    };
+}
+
+/// One page of boxed query `$q` of `$table` in `$listing`'s order: strictly after the
+/// previous page's last row (a keyset condition over every order field and the id), then
+/// ordered and limited. `$columns` maps each `order_by` name to its column and key value;
+/// the last entry is the default.
+macro_rules! keyset_page {
+    ($q:expr, $listing:expr, $table:ident, $db:ty,
+     [$($name:literal => $column:expr, $value:path;)+ _ => $default:expr, $default_value:path]) => {{
+        type Condition =
+            Box<dyn BoxableExpression<$table::table, $db, SqlType = diesel::sql_types::Bool>>;
+        let compare = |field: &str, ordering: std::cmp::Ordering, key: &SortKey| -> Condition {
+            match field {
+                "id" => compare_boxed!(ordering, $table::id, key.text()),
+                $($name => compare_boxed!(ordering, $column, $value(key)),)+
+                _ => compare_boxed!(ordering, $default, $default_value(key)),
+            }
+        };
         let listing: &Listing = $listing;
+        let mut fields = listing.order.clone();
+        let last_descending = fields.last().is_some_and(|(_, d)| *d);
+        fields.push(("id", last_descending));
         let mut q = $q;
-        if let Some((key, id)) = &listing.after {
-            let (value, id) = ($value(key), id.clone());
-            q = if listing.descending {
-                q.filter(
-                    $column
-                        .lt(value.clone())
-                        .or($column.eq(value).and($id.lt(id))),
-                )
-            } else {
-                q.filter(
-                    $column
-                        .gt(value.clone())
-                        .or($column.eq(value).and($id.gt(id))),
-                )
+        if let Some((keys, id)) = &listing.after {
+            let mut values = keys.clone();
+            values.push(SortKey::Text(id.clone()));
+            // (f1 > v1) OR (f1 = v1 AND f2 > v2) OR … with > as < on descending fields.
+            let mut after: Option<Condition> = None;
+            for (i, (field, descending)) in fields.iter().enumerate() {
+                let beyond = if *descending {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                let mut step = compare(field, beyond, &values[i]);
+                for (j, (earlier, _)) in fields.iter().enumerate().take(i) {
+                    step = Box::new(step.and(compare(earlier, std::cmp::Ordering::Equal, &values[j])));
+                }
+                after = Some(match after {
+                    None => step,
+                    Some(before) => Box::new(before.or(step)),
+                });
+            }
+            if let Some(after) = after {
+                q = q.filter(after);
+            }
+        }
+        for (i, (field, descending)) in fields.iter().enumerate() {
+            q = match *field {
+                "id" => order_step!(q, i == 0, *descending, $table::id),
+                $($name => order_step!(q, i == 0, *descending, $column),)+
+                _ => order_step!(q, i == 0, *descending, $default),
             };
         }
-        if listing.descending {
-            q.order(($column.desc(), $id.desc()))
-        } else {
-            q.order(($column.asc(), $id.asc()))
-        }
-        .limit(listing.limit)
+        q.limit(listing.limit)
     }};
 }
 
@@ -401,7 +460,7 @@ macro_rules! insert_areas {
 }
 
 macro_rules! impl_store {
-    ($conn:ty, $snapshot:expr) => {
+    ($conn:ty, $db:ty, $snapshot:expr) => {
         impl Store for $conn {
             async fn snapshot_reads(&mut self) -> Result<(), Error> {
                 let statement: &str = $snapshot;
@@ -483,42 +542,15 @@ macro_rules! impl_store {
             ) -> Result<Vec<DeclarationRow>, Error> {
                 let q = declarations_filtered!(clauses, show_deleted)
                     .select(DeclarationRow::as_select());
-                let id = declarations::id;
-                Ok(match listing.sort {
-                    "title" => {
-                        paged!(q, listing, declarations::title_key, id, SortKey::text)
-                            .load(self)
-                            .await?
-                    }
-                    "version" => {
-                        paged!(q, listing, declarations::version, id, |k: &SortKey| {
-                            i32::try_from(k.number()).unwrap_or_default()
-                        })
-                        .load(self)
-                        .await?
-                    }
-                    "open_time" => {
-                        paged!(
-                            q,
-                            listing,
-                            coalesce(declarations::open_time, 0),
-                            id,
-                            SortKey::number
-                        )
-                        .load(self)
-                        .await?
-                    }
-                    "update_time" => {
-                        paged!(q, listing, declarations::update_time, id, SortKey::number)
-                            .load(self)
-                            .await?
-                    }
-                    _ => {
-                        paged!(q, listing, declarations::create_time, id, SortKey::number)
-                            .load(self)
-                            .await?
-                    }
-                })
+                Ok(keyset_page!(q, listing, declarations, $db, [
+                    "title" => declarations::title_key, SortKey::text;
+                    "version" => declarations::version, SortKey::int;
+                    "open_time" => coalesce(declarations::open_time, 0), SortKey::number;
+                    "update_time" => declarations::update_time, SortKey::number;
+                    _ => declarations::create_time, SortKey::number
+                ])
+                .load(self)
+                .await?)
             }
 
             async fn count_declarations(
@@ -601,34 +633,15 @@ macro_rules! impl_store {
                 listing: &Listing,
             ) -> Result<Vec<SignatureRow>, Error> {
                 let q = scoped!(scope).select(SignatureRow::as_select());
-                let id = signatures::id;
-                Ok(match listing.sort {
-                    "display_name" => {
-                        paged!(q, listing, signatures::name_key, id, SortKey::text)
-                            .load(self)
-                            .await?
-                    }
-                    "country_code" => {
-                        paged!(q, listing, signatures::country_code, id, SortKey::text)
-                            .load(self)
-                            .await?
-                    }
-                    "sign_date" => {
-                        paged!(q, listing, signatures::sign_date, id, SortKey::text)
-                            .load(self)
-                            .await?
-                    }
-                    "update_time" => {
-                        paged!(q, listing, signatures::update_time, id, SortKey::number)
-                            .load(self)
-                            .await?
-                    }
-                    _ => {
-                        paged!(q, listing, signatures::create_time, id, SortKey::number)
-                            .load(self)
-                            .await?
-                    }
-                })
+                Ok(keyset_page!(q, listing, signatures, $db, [
+                    "display_name" => signatures::name_key, SortKey::text;
+                    "country_code" => signatures::country_code, SortKey::text;
+                    "sign_date" => signatures::sign_date, SortKey::text;
+                    "update_time" => signatures::update_time, SortKey::number;
+                    _ => signatures::create_time, SortKey::number
+                ])
+                .load(self)
+                .await?)
             }
 
             async fn count_signatures(&mut self, scope: &Scope) -> Result<i64, Error> {
@@ -740,6 +753,7 @@ macro_rules! impl_store {
 // transaction is one snapshot already.
 impl_store!(
     AsyncPgConnection,
+    diesel::pg::Pg,
     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
 );
-impl_store!(SqliteAsyncConnection, "");
+impl_store!(SqliteAsyncConnection, diesel::sqlite::Sqlite, "");
