@@ -895,7 +895,38 @@ async fn signatures_are_filtered_updated_and_each_write_leaves_its_event(backend
     assert_eq!(violated_fields(&backwards), ["end_date"]);
 }
 
+async fn without_contacts_a_signing_is_unavailable_and_writes_nothing(backend: TestBackend) {
+    use engage_platform::identity::{InternalKey, Secret};
+    use engage_platform::server::Peers;
+    use engage_platform::testkit::TestServer;
+    // Nothing listens on the discard port.
+    let peers = Peers::new([("contacts", "http://127.0.0.1:9")]).expect("peers");
+    let server = TestServer::start_with_peers::<engage_declarations::Declarations>(
+        backend,
+        peers,
+        InternalKey::new(&Secret::generate()),
+    )
+    .await;
+    let caller = engage_platform::Caller::new("csu_officer", &[Role::CsuOfficer]);
+    let mut officer = Client::new(server.channel_as(caller));
+    let declaration = open_declaration(&mut officer, &["prevention"]).await;
+    let refused = sign(
+        &mut officer,
+        &declaration.name,
+        by_organization("organizations/0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e5f"),
+    )
+    .await
+    .expect_err("contacts is down");
+    assert_eq!(refused.code(), Code::Unavailable);
+    assert!(
+        all_signatures(&mut officer, &declaration.name, "")
+            .await
+            .is_empty()
+    );
+}
+
 engage_platform::on_both_databases!(
+    without_contacts_a_signing_is_unavailable_and_writes_nothing,
     signatures_are_filtered_updated_and_each_write_leaves_its_event,
     an_open_declarations_text_is_frozen_and_a_new_version_follows_it,
     bad_signings_are_refused_with_the_reason_and_change_nothing,
