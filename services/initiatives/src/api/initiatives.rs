@@ -104,7 +104,6 @@ impl InitiativesApi {
         initiative: &mut Initiative,
         which: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<(), Error> {
-        let directory = Directory::new(&self.peers, &self.internal_key, caller.clone())?;
         let mut organizations = Vec::new();
         let mut people = Vec::new();
         if which("government_focal_points") {
@@ -135,6 +134,10 @@ impl InitiativesApi {
                 }
             }
         }
+        if organizations.is_empty() && people.is_empty() {
+            return Ok(());
+        }
+        let directory = Directory::new(&self.peers, &self.internal_key, caller.clone())?;
         let (found_orgs, found_people) = match (
             directory.organizations(&organizations).await,
             directory.people(&people).await,
@@ -309,7 +312,6 @@ impl InitiativesApi {
         rules::normalize(&mut updated, "initiative")?;
         self.resolve_references(&caller, &mut updated, &|f| mask.contains(f))
             .await?;
-        let today = self.today_text();
 
         write_transaction!(self.db, |conn| {
             let now = now_micros();
@@ -321,7 +323,7 @@ impl InitiativesApi {
                 });
             }
             let live: Vec<MilestoneRow> = conn.rows(&live_milestones(&id)).await?;
-            check_roadmap_still_fits(&updated, &live, &today)?;
+            check_roadmap_still_fits(&updated, &live)?;
             updated.update_time = at(now);
             let changed: Vec<String> = mask
                 .paths()
@@ -531,11 +533,7 @@ pub(super) fn live_milestones(initiative_id: &str) -> Sql {
 /// Refuses an initiative update that would leave live milestones behind: due before the
 /// new start date (INVALID_ARGUMENT), or serving a removed priority, or owned by a removed
 /// partner or coordinator (FAILED_PRECONDITION).
-fn check_roadmap_still_fits(
-    updated: &Initiative,
-    live: &[MilestoneRow],
-    _today: &str,
-) -> Result<(), Error> {
+fn check_roadmap_still_fits(updated: &Initiative, live: &[MilestoneRow]) -> Result<(), Error> {
     let start = updated
         .start_date
         .as_ref()
