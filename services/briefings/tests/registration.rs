@@ -79,6 +79,15 @@ async fn capacity_holds_under_concurrent_registrations_and_cancellations_promote
     );
     let counts = event_counts(&mut officer, &event.name).await;
     assert_eq!((counts.registered, counts.waitlisted), (50, 70));
+    let read = common::event(&mut officer, &event.name).await;
+    assert!(
+        micros(&read.update_time) > micros(&event.update_time),
+        "registrations change the event's update time"
+    );
+    assert_eq!(
+        read.etag, event.etag,
+        "but not its etag: its own fields did not change"
+    );
 
     let first_five: Vec<String> = waitlisted.iter().take(5).map(|r| r.name.clone()).collect();
     let mut promoted = Vec::new();

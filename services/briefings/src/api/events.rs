@@ -22,7 +22,7 @@ use super::{
 };
 use crate::domain::event::{self as rules, Step};
 use crate::domain::registration::free_seats;
-use crate::store::sql::{CountedByText, Number};
+use crate::store::sql::{COUNTS_BY_EVENT, CountedByText, Number};
 use crate::store::{Bind, EventRow, RunSql, Sql, StatusCounts, Store};
 
 static FIELDS: &[listing::Field] = &[
@@ -135,10 +135,8 @@ async fn counts_of<S: Store>(
     if ids.is_empty() {
         return Ok(map);
     }
-    let mut sql = Sql::new(
-        backend,
-        "SELECT event_id AS key, status, COUNT(*) AS n FROM registrations WHERE event_id IN (",
-    );
+    let mut sql = Sql::new(backend, COUNTS_BY_EVENT);
+    sql.push("event_id IN (");
     for (i, id) in ids.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
@@ -147,9 +145,9 @@ async fn counts_of<S: Store>(
     }
     sql.push(") GROUP BY event_id, status");
     for row in conn.rows::<CountedByText>(sql).await? {
-        map.entry(row.key)
-            .or_insert_with(StatusCounts::default)
-            .add(row.status, row.n);
+        let counts = map.entry(row.key).or_insert_with(StatusCounts::default);
+        counts.add(row.status, row.n);
+        counts.touch(row.last);
     }
     Ok(map)
 }

@@ -10,7 +10,7 @@ use engage_platform::{Error, with_connection};
 use super::{BriefingsApi, caller, event_id};
 use crate::domain::event::check_conference_session;
 use crate::domain::figures::{Grouped, breakdown, counts};
-use crate::store::sql::{Counted, CountedByText, Number};
+use crate::store::sql::{COUNTS_BY_EVENT, Counted, CountedByText, Number};
 use crate::store::{Bind, EventRow, RunSql, Sql, StatusCounts};
 
 /// Events of a conference session that count: published or closed, not deleted.
@@ -160,17 +160,16 @@ impl BriefingsApi {
                 .bind(Bind::Text(code.clone()))
                 .push(") ORDER BY start_time, id");
             let events: Vec<EventRow> = conn.rows(events).await?;
-            let mut per_event = Sql::new(
-                backend,
-                "SELECT event_id AS key, status, COUNT(*) AS n FROM registrations WHERE ",
-            );
+            let mut per_event = Sql::new(backend, COUNTS_BY_EVENT);
             per_event.append(&scope).push(" GROUP BY event_id, status");
             let per_event = conn.rows::<CountedByText>(per_event).await?;
             (grouped, people, events, per_event)
         });
         let mut by_event: std::collections::HashMap<String, StatusCounts> = Default::default();
         for row in per_event {
-            by_event.entry(row.key).or_default().add(row.status, row.n);
+            let counts = by_event.entry(row.key).or_default();
+            counts.add(row.status, row.n);
+            counts.touch(row.last);
         }
         let mut kinds: std::collections::BTreeMap<i32, (i32, StatusCounts)> = Default::default();
         let mut lines = Vec::with_capacity(events.len());

@@ -136,7 +136,8 @@ fn event_of(row: &EventRow, counts: &StatusCounts) -> Result<Event, Error> {
     event.name = format!("events/{}", row.id);
     event.etag = etag(row.revision);
     event.registration_counts = Some(crate::domain::figures::counts(counts));
-    event.update_time = Some(timestamp(row.update_time));
+    // Registration counts are part of the event as it is read: their changes count too.
+    event.update_time = Some(timestamp(row.update_time.max(counts.last_change)));
     event.delete_time = row.delete_time.map(timestamp);
     Ok(event)
 }

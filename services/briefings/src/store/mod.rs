@@ -162,6 +162,8 @@ pub struct StatusCounts {
     pub cancelled: i64,
     pub attended: i64,
     pub no_show: i64,
+    /// When a registration counted last changed (µs), 0 without registrations.
+    pub last_change: i64,
 }
 
 impl StatusCounts {
@@ -178,8 +180,14 @@ impl StatusCounts {
         }
     }
 
+    /// Notes a change of a registration counted at `time` (µs).
+    pub fn touch(&mut self, time: i64) {
+        self.last_change = self.last_change.max(time);
+    }
+
     /// Adds another set of counts.
     pub fn merge(&mut self, other: &StatusCounts) {
+        self.touch(other.last_change);
         self.registered += other.registered;
         self.waitlisted += other.waitlisted;
         self.cancelled += other.cancelled;
@@ -547,15 +555,20 @@ macro_rules! impl_store {
             }
 
             async fn status_counts(&mut self, event_id: &str) -> Result<StatusCounts, Error> {
-                let rows: Vec<(i32, i64)> = registrations::table
+                let rows: Vec<(i32, i64, Option<i64>)> = registrations::table
                     .filter(registrations::event_id.eq(event_id))
                     .group_by(registrations::status)
-                    .select((registrations::status, diesel::dsl::count_star()))
+                    .select((
+                        registrations::status,
+                        diesel::dsl::count_star(),
+                        diesel::dsl::max(registrations::update_time),
+                    ))
                     .load(self)
                     .await?;
                 let mut counts = StatusCounts::default();
-                for (status, n) in rows {
+                for (status, n, last) in rows {
                     counts.add(status, n);
+                    counts.touch(last.unwrap_or_default());
                 }
                 Ok(counts)
             }

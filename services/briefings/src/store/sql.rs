@@ -172,7 +172,7 @@ pub struct Number {
     pub n: i64,
 }
 
-/// A count under a text key (an event id).
+/// A count under a text key (an event id), with the last change of the rows counted.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CountedByText {
     /// The key.
@@ -184,7 +184,14 @@ pub struct CountedByText {
     /// How many.
     #[diesel(sql_type = BigInt)]
     pub n: i64,
+    /// The latest `update_time` among them.
+    #[diesel(sql_type = BigInt)]
+    pub last: i64,
 }
+
+/// The registration counts of events by status, with their last change, for
+/// [`CountedByText`]; the caller appends the condition.
+pub const COUNTS_BY_EVENT: &str = "SELECT event_id AS key, status, COUNT(*) AS n, MAX(update_time) AS last FROM registrations WHERE ";
 
 /// One id.
 #[derive(Debug, Clone, QueryableByName)]
