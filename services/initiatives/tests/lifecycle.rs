@@ -314,7 +314,37 @@ async fn an_initiative_goes_from_proposed_to_completed_with_its_roadmap(backend:
         original.text, entry.text,
         "the corrected entry is unchanged"
     );
-    assert_eq!(original.corrected_by, vec![correction.name]);
+    assert_eq!(original.corrected_by, vec![correction.name.clone()]);
+    let log = |filter: &str| {
+        let mut client = env.client(Role::Viewer);
+        let request = ListProgressEntriesRequest {
+            parent: name.clone(),
+            filter: filter.into(),
+            order_by: "create_time".into(),
+            ..Default::default()
+        };
+        async move {
+            client
+                .list_progress_entries(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .progress_entries
+                .into_iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(log("").await, [entry.name.clone(), correction.name.clone()]);
+    assert_eq!(log("corrected = true").await, [entry.name.clone()]);
+    assert_eq!(
+        log(&format!("corrects = \"{}\"", entry.name)).await,
+        [correction.name.clone()]
+    );
+    assert_eq!(
+        log("author.subject = \"csu_officer\"").await,
+        Vec::<String>::new()
+    );
 
     // Roadmap: (75 + 0 + 0) / 3 with the consultation in progress.
     let roadmap = get(&mut officer, &name).await.roadmap.unwrap();
@@ -438,7 +468,17 @@ async fn an_initiative_goes_from_proposed_to_completed_with_its_roadmap(backend:
             .await?))
     }
     .await;
-    let types: Vec<String> = events.unwrap().into_iter().map(|e| e.event_type).collect();
+    let events = events.unwrap();
+    let launched = events
+        .iter()
+        .find(|e| e.event_type == "initiative.launched")
+        .expect("launch event");
+    let attributes: serde_json::Value = serde_json::from_str(&launched.attributes).unwrap();
+    assert_eq!(attributes["country_code"], "KE");
+    assert_eq!(attributes["regional_group"], "REGIONAL_GROUP_AFRICAN");
+    assert_eq!(attributes["initiative"], name.as_str());
+    assert_eq!(launched.resource_type, "engage.initiatives.v1.Initiative");
+    let types: Vec<String> = events.into_iter().map(|e| e.event_type).collect();
     for expected in [
         "initiative.created",
         "milestone.created",
@@ -510,6 +550,48 @@ async fn deleted_initiatives_keep_their_roadmap_and_come_back(backend: TestBacke
         .unwrap_err();
     assert_eq!(reason(&blocked), "MILESTONE_HAS_DEPENDENTS");
     assert!(blocked.message().contains(&second.name));
+    let dropped = officer
+        .delete_milestone(DeleteMilestoneRequest {
+            name: second.name.clone(),
+            etag: second.etag.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .milestone
+        .unwrap();
+    assert!(dropped.delete_time.is_some());
+    let live = officer
+        .list_milestones(ListMilestonesRequest {
+            parent: created.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(live.total_size, 1);
+    let back = officer
+        .undelete_milestone(UndeleteMilestoneRequest {
+            name: second.name.clone(),
+            etag: dropped.etag.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .milestone
+        .unwrap();
+    assert!(back.delete_time.is_none());
+    let by_dependency = officer
+        .list_milestones(ListMilestonesRequest {
+            parent: "initiatives/-".into(),
+            filter: format!("depends_on:\"{}\"", first.name),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_dependency.milestones.len(), 1);
+    assert_eq!(by_dependency.milestones[0].name, second.name);
 
     let no_etag = officer
         .delete_initiative(DeleteInitiativeRequest {

@@ -197,7 +197,56 @@ async fn unknown_and_deleted_partners_are_refused_on_their_field(backend: TestBa
     );
 }
 
+async fn contacts_unreachable_is_unavailable_and_stores_nothing(backend: TestBackend) {
+    use engage_platform::identity::{InternalKey, Secret};
+    use engage_platform::server::Peers;
+    use engage_platform::testkit::TestServer;
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let peers = Peers::new([("contacts", format!("http://127.0.0.1:{port}").as_str())])
+        .expect("peer address");
+    let server =
+        TestServer::start_with_peers::<engage_initiatives::InitiativesService<FixedClock>>(
+            backend,
+            peers,
+            InternalKey::new(&Secret::generate()),
+        )
+        .await;
+    let mut officer =
+        engage_api::initiatives::initiatives_service_client::InitiativesServiceClient::new(
+            server.channel_as(engage_platform::Caller::new(
+                "csu_officer",
+                &[Role::CsuOfficer],
+            )),
+        );
+    let mut draft = initiative("Kenya pilot", "KE", "coord-ke");
+    draft.civil_society_partners = vec![partner(
+        "organizations/0190aaaa-0000-7000-8000-000000000001",
+    )];
+    let refused = officer
+        .create_initiative(CreateInitiativeRequest {
+            initiative: Some(draft),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    // Without partners nothing needs contacts.
+    let created = create(&mut officer, initiative("Kenya pilot", "KE", "coord-ke")).await;
+    let listed = officer
+        .list_initiatives(ListInitiativesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.total_size, 1);
+    assert_eq!(listed.initiatives[0].name, created.name);
+}
+
 engage_platform::on_both_databases!(
     a_partner_merged_in_contacts_resolves_to_the_survivor,
     unknown_and_deleted_partners_are_refused_on_their_field,
+    contacts_unreachable_is_unavailable_and_stores_nothing,
 );
