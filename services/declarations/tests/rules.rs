@@ -514,7 +514,7 @@ async fn individuals_sign_with_a_contact_that_only_officers_see_and_exports_foll
         .sign_declaration(SignDeclarationRequest {
             parent: parent.clone(),
             signature: Some(individual("amina@ucad.sn")),
-            request_id,
+            request_id: request_id.clone(),
         })
         .await
         .expect("retry")
@@ -660,6 +660,28 @@ async fn individuals_sign_with_a_contact_that_only_officers_see_and_exports_foll
     assert!(
         created.changes.iter().all(|c| c.redacted),
         "earlier values erased"
+    );
+
+    // Even once the declaration closed, a retry answers the first result.
+    officer
+        .close_declaration(CloseDeclarationRequest {
+            name: parent.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("close");
+    let late_retry = officer
+        .sign_declaration(SignDeclarationRequest {
+            parent: parent.clone(),
+            signature: Some(individual("amina@ucad.sn")),
+            request_id,
+        })
+        .await
+        .expect("late retry")
+        .into_inner();
+    assert_eq!(
+        late_retry.signature.expect("signature").name,
+        signature.name
     );
 }
 

@@ -322,6 +322,24 @@ pub fn check_open(d: &Declaration) -> Result<(), Error> {
     }
 }
 
+/// Signatures are taken only while the declaration is open (and not deleted).
+pub fn check_signable(d: &Declaration) -> Result<(), Error> {
+    let state = if d.delete_time.is_some() {
+        "deleted"
+    } else if status(d) == DeclarationStatus::Open {
+        return Ok(());
+    } else {
+        status(d).as_str_name()
+    };
+    Err(Error::FailedPrecondition {
+        reason: "DECLARATION_NOT_OPEN",
+        message: format!(
+            "{} is {state}: signatures are taken only while it is open",
+            d.name
+        ),
+    })
+}
+
 /// OPEN → CLOSED.
 pub fn check_close(d: &Declaration) -> Result<(), Error> {
     transition(d, DeclarationStatus::Open, "closed")
@@ -489,8 +507,11 @@ mod tests {
         open.status = DeclarationStatus::Open as i32;
         assert!(check_open(&open).is_err());
         assert!(check_close(&open).is_ok());
+        assert!(check_signable(&open).is_ok());
+        assert!(check_signable(&d).is_err(), "a draft takes no signatures");
         let mut closed = open;
         closed.status = DeclarationStatus::Closed as i32;
+        assert!(check_signable(&closed).is_err());
         assert!(apply_update(&closed, draft(), &mask(&["title"])).is_err());
     }
 
