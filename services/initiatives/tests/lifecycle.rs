@@ -336,10 +336,10 @@ async fn an_initiative_goes_from_proposed_to_completed_with_its_roadmap(backend:
         }
     };
     assert_eq!(log("").await, [entry.name.clone(), correction.name.clone()]);
-    assert_eq!(log("corrected = true").await, [entry.name.clone()]);
+    assert_eq!(log("corrected = true").await, vec![entry.name.clone()]);
     assert_eq!(
         log(&format!("corrects = \"{}\"", entry.name)).await,
-        [correction.name.clone()]
+        vec![correction.name.clone()]
     );
     assert_eq!(
         log("author.subject = \"csu_officer\"").await,
