@@ -503,7 +503,7 @@ pub(super) static TABLE: &[(&str, Permission)] = &[
     ),
     (
         "/engage.declarations.v1.DeclarationsService/ExportSignatures",
-        Permission::new("declarations.export_signatures", Access::Export, true),
+        Permission::new("declarations.export_signatures", Access::Read, true),
     ),
     (
         "/engage.declarations.v1.DeclarationsService/ListAuditEntries",
