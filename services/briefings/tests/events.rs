@@ -193,6 +193,33 @@ async fn events_are_created_checked_updated_and_moved_through_their_life_cycle(
         .await
         .expect_err("cancelled events are read-only");
     assert_eq!(reason(&read_only), "EVENT_CANCELLED");
+    let speaker = person(&mut contacts, "Grace", "Mwangi", "KE", false).await;
+    let late_session = officer
+        .create_session(CreateSessionRequest {
+            parent: cancelled.name.clone(),
+            session: Some(Session {
+                title: "Added after the cancellation".into(),
+                start_time: cancelled.start_time,
+                end_time: cancelled.end_time,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("the agenda of a cancelled event is frozen");
+    assert_eq!(reason(&late_session), "EVENT_CANCELLED");
+    officer
+        .create_statement(CreateStatementRequest {
+            parent: cancelled.name.clone(),
+            statement: Some(Statement {
+                speaker,
+                title: "Written statement circulated instead".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("statements are still recorded");
 
     let no_place = create_no_place(&mut officer).await;
     let refused = officer

@@ -25,6 +25,9 @@ pub(super) trait Kind: prost::Message + Default + Clone + Send + Sync + 'static 
     const MESSAGE: &'static str;
     /// The outbox prefix, such as `session`.
     const PREFIX: &'static str;
+    /// Whether it stops changing when its event is cancelled (sessions do; statements and
+    /// follow-up actions are still recorded after a cancellation).
+    const FROZEN_BY_CANCELLATION: bool;
     /// Its stored row.
     type Row: Child
         + Clone
@@ -243,7 +246,7 @@ impl BriefingsApi {
         let backend = self.db.backend();
         let mut base = if query.parent == "events/-" && query.all_events {
             let mut sql = Sql::new(backend, "event_id IN (SELECT id FROM events WHERE ");
-            sql.append(&super::events::visibility(backend, caller, ""))
+            sql.append(&super::events::visibility(backend, caller))
                 .push(")");
             sql
         } else {
@@ -289,7 +292,9 @@ impl BriefingsApi {
         let event_id = event_id(parent, "parent")?.to_owned();
         idempotent_write!(self.db, method, request_id, |conn| {
             let (event, _, _) = locked_event(conn, &event_id).await?;
-            check_not_cancelled(&event)?;
+            if K::FROZEN_BY_CANCELLATION {
+                check_not_cancelled(&event)?;
+            }
             check(&item, &event)?;
             let id = new_id();
             let now = now_micros();
@@ -331,7 +336,9 @@ impl BriefingsApi {
         require_etag(sent_etag, &format!("{}.etag", K::PREFIX))?;
         write_transaction!(self.db, |conn| {
             let (event, _, _) = locked_event(conn, event_id).await?;
-            check_not_cancelled(&event)?;
+            if K::FROZEN_BY_CANCELLATION {
+                check_not_cancelled(&event)?;
+            }
             let row = child_in::<K, _>(conn, event_id, id).await?;
             check_etag(sent_etag, row.revision(), name)?;
             let mut updated = K::of_row(&row)?;
@@ -354,7 +361,10 @@ impl BriefingsApi {
         let (event_id, id) = child_ids(K::COLLECTION, name, "name")?;
         require_etag(sent_etag, "etag")?;
         write_transaction!(self.db, |conn| {
-            locked_event(conn, event_id).await?;
+            let (event, _, _) = locked_event(conn, event_id).await?;
+            if K::FROZEN_BY_CANCELLATION {
+                check_not_cancelled(&event)?;
+            }
             let row = child_in::<K, _>(conn, event_id, id).await?;
             check_etag(sent_etag, row.revision(), name)?;
             let mut updated = K::of_row(&row)?;

@@ -154,20 +154,13 @@ async fn counts_of<S: Store>(
 
 /// Who may see which events: officers everything, others every event but drafts, except
 /// the drafts they manage registrations of.
-pub(super) fn visibility(
-    backend: engage_platform::storage::Backend,
-    caller: &Caller,
-    column_prefix: &str,
-) -> Sql {
+pub(super) fn visibility(backend: engage_platform::storage::Backend, caller: &Caller) -> Sql {
     if super::is_officer(caller) {
         return Sql::new(backend, "1 = 1");
     }
-    let mut sql = Sql::new(
-        backend,
-        &format!("({column_prefix}status <> 1 OR {column_prefix}registration_managers LIKE "),
-    );
-    let subject = serde_json::Value::String(caller.subject.clone()).to_string();
-    sql.bind(Bind::Text(format!("%{subject}%"))).push(")");
+    let mut sql = Sql::new(backend, "(status <> 1 OR ");
+    listing::contains(&mut sql, "registration_managers", &caller.subject);
+    sql.push(")");
     sql
 }
 
@@ -230,7 +223,7 @@ impl BriefingsApi {
         let caller = caller(&request, Need::Read)?;
         let r = request.into_inner();
         let backend = self.db.backend();
-        let mut base = visibility(backend, &caller, "");
+        let mut base = visibility(backend, &caller);
         if !r.show_deleted {
             base.push(" AND delete_time IS NULL");
         }

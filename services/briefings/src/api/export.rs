@@ -145,9 +145,7 @@ impl BriefingsApi {
             if is_officer(caller) {
                 sql.push("1 = 1");
             } else {
-                let subject = serde_json::Value::String(caller.subject.clone()).to_string();
-                sql.push("registration_managers LIKE ")
-                    .bind(Bind::Text(format!("%{subject}%")));
+                listing::contains(&mut sql, "registration_managers", &caller.subject);
             }
             sql.push(")");
             sql

@@ -322,10 +322,7 @@ fn compare(
                     .to_string(),
                 None => item,
             };
-            let pattern = serde_json::Value::String(item).to_string();
-            sql.push(c)
-                .push(" LIKE ")
-                .bind(Bind::Text(format!("%{pattern}%")));
+            contains(sql, c, &item);
         }
         Column::Overdue => {
             let Value::Bool(b) = value else {
@@ -341,6 +338,20 @@ fn compare(
         }
     }
     Ok(())
+}
+
+/// `column` (a JSON array of strings) holds `item`: a `LIKE` on the item's JSON form, with
+/// the pattern characters of the item escaped.
+pub fn contains(sql: &mut Sql, column: &str, item: &str) {
+    let json = serde_json::Value::String(item.to_owned()).to_string();
+    let escaped = json
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sql.push(column)
+        .push(" LIKE ")
+        .bind(Bind::Text(format!("%{escaped}%")))
+        .push(" ESCAPE '\\'");
 }
 
 /// Today in UTC, `YYYY-MM-DD`.

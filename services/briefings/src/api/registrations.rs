@@ -343,7 +343,7 @@ impl BriefingsApi {
         let backend = self.db.backend();
         if parent == "events/-" {
             let mut sql = Sql::new(backend, "event_id IN (SELECT id FROM events WHERE ");
-            sql.append(&super::events::visibility(backend, caller, ""))
+            sql.append(&super::events::visibility(backend, caller))
                 .push(")");
             return Ok(sql);
         }

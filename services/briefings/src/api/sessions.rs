@@ -32,6 +32,7 @@ impl Kind for Session {
     const COLLECTION: &'static str = "sessions";
     const MESSAGE: &'static str = "Session";
     const PREFIX: &'static str = "session";
+    const FROZEN_BY_CANCELLATION: bool = true;
     type Row = SessionRow;
 
     fn of_row(row: &SessionRow) -> Result<Self, Error> {

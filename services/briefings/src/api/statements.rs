@@ -24,6 +24,7 @@ impl Kind for Statement {
     const COLLECTION: &'static str = "statements";
     const MESSAGE: &'static str = "Statement";
     const PREFIX: &'static str = "statement";
+    const FROZEN_BY_CANCELLATION: bool = false;
     type Row = StatementRow;
 
     fn of_row(row: &StatementRow) -> Result<Self, Error> {
@@ -84,6 +85,7 @@ impl Kind for FollowUpAction {
     const COLLECTION: &'static str = "followUpActions";
     const MESSAGE: &'static str = "FollowUpAction";
     const PREFIX: &'static str = "follow_up_action";
+    const FROZEN_BY_CANCELLATION: bool = false;
     type Row = FollowUpRow;
 
     fn of_row(row: &FollowUpRow) -> Result<Self, Error> {
