@@ -83,6 +83,29 @@ async fn a_partner_merged_in_contacts_resolves_to_the_survivor(backend: TestBack
         .into_inner();
     assert_eq!(by_focal.total_size, 1);
 
+    // An update naming the merged organisation stores the survivor too.
+    let mut renamed = stored.clone();
+    renamed.civil_society_partners = vec![CivilSocietyPartner {
+        role: "co-lead".into(),
+        ..partner(&merged.name)
+    }];
+    let updated = officer
+        .update_initiative(UpdateInitiativeRequest {
+            initiative: Some(renamed),
+            update_mask: mask(&["civil_society_partners"]),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .initiative
+        .unwrap();
+    assert_eq!(
+        updated.civil_society_partners[0].organization,
+        survivor.name
+    );
+    assert_eq!(updated.civil_society_partners[0].role, "co-lead");
+    let stored = updated;
+
     // The survivor named twice (once through the merged organisation) is one partner.
     let mut twice = stored.clone();
     twice.civil_society_partners = vec![partner(&survivor.name), partner(&merged.name)];
