@@ -245,9 +245,13 @@ impl BriefingsApi {
     ) -> Result<(Vec<K>, String, i32), Error> {
         let backend = self.db.backend();
         let mut base = if query.parent == "events/-" && query.all_events {
+            // Children of deleted events are left out with their events.
             let mut sql = Sql::new(backend, "event_id IN (SELECT id FROM events WHERE ");
-            sql.append(&super::events::visibility(backend, caller))
-                .push(")");
+            sql.append(&super::events::visibility(backend, caller));
+            if !query.show_deleted {
+                sql.push(" AND delete_time IS NULL");
+            }
+            sql.push(")");
             sql
         } else {
             let id = event_id(query.parent, "parent")?;

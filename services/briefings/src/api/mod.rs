@@ -282,7 +282,7 @@ pub(crate) use changes;
 pub(crate) fn json_of<T: std::fmt::Debug>(value: &T) -> serde_json::Value {
     let text = format!("{value:?}");
     match text.as_str() {
-        "\"\"" | "None" | "[]" | "0" | "false" => serde_json::Value::Null,
+        "\"\"" | "None" | "[]" => serde_json::Value::Null,
         _ => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(v) => v,
             Err(_) => serde_json::Value::String(text),

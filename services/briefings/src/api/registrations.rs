@@ -344,7 +344,7 @@ impl BriefingsApi {
         if parent == "events/-" {
             let mut sql = Sql::new(backend, "event_id IN (SELECT id FROM events WHERE ");
             sql.append(&super::events::visibility(backend, caller))
-                .push(")");
+                .push(" AND delete_time IS NULL)");
             return Ok(sql);
         }
         let id = event_id(parent, "parent")?;
