@@ -716,6 +716,27 @@ async fn registration_managers_manage_their_event_only(backend: TestBackend) {
         .registration
         .unwrap();
     assert_eq!(reg.registered_by.unwrap().subject, "coalition-staff");
+    // The organisers' staff register someone new from a form: the person is added to
+    // contacts although the staff may not edit the register themselves.
+    let from_form = staff
+        .register(RegisterRequest {
+            parent: theirs.name.clone(),
+            participant: Some(register_request::Participant::NewPerson(NewPerson {
+                given_name: "Lerato".into(),
+                family_name: "Dlamini".into(),
+                email: "lerato.dlamini@example.org".into(),
+                country_code: "ZA".into(),
+                consent_given: true,
+                ..Default::default()
+            })),
+            ..Default::default()
+        })
+        .await
+        .expect("a form filled in by the organisers' staff")
+        .into_inner()
+        .registration
+        .unwrap();
+    assert!(from_form.person.starts_with("people/"), "{from_form:?}");
     let denied = staff
         .register(registering(&other, &people[1], ""))
         .await

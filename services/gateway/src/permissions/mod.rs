@@ -24,6 +24,9 @@ pub enum Access {
     Subscribe,
     /// Logging roadmap progress (the service checks the assignment).
     Coordinate,
+    /// Managing an event's registrations: every role may call, and the briefings service
+    /// admits only officers, admins and the event's registration managers (organisers' staff).
+    RegistrationDesk,
     /// Creating, changing and deleting records.
     Write,
     /// Bulk exports of records, which carry personal data.
@@ -38,6 +41,7 @@ impl Access {
         use Access::*;
         match role {
             Role::Admin => true,
+            _ if self == RegistrationDesk => true,
             Role::CsuOfficer => matches!(
                 self,
                 Identify | Read | Watch | Subscribe | Coordinate | Write | Export
@@ -193,6 +197,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn organisers_staff_reach_the_registration_desk_but_not_the_event() {
+        let staff = Caller::new("coalition-staff", &[Role::Viewer]);
+        let register = authorize(&staff, "/engage.briefings.v1.BriefingsService/Register")
+            .expect("the briefings service decides who manages registrations");
+        assert_eq!(register.class(), MethodClass::Write);
+        assert!(authorize(&staff, "/engage.briefings.v1.BriefingsService/UpdateEvent").is_err());
     }
 
     #[test]

@@ -85,31 +85,47 @@ pub(super) static TABLE: &[(&str, Permission)] = &[
     ),
     (
         "/engage.briefings.v1.BriefingsService/Register",
-        Permission::new("briefings.register", Access::Write, false),
+        Permission::new("briefings.register", Access::RegistrationDesk, false),
     ),
     (
         "/engage.briefings.v1.BriefingsService/UpdateRegistration",
-        Permission::new("briefings.update_registration", Access::Write, false),
+        Permission::new(
+            "briefings.update_registration",
+            Access::RegistrationDesk,
+            false,
+        ),
     ),
     (
         "/engage.briefings.v1.BriefingsService/CancelRegistration",
-        Permission::new("briefings.cancel_registration", Access::Write, false),
+        Permission::new(
+            "briefings.cancel_registration",
+            Access::RegistrationDesk,
+            false,
+        ),
     ),
     (
         "/engage.briefings.v1.BriefingsService/CheckIn",
-        Permission::new("briefings.check_in", Access::Write, false),
+        Permission::new("briefings.check_in", Access::RegistrationDesk, false),
     ),
     (
         "/engage.briefings.v1.BriefingsService/MarkNoShow",
-        Permission::new("briefings.mark_no_show", Access::Write, false),
+        Permission::new("briefings.mark_no_show", Access::RegistrationDesk, false),
     ),
     (
         "/engage.briefings.v1.BriefingsService/BatchMarkNoShow",
-        Permission::new("briefings.batch_mark_no_show", Access::Write, false),
+        Permission::new(
+            "briefings.batch_mark_no_show",
+            Access::RegistrationDesk,
+            false,
+        ),
     ),
     (
         "/engage.briefings.v1.BriefingsService/ExportRegistrations",
-        Permission::new("briefings.export_registrations", Access::Export, true),
+        Permission::new(
+            "briefings.export_registrations",
+            Access::RegistrationDesk,
+            true,
+        ),
     ),
     (
         "/engage.briefings.v1.BriefingsService/GetStatement",
