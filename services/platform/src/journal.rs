@@ -13,6 +13,9 @@ use crate::identity::Caller;
 use crate::resource::{new_id, now_micros};
 use crate::storage::SqliteAsyncConnection;
 
+mod trail;
+pub use trail::{AuditTrail, AuditTrailQuery, TrailOrder, audit_trail};
+
 /// The platform tables, the same in every service's database.
 pub mod schema {
     diesel::table! {

@@ -5,7 +5,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use engage_platform::journal::{
-    AuditEntry, Event, FieldChange, Journal, RequestId, json_to_value, schema,
+    AuditEntry, AuditTrailQuery, Event, FieldChange, Journal, RequestId, TrailOrder, audit_trail,
+    json_to_value, schema,
 };
 use engage_platform::paging::{Page, PageLimits};
 use engage_platform::resource::{check_etag, etag, new_id, now_micros};
@@ -525,7 +526,79 @@ async fn bulk_appends_keep_their_order_and_roll_back_together(backend: TestBacke
     assert_eq!(names, expected);
 }
 
+async fn an_audit_trail_lists_a_resource_and_its_children_by_page(backend: TestBackend) {
+    let (_guard, pool) = migrated(backend).await;
+    // Times set by hand, one second apart, so the order is known.
+    let entry = |second: i64, actor: &str, method: &str, resource: &str| {
+        let mut entry = AuditEntry::new(
+            &Caller::new(actor, &[Role::CsuOfficer]),
+            method,
+            "updated",
+            resource,
+            vec![],
+        );
+        entry.occur_time = 1_800_000_000_000_000 + second * 1_000_000;
+        entry
+    };
+    let entries = vec![
+        entry(1, "ana", CREATE, "notes/a_1"),
+        entry(2, "ben", UPDATE, "notes/a_1/parts/p"),
+        entry(3, "ana", UPDATE, "notes/a_1"),
+        entry(4, "ana", UPDATE, "notes/ab1/parts/q"),
+        entry(5, "cai", UPDATE, "notes/a_1"),
+    ];
+    let appended: Result<(), Error> =
+        write_transaction!(pool, |conn| conn.append_audits(entries).await);
+    appended.expect("append");
+
+    let trail = |include_children: bool, filter: &'static str, order: TrailOrder| {
+        let pool = pool.clone();
+        async move {
+            let mut seconds = Vec::new();
+            let mut token = String::new();
+            loop {
+                let page = audit_trail(
+                    &pool,
+                    AuditTrailQuery {
+                        resource: "notes/a_1",
+                        include_children,
+                        filter,
+                        page_size: 2,
+                        page_token: &token,
+                        limits: PageLimits::default(),
+                        order,
+                    },
+                )
+                .await?;
+                seconds.extend(
+                    page.entries
+                        .iter()
+                        .map(|e| e.time.as_ref().map_or(0, |t| t.seconds - 1_800_000_000)),
+                );
+                if page.next_page_token.is_empty() {
+                    return Ok::<_, Error>(seconds);
+                }
+                token = page.next_page_token;
+            }
+        }
+    };
+    use TrailOrder::{NewestFirst, OldestFirst};
+    assert_eq!(trail(false, "", NewestFirst).await.unwrap(), [5, 3, 1]);
+    assert_eq!(trail(true, "", OldestFirst).await.unwrap(), [1, 2, 3, 5]);
+    let method = "method = \"engage.test.v1.NoteService/UpdateNote\"";
+    assert_eq!(trail(true, method, NewestFirst).await.unwrap(), [5, 3, 2]);
+    let people = "actor.subject = \"ben\" OR actor.subject = \"cai\"";
+    assert_eq!(trail(true, people, NewestFirst).await.unwrap(), [5, 2]);
+    let window = "time > \"2027-01-15T08:00:01Z\" AND time <= \"2027-01-15T08:00:03Z\"";
+    assert_eq!(trail(true, window, OldestFirst).await.unwrap(), [2, 3]);
+    let refused = trail(false, "method != \"x\"", NewestFirst)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+}
+
 on_both_databases!(
+    an_audit_trail_lists_a_resource_and_its_children_by_page,
     migrations_applied_twice_are_a_no_op,
     a_write_and_its_journal_commit_or_roll_back_together,
     events_are_numbered_in_commit_order,

@@ -1,13 +1,10 @@
 //! Participant lists as CSV, and the audit trail.
 
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use engage_api::briefings::*;
 use engage_api::contacts::{BatchGetPeopleRequest, Person};
 use engage_platform::identity::Need;
-use engage_platform::journal::AuditEntry;
-use engage_platform::journal::schema::audit_entries;
-use engage_platform::paging::{Page, PageLimits};
+use engage_platform::journal::{AuditTrailQuery, TrailOrder, audit_trail};
+use engage_platform::paging::PageLimits;
 use engage_platform::{Caller, Error, with_connection};
 
 use super::registrations::{SPEC, registration_of};
@@ -272,47 +269,26 @@ impl BriefingsApi {
                 "must name an event or one of its children",
             ));
         }
-        let include_children = if r.include_children { "c" } else { "" };
-        let page = Page::<(i64, String)>::parse(
-            r.page_size,
-            &r.page_token,
-            &[&r.resource, include_children],
-            PageLimits {
-                default_size: 100,
-                max_size: 1000,
+        let trail = audit_trail(
+            &self.db,
+            AuditTrailQuery {
+                resource: &r.resource,
+                include_children: r.include_children,
+                // The contract offers no filter.
+                filter: "",
+                page_size: r.page_size,
+                page_token: &r.page_token,
+                limits: PageLimits {
+                    default_size: 100,
+                    max_size: 1000,
+                },
+                order: TrailOrder::OldestFirst,
             },
-        )?;
-        let children = format!("{}/%", r.resource);
-        let mut entries: Vec<AuditEntry> = with_connection!(self.db, |conn| {
-            let mut q = audit_entries::table.into_boxed();
-            q = if r.include_children {
-                q.filter(
-                    audit_entries::resource_name
-                        .eq(&r.resource)
-                        .or(audit_entries::resource_name.like(&children)),
-                )
-            } else {
-                q.filter(audit_entries::resource_name.eq(&r.resource))
-            };
-            if let Some((time, id)) = &page.after {
-                q = q.filter(
-                    audit_entries::occur_time
-                        .gt(*time)
-                        .or(audit_entries::occur_time
-                            .eq(*time)
-                            .and(audit_entries::id.gt(id.clone()))),
-                );
-            }
-            q.order((audit_entries::occur_time.asc(), audit_entries::id.asc()))
-                .limit(page.fetch_limit())
-                .select(AuditEntry::as_select())
-                .load(conn)
-                .await?
-        });
-        let next_page_token = page.finish(&mut entries, |e| (e.occur_time, e.id.clone()));
+        )
+        .await?;
         Ok(ListAuditEntriesResponse {
-            audit_entries: entries.iter().map(AuditEntry::to_proto).collect(),
-            next_page_token,
+            audit_entries: trail.entries,
+            next_page_token: trail.next_page_token,
         })
     }
 }

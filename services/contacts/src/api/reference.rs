@@ -4,18 +4,15 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use engage_api::contacts::*;
 use engage_api::types::{RegionalGroup, Sector};
-use engage_platform::journal::schema::audit_entries;
-use engage_platform::journal::{AuditEntry, Journal};
+use engage_platform::journal::{AuditTrailQuery, Journal, TrailOrder, audit_trail};
 use engage_platform::paging::Page;
-use engage_platform::query::{Comparator, FieldType, Filter, FilterField, Value};
 use engage_platform::regions;
 use engage_platform::resource::timestamp;
 use engage_platform::{Caller, Error, with_connection, write_transaction};
 
-use super::listing::flatten_and;
 use super::{ContactsApi, Need, caller, method, page_limits, writer};
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
-use crate::store::{Condition, ListQuery, RecordKind, Register, compared};
+use crate::store::{Condition, ListQuery, RecordKind, Register};
 
 #[derive(QueryableByName)]
 struct GroupCount {
@@ -76,23 +73,6 @@ const PEOPLE_TOTALS: &str = "SELECT \
         AND r.erase_time IS NULL AND y.value = 'true' THEN 1 ELSE 0 END), 0) AS youth, \
      COALESCE(MAX(r.update_time), 0) AS last_update \
      FROM records r LEFT JOIN record_terms y ON y.record_id = r.id AND y.field = 'youth'";
-
-fn audit_filter_fields() -> [FilterField; 3] {
-    [
-        FilterField {
-            name: "time",
-            kind: FieldType::Timestamp,
-        },
-        FilterField {
-            name: "actor.subject",
-            kind: FieldType::Text,
-        },
-        FilterField {
-            name: "method",
-            kind: FieldType::Text,
-        },
-    ]
-}
 
 /// Resources whose audit trail may be asked for, with the collections of their children.
 const AUDITED: &[(&str, &[&str])] = &[
@@ -256,70 +236,22 @@ impl ContactsApi {
         caller(&request, Need::Admin)?;
         let r = request.into_inner();
         check_audited(&r.resource)?;
-        let fields = audit_filter_fields();
-        let mut comparisons = Vec::new();
-        if let Some(filter) = Filter::parse(&r.filter, &fields)? {
-            flatten_and(filter, &mut comparisons)?;
-            if let Some((field, _, _)) = comparisons
-                .iter()
-                .find(|(f, c, _)| *f != "time" && *c != Comparator::Equal)
-            {
-                return Err(Error::invalid(
-                    "filter",
-                    format!("{field} compares with = only"),
-                ));
-            }
-        }
-        let include_children = if r.include_children { "c" } else { "" };
-        let page = Page::<(i64, String)>::parse(
-            r.page_size,
-            &r.page_token,
-            &[&r.resource, include_children, &r.filter],
-            page_limits(50, 1000),
-        )?;
-        let children = format!("{}/%", r.resource);
-        let mut entries: Vec<AuditEntry> = with_connection!(self.db, |conn| {
-            let mut q = audit_entries::table.into_boxed();
-            q = if r.include_children {
-                q.filter(
-                    audit_entries::resource_name
-                        .eq(&r.resource)
-                        .or(audit_entries::resource_name.like(&children)),
-                )
-            } else {
-                q.filter(audit_entries::resource_name.eq(&r.resource))
-            };
-            for (field, comparator, value) in &comparisons {
-                q = match (*field, value) {
-                    ("time", Value::Timestamp(t)) => {
-                        compared!(q, audit_entries::occur_time, *comparator, *t)
-                    }
-                    ("actor.subject", Value::Text(s)) => {
-                        q.filter(audit_entries::actor.eq(s.clone()))
-                    }
-                    (_, Value::Text(s)) => q.filter(audit_entries::method.eq(s.clone())),
-                    _ => q,
-                };
-            }
-            if let Some((time, id)) = &page.after {
-                q = q.filter(
-                    audit_entries::occur_time
-                        .lt(*time)
-                        .or(audit_entries::occur_time
-                            .eq(*time)
-                            .and(audit_entries::id.lt(id.clone()))),
-                );
-            }
-            q.order((audit_entries::occur_time.desc(), audit_entries::id.desc()))
-                .limit(page.fetch_limit())
-                .select(AuditEntry::as_select())
-                .load(conn)
-                .await?
-        });
-        let next_page_token = page.finish(&mut entries, |e| (e.occur_time, e.id.clone()));
+        let trail = audit_trail(
+            &self.db,
+            AuditTrailQuery {
+                resource: &r.resource,
+                include_children: r.include_children,
+                filter: &r.filter,
+                page_size: r.page_size,
+                page_token: &r.page_token,
+                limits: page_limits(50, 1000),
+                order: TrailOrder::NewestFirst,
+            },
+        )
+        .await?;
         Ok(ListAuditEntriesResponse {
-            audit_entries: entries.iter().map(AuditEntry::to_proto).collect(),
-            next_page_token,
+            audit_entries: trail.entries,
+            next_page_token: trail.next_page_token,
         })
     }
 }

@@ -425,8 +425,6 @@ macro_rules! compared {
         }
     };
 }
-pub(crate) use compared;
-
 /// Narrows a boxed `records` query to a listing's rows (not its page or order).
 macro_rules! filtered {
     ($query:expr) => {{

@@ -3,9 +3,9 @@
 
 use engage_api::declarations::*;
 use engage_api::types::{RegionalGroup, Sector};
-use engage_platform::journal::AuditEntry;
-use engage_platform::paging::{Page, PageLimits};
-use engage_platform::query::{Comparator, Direction, FieldType, FilterField};
+use engage_platform::journal::{AuditTrailQuery, TrailOrder, audit_trail};
+use engage_platform::paging::PageLimits;
+use engage_platform::query::Direction;
 use engage_platform::resource::{now_micros, parse_child_name, parse_name, timestamp};
 use engage_platform::{Caller, Error, write_transaction};
 use tokio_stream::wrappers::ReceiverStream;
@@ -14,7 +14,7 @@ use tonic::codegen::BoxStream;
 use super::{DeclarationsApi, is_officer, today};
 use crate::domain::{csv, dates, filters};
 use crate::store::rows::{SignatureRow, status_counts};
-use crate::store::{AuditQuery, Figures, Listing, Scope, Store, signature_keys};
+use crate::store::{Figures, Listing, Scope, Store, signature_keys};
 
 /// Longest series CountSignaturesByDay returns, in days after the first.
 const MAX_DAYS: i64 = 3_660;
@@ -99,21 +99,6 @@ fn counts_response(figures: Figures, areas: &[DeclarationArea]) -> CountSignatur
         as_of_time: Some(timestamp(now_micros())),
     }
 }
-
-const AUDIT_FIELDS: &[FilterField] = &[
-    FilterField {
-        name: "time",
-        kind: FieldType::Timestamp,
-    },
-    FilterField {
-        name: "actor.subject",
-        kind: FieldType::Text,
-    },
-    FilterField {
-        name: "method",
-        kind: FieldType::Text,
-    },
-];
 
 impl DeclarationsApi {
     pub(super) async fn count_signatures(
@@ -317,36 +302,22 @@ impl DeclarationsApi {
         if !is_signature {
             parse_name("declarations", &r.resource, "resource")?;
         }
-        let clauses = filters::clauses(&r.filter, AUDIT_FIELDS)?;
-        if let Some(c) = clauses
-            .iter()
-            .find(|c| c.field != "time" && c.comparator != Comparator::Equal)
-        {
-            return Err(Error::invalid(
-                "filter",
-                format!("{} compares with = only", c.field),
-            ));
-        }
-        let children = if r.include_children { "children" } else { "" };
-        let page = Page::<(i64, String)>::parse(
-            r.page_size,
-            &r.page_token,
-            &[&r.resource, children, &r.filter],
-            PageLimits::default(),
-        )?;
-        let query = AuditQuery {
-            resource: r.resource.clone(),
-            include_children: r.include_children,
-            clauses,
-            after: page.after.clone(),
-            limit: page.fetch_limit(),
-        };
-        let mut entries: Vec<AuditEntry> =
-            engage_platform::with_connection!(self.db, |conn| conn.audit(&query).await?);
-        let next_page_token = page.finish(&mut entries, |e| (e.occur_time, e.id.clone()));
+        let trail = audit_trail(
+            &self.db,
+            AuditTrailQuery {
+                resource: &r.resource,
+                include_children: r.include_children,
+                filter: &r.filter,
+                page_size: r.page_size,
+                page_token: &r.page_token,
+                limits: PageLimits::default(),
+                order: TrailOrder::NewestFirst,
+            },
+        )
+        .await?;
         Ok(ListAuditEntriesResponse {
-            audit_entries: entries.iter().map(AuditEntry::to_proto).collect(),
-            next_page_token,
+            audit_entries: trail.entries,
+            next_page_token: trail.next_page_token,
         })
     }
 }

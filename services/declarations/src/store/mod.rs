@@ -9,7 +9,6 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use engage_platform::Error;
-use engage_platform::journal::{AuditEntry, schema::audit_entries};
 use engage_platform::query::Comparator;
 use engage_platform::storage::SqliteAsyncConnection;
 
@@ -187,11 +186,6 @@ pub trait Store {
         start: &str,
         end: &str,
     ) -> impl Future<Output = Result<(Vec<(String, i64)>, i64), Error>> + Send;
-    /// A resource's audit entries (and its children's), newest first.
-    fn audit(
-        &mut self,
-        query: &AuditQuery,
-    ) -> impl Future<Output = Result<Vec<AuditEntry>, Error>> + Send;
 }
 
 /// The grouped counts of CountSignatures, each computed by the database.
@@ -203,17 +197,6 @@ pub struct Figures {
     pub by_sector: Grouped<i32>,
     pub by_signer_kind: Grouped<i32>,
     pub by_area: Grouped<String>,
-}
-
-/// A page of an audit trail.
-#[derive(Debug, Clone)]
-pub struct AuditQuery {
-    pub resource: String,
-    pub include_children: bool,
-    /// (`time`, comparator, micros), (`actor.subject`, `=`, subject), (`method`, `=`, name).
-    pub clauses: Vec<Clause>,
-    pub after: Option<(i64, String)>,
-    pub limit: i64,
 }
 
 /// Filters boxed query `$q` on `$column` compared to `$value`.
@@ -699,51 +682,6 @@ macro_rules! impl_store {
                     .get_result(self)
                     .await?;
                 Ok((days, before))
-            }
-
-            async fn audit(&mut self, query: &AuditQuery) -> Result<Vec<AuditEntry>, Error> {
-                let children = format!("{}/%", query.resource);
-                let mut q = audit_entries::table.into_boxed();
-                q = if query.include_children {
-                    q.filter(
-                        audit_entries::resource_name
-                            .eq(query.resource.clone())
-                            .or(audit_entries::resource_name.like(children)),
-                    )
-                } else {
-                    q.filter(audit_entries::resource_name.eq(query.resource.clone()))
-                };
-                for c in &query.clauses {
-                    q = match c.field {
-                        "time" => compared!(q, audit_entries::occur_time, c.comparator, c.micros()),
-                        "actor.subject" => q.filter(audit_entries::actor.eq(c.text())),
-                        _ => {
-                            let method = c.text();
-                            let method = if method.starts_with('/') {
-                                method
-                            } else {
-                                format!("/{method}")
-                            };
-                            q.filter(audit_entries::method.eq(method))
-                        }
-                    };
-                }
-                if let Some((time, id)) = &query.after {
-                    q = q.filter(
-                        audit_entries::occur_time
-                            .lt(*time)
-                            .or(audit_entries::occur_time
-                                .eq(*time)
-                                .and(audit_entries::id.lt(id.clone()))),
-                    );
-                }
-                Ok(
-                    q.order((audit_entries::occur_time.desc(), audit_entries::id.desc()))
-                        .limit(query.limit)
-                        .select(AuditEntry::as_select())
-                        .load(self)
-                        .await?,
-                )
             }
         }
     };

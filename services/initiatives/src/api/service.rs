@@ -3,17 +3,14 @@
 use engage_api::initiatives::initiatives_service_server::InitiativesService;
 use engage_api::initiatives::*;
 use engage_platform::identity::Need;
-use engage_platform::journal::AuditEntry;
-use engage_platform::paging::{Page, PageLimits};
-use engage_platform::query::{Comparator, FieldType, Filter, FilterField, Value};
-use engage_platform::{Caller, Error, Violation, with_connection};
+use engage_platform::journal::{AuditTrailQuery, TrailOrder, audit_trail};
+use engage_platform::paging::PageLimits;
+use engage_platform::{Caller, Error};
 use tonic::{Request, Response, Status};
 
 use super::InitiativesApi;
 use super::initiatives::TransitionFields;
 use crate::domain::initiative::Transition;
-use crate::store::Store;
-use crate::store::sql::{self, Bind, Key, Sql};
 
 fn answer<T>(result: Result<T, Error>) -> Result<Response<T>, Status> {
     result.map(Response::new).map_err(Status::from)
@@ -254,53 +251,6 @@ impl InitiativesService for InitiativesApi {
     }
 }
 
-const AUDIT_FIELDS: &[FilterField] = &[
-    FilterField {
-        name: "time",
-        kind: FieldType::Timestamp,
-    },
-    FilterField {
-        name: "actor.subject",
-        kind: FieldType::Text,
-    },
-    FilterField {
-        name: "method",
-        kind: FieldType::Text,
-    },
-];
-
-fn compare_audit(field: &str, c: Comparator, value: &Value) -> Result<Sql, Violation> {
-    let op = match c {
-        Comparator::Equal => "=",
-        Comparator::Less => "<",
-        Comparator::LessOrEqual => "<=",
-        Comparator::Greater => ">",
-        Comparator::GreaterOrEqual => ">=",
-        other => {
-            return Err(Violation::new(
-                "filter",
-                format!("{field} cannot be compared with {other}"),
-            ));
-        }
-    };
-    let (column, bind) = match (field, value) {
-        ("time", Value::Timestamp(t)) if c != Comparator::Equal => ("a.occur_time", Bind::Int(*t)),
-        ("actor.subject", Value::Text(t)) if c == Comparator::Equal => {
-            ("a.actor", Bind::Text(t.clone()))
-        }
-        ("method", Value::Text(t)) if c == Comparator::Equal => ("a.method", Bind::Text(t.clone())),
-        _ => {
-            return Err(Violation::new(
-                "filter",
-                format!("{field} cannot be compared with {c}"),
-            ));
-        }
-    };
-    let mut sql = Sql::new(&format!("{column} {op} "));
-    sql.bind(bind);
-    Ok(sql)
-}
-
 impl InitiativesApi {
     async fn list_audit_entries(
         &self,
@@ -314,84 +264,22 @@ impl InitiativesApi {
                 "must name an initiative or one of its milestones or progress entries",
             ));
         }
-        let filter = Filter::parse(&r.filter, AUDIT_FIELDS)?;
-        let children = r.include_children.to_string();
-        let page = Page::<Vec<Key>>::parse(
-            r.page_size,
-            &r.page_token,
-            &[&r.resource, &children, &r.filter],
-            PageLimits::default(),
-        )?;
-        let mut condition = Sql::new("(a.resource_name = ");
-        condition.text(r.resource.clone());
-        if r.include_children {
-            // Children's names extend the parent's: `initiatives/{id}/milestones/…`.
-            condition
-                .push(" OR (a.resource_name > ")
-                .text(format!("{}/", r.resource))
-                .push(" AND a.resource_name < ")
-                .text(format!("{}0", r.resource))
-                .push(")");
-        }
-        condition.push(")");
-        if let Some(filter) = &filter {
-            condition
-                .push(" AND ")
-                .append(crate::store::queries::condition(filter, &compare_audit)?);
-        }
-        let columns = [
-            ("a.occur_time", Direction::Descending),
-            ("a.id", Direction::Descending),
-        ];
-        let (sql, _) = sql::page(
-            "a.*",
-            "audit_entries a",
-            &condition,
-            &columns,
-            page.after.as_deref(),
-            page.fetch_limit(),
-        );
-        let mut rows: Vec<AuditRow> = with_connection!(self.db, |conn| conn.rows(&sql).await?);
-        let next_page_token = page.finish(&mut rows, |a| {
-            vec![Key::Int(a.occur_time), Key::Text(a.id.clone())]
-        });
+        let trail = audit_trail(
+            &self.db,
+            AuditTrailQuery {
+                resource: &r.resource,
+                include_children: r.include_children,
+                filter: &r.filter,
+                page_size: r.page_size,
+                page_token: &r.page_token,
+                limits: PageLimits::default(),
+                order: TrailOrder::NewestFirst,
+            },
+        )
+        .await?;
         Ok(ListAuditEntriesResponse {
-            audit_entries: rows
-                .into_iter()
-                .map(|a| a.into_entry().to_proto())
-                .collect(),
-            next_page_token,
+            audit_entries: trail.entries,
+            next_page_token: trail.next_page_token,
         })
-    }
-}
-
-use engage_platform::query::Direction;
-
-/// An audit row read by composed SQL.
-#[derive(diesel::QueryableByName)]
-#[diesel(table_name = engage_platform::journal::schema::audit_entries)]
-struct AuditRow {
-    id: String,
-    occur_time: i64,
-    actor: String,
-    method: String,
-    resource_name: String,
-    action: String,
-    request_id: Option<String>,
-    changes: String,
-}
-
-impl AuditRow {
-    fn into_entry(self) -> AuditEntry {
-        AuditEntry {
-            id: self.id,
-            occur_time: self.occur_time,
-            actor: self.actor,
-            method: self.method,
-            resource_name: self.resource_name,
-            action: self.action,
-            request_id: self.request_id,
-            changes: self.changes,
-        }
     }
 }
