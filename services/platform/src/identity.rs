@@ -95,6 +95,14 @@ impl Caller {
         }
     }
 
+    /// The caller as a resource records who did something (`recorded_by`, `author`, …).
+    pub fn actor(&self) -> engage_api::types::Actor {
+        engage_api::types::Actor {
+            subject: self.subject.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+
     /// Whether the caller holds `role`.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)

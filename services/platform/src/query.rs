@@ -376,6 +376,25 @@ impl Filter {
     }
 }
 
+/// Filters the boxed diesel query `$q` on `$column` compared with `$value` by a filter
+/// [`Comparator`] (`:` compares as `=`: fields that mean something else by it are
+/// translated before). The caller has diesel's `QueryDsl` and `ExpressionMethods` in scope.
+#[macro_export]
+macro_rules! compared {
+    ($q:expr, $column:expr, $comparator:expr, $value:expr) => {
+        match $comparator {
+            $crate::query::Comparator::Less => $q.filter($column.lt($value)),
+            $crate::query::Comparator::LessOrEqual => $q.filter($column.le($value)),
+            $crate::query::Comparator::Greater => $q.filter($column.gt($value)),
+            $crate::query::Comparator::GreaterOrEqual => $q.filter($column.ge($value)),
+            $crate::query::Comparator::NotEqual => $q.filter($column.ne($value)),
+            $crate::query::Comparator::Equal | $crate::query::Comparator::Has => {
+                $q.filter($column.eq($value))
+            }
+        }
+    };
+}
+
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {

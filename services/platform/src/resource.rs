@@ -102,6 +102,23 @@ pub fn check_etag(sent: &str, current_revision: i64, resource: &str) -> Result<(
     }
 }
 
+/// A message field the request must carry: INVALID_ARGUMENT on `field` when it is absent.
+pub fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
+    value.ok_or_else(|| Error::invalid(field, "is required"))
+}
+
+/// Update, Delete, Undelete and state changes must say which version they change: an empty
+/// etag is INVALID_ARGUMENT on `field` (where [`check_etag`] would let it through).
+pub fn require_etag(etag: &str, field: &str) -> Result<(), Error> {
+    if etag.is_empty() {
+        return Err(Error::invalid(
+            field,
+            "is required: send the etag of the version you read",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,9 @@ mod statements;
 use engage_api::briefings::Event;
 use engage_platform::identity::{InternalKey, Need};
 use engage_platform::journal::{self, AuditEntry, FieldChange};
-use engage_platform::resource::{etag, parse_child_name, parse_name, timestamp};
+use engage_platform::resource::{
+    etag, parse_child_name, parse_name, require_etag, required, timestamp,
+};
 use engage_platform::server::Peers;
 use engage_platform::{Caller, Database, Error, Role, with_connection};
 
@@ -92,21 +94,6 @@ fn check_visible(caller: &Caller, event: &Event) -> Result<(), Error> {
     Ok(())
 }
 
-fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
-    value.ok_or_else(|| Error::invalid(field, "is required"))
-}
-
-/// Update, Delete, Undelete and life-cycle steps must say which version they change.
-fn require_etag(etag: &str, field: &str) -> Result<(), Error> {
-    if etag.is_empty() {
-        return Err(Error::invalid(
-            field,
-            "is required: send the etag of the version you read",
-        ));
-    }
-    Ok(())
-}
-
 /// The event id of `events/{event}`.
 fn event_id<'a>(name: &'a str, field: &str) -> Result<&'a str, Error> {
     Ok(parse_name("events", name, field)?)
@@ -119,14 +106,6 @@ fn child_ids<'a>(
     field: &str,
 ) -> Result<(&'a str, &'a str), Error> {
     Ok(parse_child_name("events", collection, name, field)?)
-}
-
-/// The caller as a resource records who did something.
-fn actor(caller: &Caller) -> engage_api::types::Actor {
-    engage_api::types::Actor {
-        subject: caller.subject.clone(),
-        display_name: caller.display_name.clone(),
-    }
 }
 
 /// An event as the API returns it: the stored message with its name, etag and current

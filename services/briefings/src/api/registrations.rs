@@ -16,8 +16,8 @@ use super::listing::values::*;
 use super::listing::{self, Column, KeyKind, Sort, Spec, field};
 use super::participants::snapshot;
 use super::{
-    BriefingsApi, actor, caller, changes, child_ids, decode, event_id, journal, locked_event,
-    manages, method, outbox, require_etag, required, with_changed_fields,
+    BriefingsApi, caller, changes, child_ids, decode, event_id, journal, locked_event, manages,
+    method, outbox, require_etag, required, with_changed_fields,
 };
 use crate::domain::event::check_registration_open;
 use crate::domain::registration::{
@@ -498,7 +498,7 @@ impl BriefingsApi {
                 accessibility_needs: r.accessibility_needs.clone(),
                 notes: r.notes.clone(),
                 register_time: Some(timestamp(now)),
-                registered_by: Some(actor(&caller)),
+                registered_by: Some(caller.actor()),
                 create_time: Some(timestamp(now)),
                 update_time: Some(timestamp(now)),
                 ..Default::default()
@@ -742,7 +742,7 @@ impl BriefingsApi {
             let mut attended = registration_of(&row)?;
             attended.status = RegistrationStatus::Attended as i32;
             attended.check_in_time = Some(timestamp(now));
-            attended.checked_in_by = Some(actor(&caller));
+            attended.checked_in_by = Some(caller.actor());
             let saved = save(
                 conn,
                 &caller,

@@ -13,6 +13,7 @@ mod transfer;
 use engage_platform::identity::Need;
 use engage_platform::journal::RequestId;
 use engage_platform::paging::PageLimits;
+use engage_platform::resource::{require_etag, required};
 use engage_platform::{Caller, Database, Error, Violation, idempotent_write};
 use engage_platform::{with_connection, write_transaction};
 use prost::Message;
@@ -64,21 +65,6 @@ fn actor(caller: &Caller) -> engage_api::types::Actor {
         subject: caller.subject.clone(),
         display_name: String::new(),
     }
-}
-
-fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
-    value.ok_or_else(|| Error::invalid(field, "is required"))
-}
-
-/// Update, Delete, Undelete and state changes must say which version they change.
-fn require_etag(etag: &str, field: &str) -> Result<(), Error> {
-    if etag.is_empty() {
-        return Err(Error::invalid(
-            field,
-            "is required: send the etag of the version you read",
-        ));
-    }
-    Ok(())
 }
 
 fn invalid(violations: Vec<Violation>) -> Error {

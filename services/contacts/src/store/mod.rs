@@ -13,6 +13,7 @@ pub mod schema;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use engage_platform::Error;
+use engage_platform::compared;
 use engage_platform::query::Comparator;
 use engage_platform::storage::SqliteAsyncConnection;
 
@@ -411,20 +412,6 @@ async fn index_search_sqlite(
     Ok(Some(seq))
 }
 
-/// Filters boxed query `$q` on `$column` compared to `$value` with a filter `Comparator`
-/// (`:` compares as `=`).
-macro_rules! compared {
-    ($q:expr, $column:expr, $comparator:expr, $value:expr) => {
-        match $comparator {
-            Comparator::Less => $q.filter($column.lt($value)),
-            Comparator::LessOrEqual => $q.filter($column.le($value)),
-            Comparator::Greater => $q.filter($column.gt($value)),
-            Comparator::GreaterOrEqual => $q.filter($column.ge($value)),
-            Comparator::NotEqual => $q.filter($column.ne($value)),
-            Comparator::Equal | Comparator::Has => $q.filter($column.eq($value)),
-        }
-    };
-}
 /// Narrows a boxed `records` query to a listing's rows (not its page or order).
 macro_rules! filtered {
     ($query:expr) => {{

@@ -10,7 +10,7 @@ use engage_api::declarations::{Declaration, Signature};
 use engage_platform::identity::{InternalKey, Need};
 use engage_platform::journal::{AuditEntry, Event, FieldChange, Journal, RequestId};
 use engage_platform::paging::{Page, PageLimits};
-use engage_platform::resource::parse_name;
+use engage_platform::resource::{parse_name, require_etag, required};
 use engage_platform::server::{Peers, ServiceContext};
 use engage_platform::{Caller, Database, Error, Role, with_connection};
 use prost::Message;
@@ -67,29 +67,6 @@ fn today() -> time::Date {
 /// Whether the caller may see signers' contacts and full exports.
 fn is_officer(caller: &Caller) -> bool {
     caller.has_role(Role::CsuOfficer) || caller.has_role(Role::Admin)
-}
-
-/// The caller as a resource records who did something.
-fn actor(caller: &Caller) -> engage_api::types::Actor {
-    engage_api::types::Actor {
-        subject: caller.subject.clone(),
-        display_name: caller.display_name.clone(),
-    }
-}
-
-fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
-    value.ok_or_else(|| Error::invalid(field, "is required"))
-}
-
-/// Update, Delete and Undelete must say which version they change.
-fn require_etag(etag: &str, field: &str) -> Result<(), Error> {
-    if etag.is_empty() {
-        return Err(Error::invalid(
-            field,
-            "is required: send the etag of the version you read",
-        ));
-    }
-    Ok(())
 }
 
 fn request_id(id: &str, request: &impl Message) -> Result<Option<RequestId>, Error> {

@@ -14,8 +14,8 @@ use engage_platform::resource::{
 use engage_platform::{Caller, Error, idempotent_write, with_connection};
 
 use super::{
-    DeclarationsApi, Journaled, actor, change, is_officer, listing, method, request_id, required,
-    today, total,
+    DeclarationsApi, Journaled, change, is_officer, listing, method, request_id, required, today,
+    total,
 };
 use crate::domain::dates;
 use crate::domain::declaration::check_signable;
@@ -219,7 +219,7 @@ impl DeclarationsApi {
             sign_date: Some(dates::from_date(signed)),
             status: SignatureStatus::Pending as i32,
             live: true,
-            recorded_by: Some(actor(caller)),
+            recorded_by: Some(caller.actor()),
             create_time: now,
             update_time: now,
             ..Default::default()
@@ -467,7 +467,7 @@ impl DeclarationsApi {
         r: VerifySignatureRequest,
     ) -> Result<Signature, Error> {
         let rid = request_id(&r.request_id, &r)?;
-        let who = actor(caller);
+        let who = caller.actor();
         self.change_signature(
             caller,
             method!("VerifySignature"),
@@ -495,7 +495,7 @@ impl DeclarationsApi {
         r: RejectSignatureRequest,
     ) -> Result<Signature, Error> {
         let rid = request_id(&r.request_id, &r)?;
-        let who = actor(caller);
+        let who = caller.actor();
         self.change_signature(
             caller,
             method!("RejectSignature"),
@@ -523,7 +523,7 @@ impl DeclarationsApi {
         r: WithdrawSignatureRequest,
     ) -> Result<Signature, Error> {
         let rid = request_id(&r.request_id, &r)?;
-        let who = actor(caller);
+        let who = caller.actor();
         self.change_signature(
             caller,
             method!("WithdrawSignature"),

@@ -9,6 +9,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use engage_platform::Error;
+use engage_platform::compared;
 use engage_platform::query::Comparator;
 use engage_platform::storage::SqliteAsyncConnection;
 
@@ -197,20 +198,6 @@ pub struct Figures {
     pub by_sector: Grouped<i32>,
     pub by_signer_kind: Grouped<i32>,
     pub by_area: Grouped<String>,
-}
-
-/// Filters boxed query `$q` on `$column` compared to `$value`.
-macro_rules! compared {
-    ($q:expr, $column:expr, $comparator:expr, $value:expr) => {
-        match $comparator {
-            Comparator::Less => $q.filter($column.lt($value)),
-            Comparator::LessOrEqual => $q.filter($column.le($value)),
-            Comparator::Greater => $q.filter($column.gt($value)),
-            Comparator::GreaterOrEqual => $q.filter($column.ge($value)),
-            Comparator::NotEqual => $q.filter($column.ne($value)),
-            Comparator::Equal | Comparator::Has => $q.filter($column.eq($value)),
-        }
-    };
 }
 
 /// `$column` is (`=`) or is not (`!=`) among the clause's values.

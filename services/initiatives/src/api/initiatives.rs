@@ -10,9 +10,7 @@ use engage_platform::{Caller, Error, Violation, idempotent_write, write_transact
 use tonic::Request;
 
 use super::convert::{self, at, initiative_name};
-use super::{
-    InitiativesApi, actor, audit, event, method, parse_request_id, require_etag, required,
-};
+use super::{InitiativesApi, audit, event, method, parse_request_id, require_etag, required};
 use crate::domain::initiative::{self as rules, Transition};
 use crate::domain::{dates, milestone as milestone_rules};
 use crate::store::{MilestoneRow, Store, sql::Sql};
@@ -226,7 +224,7 @@ impl InitiativesApi {
                     to_status: InitiativeStatus::Proposed as i32,
                     effective_date: Some(dates::of(today)),
                     record_time: at(now),
-                    actor: Some(actor(&caller)),
+                    actor: Some(caller.actor()),
                     note: String::new(),
                 }],
                 roadmap: None,
@@ -474,7 +472,7 @@ impl InitiativesApi {
                 to_status: transition.to() as i32,
                 effective_date: Some(dates::of(effective)),
                 record_time: at(now),
-                actor: Some(actor(caller)),
+                actor: Some(caller.actor()),
                 note: fields.note.to_owned(),
             });
             changed.update_time = at(now);

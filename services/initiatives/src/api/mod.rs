@@ -8,9 +8,9 @@ mod milestones;
 mod progress;
 mod service;
 
-use engage_api::types::Actor;
 use engage_platform::identity::{InternalKey, Need};
 use engage_platform::journal::{AuditEntry, Event, FieldChange, RequestId};
+use engage_platform::resource::{require_etag, required};
 use engage_platform::server::{Peers, ServiceContext};
 use engage_platform::{Caller, Database, Error, Role};
 
@@ -55,14 +55,6 @@ impl InitiativesApi {
     }
 }
 
-/// The caller as a resource records who did something.
-fn actor(caller: &Caller) -> Actor {
-    Actor {
-        subject: caller.subject.clone(),
-        display_name: caller.display_name.clone(),
-    }
-}
-
 /// Whether the caller writes on every initiative.
 fn is_officer(caller: &Caller) -> bool {
     caller.has_role(Role::CsuOfficer) || caller.has_role(Role::Admin)
@@ -81,21 +73,6 @@ fn coordinator_of<T>(request: &tonic::Request<T>, initiative: &str) -> Result<Ca
             message: format!("you do not coordinate {initiative}"),
         })
     }
-}
-
-fn required<T>(value: Option<T>, field: &str) -> Result<T, Error> {
-    value.ok_or_else(|| Error::invalid(field, "is required"))
-}
-
-/// Update, Delete and Undelete must say which version they change.
-fn require_etag(etag: &str, field: &str) -> Result<(), Error> {
-    if etag.is_empty() {
-        return Err(Error::invalid(
-            field,
-            "is required: send the etag of the version you read",
-        ));
-    }
-    Ok(())
 }
 
 fn parse_request_id(id: &str, request: &impl prost::Message) -> Result<Option<RequestId>, Error> {

@@ -14,9 +14,7 @@ use super::initiatives::{ensure_live, load};
 use super::milestones::{
     changed_paths, changes, check_dependencies, load_milestone, save_milestone,
 };
-use super::{
-    InitiativesApi, actor, audit, coordinator_of, event, method, parse_request_id, required,
-};
+use super::{InitiativesApi, audit, coordinator_of, event, method, parse_request_id, required};
 use crate::domain::milestone as milestone_rules;
 use crate::domain::progress as rules;
 use crate::store::sql::{self, Key, Sql};
@@ -101,7 +99,7 @@ impl InitiativesApi {
                 evidence: entry.evidence.clone(),
                 corrects: entry.corrects.clone(),
                 corrected_by: Vec::new(),
-                author: Some(actor(&caller)),
+                author: Some(caller.actor()),
                 create_time: at(now),
             };
             let mut milestone_out = None;

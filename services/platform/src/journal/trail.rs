@@ -215,15 +215,7 @@ macro_rules! impl_read_trail {
                 for condition in &s.conditions {
                     q = match condition.clone() {
                         Condition::Time(comparator, t) => {
-                            let time = audit_entries::occur_time;
-                            match comparator {
-                                Comparator::Less => q.filter(time.lt(t)),
-                                Comparator::LessOrEqual => q.filter(time.le(t)),
-                                Comparator::Greater => q.filter(time.gt(t)),
-                                Comparator::GreaterOrEqual => q.filter(time.ge(t)),
-                                Comparator::NotEqual => q.filter(time.ne(t)),
-                                Comparator::Equal | Comparator::Has => q.filter(time.eq(t)),
-                            }
+                            crate::compared!(q, audit_entries::occur_time, comparator, t)
                         }
                         Condition::Actors(subjects) => {
                             q.filter(audit_entries::actor.eq_any(subjects))
