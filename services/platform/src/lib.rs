@@ -5,6 +5,7 @@
 
 pub mod bus;
 pub mod config;
+pub mod dates;
 pub mod directory;
 pub mod error;
 pub mod field_mask;

@@ -356,13 +356,7 @@ pub fn contains(sql: &mut Sql, column: &str, item: &str) {
 
 /// Today in UTC, `YYYY-MM-DD`.
 pub fn today() -> String {
-    let date = time::OffsetDateTime::now_utc().date();
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
+    engage_platform::dates::format(time::OffsetDateTime::now_utc().date())
 }
 
 /// A filter field.

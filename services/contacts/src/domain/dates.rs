@@ -3,29 +3,11 @@
 
 use engage_api::types::Date;
 use engage_platform::Violation;
+pub use engage_platform::dates::{from_date, to_date};
 
 /// The earliest year the register accepts in any date. Older dates are typing mistakes
 /// rather than history (the contract states it for birth dates; it is applied to every date).
 pub const MIN_YEAR: i32 = 1900;
-
-/// The calendar date `d` stands for, or `None` when it is not one (month 13, 30 February,
-/// year outside 1 to 9999).
-pub fn to_date(d: &Date) -> Option<time::Date> {
-    if !(1..=9999).contains(&d.year) {
-        return None;
-    }
-    let month = time::Month::try_from(u8::try_from(d.month).ok()?).ok()?;
-    time::Date::from_calendar_date(d.year, month, u8::try_from(d.day).ok()?).ok()
-}
-
-/// The contract's form of a calendar date.
-pub fn from_date(d: time::Date) -> Date {
-    Date {
-        year: d.year(),
-        month: i32::from(u8::from(d.month())),
-        day: i32::from(d.day()),
-    }
-}
 
 /// `YYYY-MM-DD`, the form filters, audit entries and CSV files use.
 pub fn format_date(d: &Date) -> String {

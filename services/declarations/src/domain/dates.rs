@@ -3,30 +3,7 @@
 //! is date order).
 
 use engage_api::types::Date;
-
-/// The calendar date `d` stands for, or `None` when it is not one (month 13, 30 February,
-/// year outside 1 to 9999).
-pub fn to_date(d: &Date) -> Option<time::Date> {
-    if !(1..=9999).contains(&d.year) {
-        return None;
-    }
-    let month = time::Month::try_from(u8::try_from(d.month).ok()?).ok()?;
-    time::Date::from_calendar_date(d.year, month, u8::try_from(d.day).ok()?).ok()
-}
-
-/// The contract's form of a calendar date.
-pub fn from_date(d: time::Date) -> Date {
-    Date {
-        year: d.year(),
-        month: i32::from(u8::from(d.month())),
-        day: i32::from(d.day()),
-    }
-}
-
-/// `YYYY-MM-DD`.
-pub fn format(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
+pub use engage_platform::dates::{format, from_date, to_date, utc_date};
 
 /// Reads `YYYY-MM-DD` as stored; `None` for anything else.
 pub fn parse(s: &str) -> Option<time::Date> {
@@ -40,13 +17,6 @@ pub fn parse(s: &str) -> Option<time::Date> {
         month: number(5..7)?,
         day: number(8..10)?,
     })
-}
-
-/// The UTC date of an instant in microseconds since the epoch.
-pub fn utc_date(micros: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MIN)
 }
 
 #[cfg(test)]

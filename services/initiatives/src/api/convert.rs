@@ -47,7 +47,7 @@ pub fn initiative_row(initiative: &Initiative, id: &str, revision: i64) -> Initi
     };
     let date = |d: Option<&engage_api::types::Date>| {
         d.and_then(|d| dates::parse("", d).ok())
-            .map(dates::to_text)
+            .map(dates::format)
             .unwrap_or_default()
     };
     let time = |t: Option<&prost_types::Timestamp>| t.map(engage_platform::resource::micros);
@@ -165,7 +165,7 @@ pub fn milestone_row(m: &Milestone, initiative_id: &str, id: &str, revision: i64
             .due_date
             .as_ref()
             .and_then(|d| dates::parse("", d).ok())
-            .map(dates::to_text)
+            .map(dates::format)
             .unwrap_or_default(),
         owner_kind: owner_kind.to_owned(),
         owner,

@@ -66,8 +66,8 @@ fn field_value(i: &Initiative, path: &str) -> serde_json::Value {
                 .map(|p| json!({"id": p.id, "thematic_area": p.thematic_area, "description": p.description}))
                 .collect::<Vec<_>>()
         ),
-        "start_date" => json!(i.start_date.as_ref().and_then(|d| dates::parse("", d).ok()).map(dates::to_text)),
-        "target_date" => json!(i.target_date.as_ref().and_then(|d| dates::parse("", d).ok()).map(dates::to_text)),
+        "start_date" => json!(i.start_date.as_ref().and_then(|d| dates::parse("", d).ok()).map(dates::format)),
+        "target_date" => json!(i.target_date.as_ref().and_then(|d| dates::parse("", d).ok()).map(dates::format)),
         _ => serde_json::Value::Null,
     }
 }
@@ -222,7 +222,7 @@ impl InitiativesApi {
                 status_history: vec![StatusTransition {
                     from_status: InitiativeStatus::Unspecified as i32,
                     to_status: InitiativeStatus::Proposed as i32,
-                    effective_date: Some(dates::of(today)),
+                    effective_date: Some(dates::from_date(today)),
                     record_time: at(now),
                     actor: Some(caller.actor()),
                     note: String::new(),
@@ -470,7 +470,7 @@ impl InitiativesApi {
             changed.status_history.push(StatusTransition {
                 from_status: status as i32,
                 to_status: transition.to() as i32,
-                effective_date: Some(dates::of(effective)),
+                effective_date: Some(dates::from_date(effective)),
                 record_time: at(now),
                 actor: Some(caller.actor()),
                 note: fields.note.to_owned(),
@@ -495,7 +495,7 @@ impl InitiativesApi {
             );
             let note = FieldChange::set(
                 "status_history.effective_date",
-                serde_json::json!(dates::to_text(effective)),
+                serde_json::json!(dates::format(effective)),
             );
             conn.append_audit(audit(
                 caller,
@@ -536,7 +536,7 @@ fn check_roadmap_still_fits(updated: &Initiative, live: &[MilestoneRow]) -> Resu
         .start_date
         .as_ref()
         .and_then(|d| dates::parse("", d).ok())
-        .map(dates::to_text);
+        .map(dates::format);
     if let Some(start) = &start
         && let Some(early) = live
             .iter()

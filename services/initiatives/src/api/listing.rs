@@ -233,8 +233,8 @@ impl InitiativesApi {
         }
         let now = (self.clock)();
         let today = self.today();
-        let today_text = dates::to_text(today);
-        let until = dates::to_text(dates::add_days(today, within));
+        let today_text = dates::format(today);
+        let until = dates::format(dates::add_days(today, within));
         let filter = Filter::parse(&r.filter, queries::INITIATIVE_FIELDS)?;
         let condition = filter
             .as_ref()

@@ -37,7 +37,7 @@ fn field_value(m: &Milestone, path: &str) -> serde_json::Value {
             m.due_date
                 .as_ref()
                 .and_then(|d| dates::parse("", d).ok())
-                .map(dates::to_text)
+                .map(dates::format)
         ),
         "status" => json!(
             MilestoneStatus::try_from(m.status)
@@ -363,7 +363,7 @@ impl InitiativesApi {
             return Err(Error::invalid("within_days", "must be from 0 to 366"));
         }
         let today = self.today();
-        let today_text = dates::to_text(today);
+        let today_text = dates::format(today);
         let filter = Filter::parse(&r.filter, queries::DUE_FIELDS)?;
         let within = r.within_days.map(|d| d.to_string()).unwrap_or_default();
         let page = Page::<Vec<Key>>::parse(
@@ -391,8 +391,8 @@ impl InitiativesApi {
             Some(today_text.clone())
         };
         let upper = match r.within_days {
-            Some(days) => dates::to_text(dates::add_days(today, days)),
-            None => dates::to_text(dates::add_days(today, -1)),
+            Some(days) => dates::format(dates::add_days(today, days)),
+            None => dates::format(dates::add_days(today, -1)),
         };
         if let Some(lower) = lower {
             condition.push(" AND m.due_date >= ").text(lower);

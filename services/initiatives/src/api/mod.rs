@@ -51,7 +51,7 @@ impl InitiativesApi {
 
     /// Today as stored dates are compared with it.
     fn today_text(&self) -> String {
-        dates::to_text(self.today())
+        dates::format(self.today())
     }
 }
 

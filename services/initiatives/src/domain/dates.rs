@@ -3,35 +3,17 @@
 
 use engage_api::types::Date;
 use engage_platform::Violation;
-
-/// A date as stored: `YYYY-MM-DD`.
-pub fn to_text(date: time::Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
+use engage_platform::dates::to_date;
+pub use engage_platform::dates::{format, from_date, utc_date};
 
 /// A date of the API, checked; `field` names it in the violation.
 pub fn parse(field: &str, date: &Date) -> Result<time::Date, Violation> {
-    let month = u8::try_from(date.month)
-        .ok()
-        .and_then(|m| time::Month::try_from(m).ok());
-    let day = u8::try_from(date.day).ok();
-    match (month, day) {
-        (Some(month), Some(day)) if (1..=9999).contains(&date.year) => {
-            time::Date::from_calendar_date(date.year, month, day)
-                .map_err(|_| Violation::new(field, "is not a valid calendar date"))
-        }
-        _ => Err(Violation::new(field, "is not a valid calendar date")),
-    }
+    to_date(date).ok_or_else(|| Violation::new(field, "is not a valid calendar date"))
 }
 
 /// An optional date of the API as stored text ("" when unset).
 pub fn optional_text(field: &str, date: Option<&Date>) -> Result<String, Violation> {
-    date.map(|d| parse(field, d).map(to_text))
+    date.map(|d| parse(field, d).map(format))
         .transpose()
         .map(Option::unwrap_or_default)
 }
@@ -44,23 +26,7 @@ pub fn from_text(text: &str) -> Option<Date> {
         month: parts.next()?.parse().ok()?,
         day: parts.next()?.parse().ok()?,
     };
-    parse("", &date).ok().map(of)
-}
-
-/// A date as the API sends it.
-pub fn of(date: time::Date) -> Date {
-    Date {
-        year: date.year(),
-        month: i32::from(u8::from(date.month())),
-        day: i32::from(date.day()),
-    }
-}
-
-/// The UTC date of an instant in microseconds since the epoch.
-pub fn utc_date(micros: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MIN)
+    parse("", &date).ok().map(from_date)
 }
 
 /// Days from `today` to `date` (negative when `date` is past).
@@ -86,7 +52,7 @@ mod tests {
             month: 3,
             day: 9,
         };
-        let text = to_text(parse("d", &d).unwrap());
+        let text = format(parse("d", &d).unwrap());
         assert_eq!(text, "2026-03-09");
         assert_eq!(from_text(&text), Some(d));
         assert_eq!(from_text(""), None);
@@ -115,8 +81,8 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(to_text(add_days(today, 3)), "2027-01-02");
+        assert_eq!(format(add_days(today, 3)), "2027-01-02");
         assert_eq!(days_between(today, add_days(today, -4)), -4);
-        assert_eq!(to_text(utc_date(0)), "1970-01-01");
+        assert_eq!(format(utc_date(0)), "1970-01-01");
     }
 }

@@ -277,7 +277,7 @@ pub fn effective_date(
     if date > today {
         return Err(Violation::new(
             "effective_date",
-            format!("{} is in the future", dates::to_text(date)),
+            format!("{} is in the future", dates::format(date)),
         ));
     }
     if let Some(previous) = previous
@@ -287,7 +287,7 @@ pub fn effective_date(
             "effective_date",
             format!(
                 "must not be before the previous status change, effective {}",
-                dates::to_text(previous)
+                dates::format(previous)
             ),
         ));
     }

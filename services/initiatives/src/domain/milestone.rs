@@ -134,8 +134,8 @@ pub fn check(
                         "milestone.due_date",
                         format!(
                             "{} is before the initiative's start date {}",
-                            dates::to_text(due),
-                            dates::to_text(start)
+                            dates::format(due),
+                            dates::format(start)
                         ),
                     );
                 }
