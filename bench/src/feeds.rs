@@ -333,22 +333,35 @@ pub async fn swarm(args: SwarmArgs) -> Result<()> {
             };
             let mut stream = match client.subscribe(request).await {
                 Ok(response) => response.into_inner(),
-                Err(_) => {
+                Err(status) => {
+                    eprintln!("subscriber {i}: {} {}", status.code(), status.message());
                     let _ = ready_tx.send(false).await;
                     return Vec::new();
                 }
             };
             // The first message is a heartbeat: the subscription is live.
-            let live = matches!(stream.message().await, Ok(Some(_)));
+            let first = stream.message().await;
+            if let Err(status) = &first {
+                eprintln!("subscriber {i}: {} {}", status.code(), status.message());
+            }
+            let live = matches!(first, Ok(Some(_)));
             let _ = ready_tx.send(live).await;
             drop(ready_tx);
             let mut latencies = Vec::with_capacity(events);
             while live && latencies.len() < events {
-                let Ok(Ok(Some(message))) =
-                    tokio::time::timeout(Duration::from_secs(120), stream.message()).await
-                else {
-                    break;
-                };
+                let message =
+                    match tokio::time::timeout(Duration::from_secs(120), stream.message()).await {
+                        Ok(Ok(Some(message))) => message,
+                        Ok(Err(status)) => {
+                            eprintln!(
+                                "subscriber {i} cut off: {} {}",
+                                status.code(),
+                                status.message()
+                            );
+                            break;
+                        }
+                        _ => break,
+                    };
                 if let Some(Payload::Change(change)) = message.payload {
                     let commit = change
                         .commit_time

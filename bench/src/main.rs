@@ -40,6 +40,14 @@ enum Command {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    // The servers' warnings and errors (RUST_LOG to see more) go to stderr beside the report.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -61,8 +61,21 @@ const DEFAULT_MIN_INTERVAL: Duration = Duration::from_millis(500);
 const MIN_MIN_INTERVAL: Duration = Duration::from_millis(200);
 const MAX_MIN_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How long the streams' latest positions serve new subscriptions without a cursor: a burst
+/// of dashboards (all reconnecting after a restart) asks the bus once, not once each. A
+/// subscriber given positions this old also receives the changes of those last milliseconds,
+/// which are real changes, never a gap.
+const LATEST_POSITIONS_FRESH: Duration = Duration::from_millis(100);
+
+/// The streams' latest positions, as last read from the bus.
+struct LatestPositions {
+    read_at: std::time::Instant,
+    cursor: Cursor,
+}
+
 /// The feeds API.
 pub struct FeedsApi {
+    latest: tokio::sync::Mutex<Option<LatestPositions>>,
     hub: Arc<Hub>,
     settings: FeedSettings,
     stopping: Stopping,
@@ -82,6 +95,7 @@ impl FeedsApi {
             settings.summary_stale_after,
         );
         Self {
+            latest: tokio::sync::Mutex::new(None),
             hub,
             settings,
             stopping: Stopping::default(),
@@ -330,16 +344,7 @@ impl FeedsApi {
     async fn start(&self, start: Option<&Start>) -> Result<Cursor, Error> {
         let mut cursor = Cursor::default();
         match start {
-            None => {
-                for service in PRODUCERS {
-                    let last = self
-                        .bus()
-                        .last_sequence(service)
-                        .await
-                        .map_err(unavailable)?;
-                    cursor.positions.insert(service.to_owned(), last);
-                }
-            }
+            None => cursor = self.latest_positions().await?,
             Some(Start::Cursor(text)) => {
                 let given = Cursor::decode(text).map_err(|e| invalid_cursor(e.to_string()))?;
                 for service in PRODUCERS {
@@ -366,6 +371,31 @@ impl FeedsApi {
                 }
             }
         }
+        Ok(cursor)
+    }
+
+    /// The last position of every producer's stream, read from the bus at most once per
+    /// [`LATEST_POSITIONS_FRESH`]; callers arriving meanwhile wait for that one read.
+    async fn latest_positions(&self) -> Result<Cursor, Error> {
+        let mut latest = self.latest.lock().await;
+        if let Some(known) = latest.as_ref()
+            && known.read_at.elapsed() < LATEST_POSITIONS_FRESH
+        {
+            return Ok(known.cursor.clone());
+        }
+        let mut cursor = Cursor::default();
+        for service in PRODUCERS {
+            let last = self
+                .bus()
+                .last_sequence(service)
+                .await
+                .map_err(unavailable)?;
+            cursor.positions.insert(service.to_owned(), last);
+        }
+        *latest = Some(LatestPositions {
+            read_at: std::time::Instant::now(),
+            cursor: cursor.clone(),
+        });
         Ok(cursor)
     }
 

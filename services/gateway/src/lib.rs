@@ -350,6 +350,7 @@ pub async fn serve(
 
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     Server::builder()
+        .initial_connection_window_size(engage_platform::server::CONNECTION_WINDOW)
         .accept_http1(true)
         .layer(cors(&config.cors_origins))
         .layer(tonic_web::GrpcWebLayer::new())

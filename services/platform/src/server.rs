@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tonic::service::Routes;
 use tonic::transport::Server;
 
+use crate::Error;
 use crate::config::ServiceArgs;
 use crate::identity::{InternalIdentityLayer, InternalKey};
 use crate::storage::{Database, Migrations, StorageError, migrate};
@@ -59,6 +60,13 @@ impl Stopping {
         }
     }
 }
+
+/// The HTTP/2 receive window of a whole connection, in bytes. The gateway carries every
+/// caller's calls to a service over one connection, thousands of change-feed streams among
+/// them; h2 closes a connection (ENHANCE_YOUR_CALM) when small frames waiting to be read
+/// exceed half this window, which at the protocol's 64 KiB default is about 1,400 streams.
+/// A window only allows buffering, it allocates nothing.
+pub const CONNECTION_WINDOW: u32 = 64 * 1024 * 1024;
 
 /// A channel to `url` that connects on first use and gives up connecting after a second,
 /// so that a service that is down is reported UNAVAILABLE promptly.
@@ -203,6 +211,7 @@ pub async fn serve<S: EngageService>(
     let routes = standard_services(&[S::GRPC_NAME], S::routes(context)).await?;
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     let server = Server::builder()
+        .initial_connection_window_size(CONNECTION_WINDOW)
         .layer(crate::rpc_trace::ServerTraceLayer::new(S::NAME))
         .layer(InternalIdentityLayer::new(key))
         .add_routes(routes)
@@ -272,4 +281,23 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// A handler's result as the gRPC answer: its message, or the error's `google.rpc.Status`.
+pub fn answer<T>(result: Result<T, Error>) -> Result<tonic::Response<T>, tonic::Status> {
+    result
+        .map(tonic::Response::new)
+        .map_err(tonic::Status::from)
+}
+
+/// Inside a generated service method: checks that the caller of `$request` has `$need`
+/// (PERMISSION_DENIED or UNAUTHENTICATED otherwise), then answers `$body` run with the caller
+/// as `$caller` and the request's message as `$r`.
+#[macro_export]
+macro_rules! handle {
+    ($need:expr, $request:ident, |$caller:ident, $r:ident| $body:expr) => {{
+        let $caller = $crate::Caller::require(&$request, $need)?;
+        let $r = $request.into_inner();
+        $crate::server::answer($body.await)
+    }};
 }
