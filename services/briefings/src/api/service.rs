@@ -2,15 +2,12 @@
 
 use engage_api::briefings::briefings_service_server::BriefingsService;
 use engage_api::briefings::*;
+use engage_platform::server::answer;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use super::BriefingsApi;
 use crate::domain::event::Step;
-
-fn answer<T>(result: Result<T, engage_platform::Error>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
 
 /// Answers each listed method with the handler of the same name.
 macro_rules! handlers {

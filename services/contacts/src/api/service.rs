@@ -3,27 +3,16 @@
 
 use engage_api::contacts::contacts_service_server::ContactsService;
 use engage_api::contacts::*;
+use engage_platform::handle;
 use engage_platform::journal::RequestId;
 use engage_platform::resource::parse_name;
+use engage_platform::server::answer;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
 use super::children::Decision;
 use super::merge::MergeRequest;
-use super::{ContactsApi, Need, caller};
-
-/// Runs `$body` with the request's message as `$r` once the caller has the role `$need`.
-macro_rules! handle {
-    ($need:expr, $request:ident, |$caller:ident, $r:ident| $body:expr) => {{
-        let $caller = caller(&$request, $need)?;
-        let $r = $request.into_inner();
-        answer($body.await)
-    }};
-}
-
-fn answer<T>(result: Result<T, engage_platform::Error>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
+use super::{ContactsApi, Need};
 
 #[tonic::async_trait]
 impl ContactsService for ContactsApi {

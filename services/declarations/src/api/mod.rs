@@ -7,7 +7,7 @@ mod service;
 mod signatures;
 
 use engage_api::declarations::{Declaration, Signature};
-use engage_platform::identity::{InternalKey, Need};
+use engage_platform::identity::InternalKey;
 use engage_platform::journal::{AuditEntry, Event, FieldChange, Journal, RequestId};
 use engage_platform::paging::{Page, PageLimits};
 use engage_platform::resource::{parse_name, require_etag, required};
@@ -181,8 +181,3 @@ impl Journaled<'_> {
 }
 
 pub(crate) use crate::domain::audit_change as change;
-
-/// The caller of `request` with the roles `need` asks for.
-fn caller<T>(request: &tonic::Request<T>, need: Need) -> Result<Caller, Error> {
-    Caller::require(request, need)
-}

@@ -2,24 +2,12 @@
 
 use engage_api::declarations::declarations_service_server::DeclarationsService;
 use engage_api::declarations::*;
+use engage_platform::handle;
 use engage_platform::identity::Need;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
 
-use super::{DeclarationsApi, caller};
-
-/// Runs `$body` with the request's message as `$r` once the caller has the roles `$need`.
-macro_rules! handle {
-    ($need:expr, $request:ident, |$caller:ident, $r:ident| $body:expr) => {{
-        let $caller = caller(&$request, $need)?;
-        let $r = $request.into_inner();
-        answer($body.await)
-    }};
-}
-
-fn answer<T>(result: Result<T, engage_platform::Error>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
+use super::DeclarationsApi;
 
 type Answer<T> = Result<Response<T>, Status>;
 

@@ -5,16 +5,13 @@ use engage_api::initiatives::*;
 use engage_platform::identity::Need;
 use engage_platform::journal::{AuditTrailQuery, TrailOrder, audit_trail};
 use engage_platform::paging::PageLimits;
+use engage_platform::server::answer;
 use engage_platform::{Caller, Error};
 use tonic::{Request, Response, Status};
 
 use super::InitiativesApi;
 use super::initiatives::TransitionFields;
 use crate::domain::initiative::Transition;
-
-fn answer<T>(result: Result<T, Error>) -> Result<Response<T>, Status> {
-    result.map(Response::new).map_err(Status::from)
-}
 
 /// Runs a transition request: `$variant` of [`Transition`], wrapped in `$response`.
 macro_rules! transition {
