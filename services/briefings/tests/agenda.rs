@@ -177,6 +177,43 @@ async fn sessions_statements_and_follow_ups(backend: TestBackend) {
         .await
         .expect_err("a session of another event");
     assert_eq!(violated_fields(&wrong_session), ["statement.session"]);
+    let unknown_session = officer
+        .create_statement(CreateStatementRequest {
+            parent: event.name.clone(),
+            statement: Some(Statement {
+                speaker: speaker.clone(),
+                title: "At a session that never was".into(),
+                session: format!(
+                    "{}/sessions/0190aaaa-0000-7000-8000-000000000000",
+                    event.name
+                ),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a session that does not exist");
+    assert_eq!(violated_fields(&unknown_session), ["statement.session"]);
+    let unknown_statement = officer
+        .create_follow_up_action(CreateFollowUpActionRequest {
+            parent: event.name.clone(),
+            follow_up_action: Some(FollowUpAction {
+                title: "Follow a statement never made".into(),
+                owner: Some(Owner::OwnerSubject("olga".into())),
+                statement: format!(
+                    "{}/statements/0190aaaa-0000-7000-8000-000000000000",
+                    event.name
+                ),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a statement that does not exist");
+    assert_eq!(
+        violated_fields(&unknown_statement),
+        ["follow_up_action.statement"]
+    );
     let everywhere = officer
         .list_statements(ListStatementsRequest {
             parent: "events/-".into(),

@@ -51,6 +51,11 @@ pub(super) trait Kind: prost::Message + Default + Clone + Send + Sync + 'static 
     fn create_time(&self) -> i64;
     /// The changes between two versions, for the audit trail.
     fn changes(old: &Self, new: &Self) -> Vec<FieldChange>;
+    /// The other resource of the same event this one names (a statement's session, a
+    /// follow-up action's statement), which must exist and not be deleted.
+    fn sibling(&self) -> Option<Sibling<'_>> {
+        None
+    }
 
     /// Loads a row.
     fn load<S: Store>(
@@ -159,6 +164,55 @@ async fn child_in<K: Kind, S: Store>(
         .await?
         .filter(|r| r.event_id() == event_id)
         .ok_or_else(|| Error::not_found(format!("events/{event_id}/{}/{id}", K::COLLECTION)))
+}
+
+/// A resource of the same event that another one names, with the request field naming it.
+pub(super) enum Sibling<'a> {
+    /// A session, `events/{event}/sessions/{session}`.
+    Session(&'a str, &'a str),
+    /// A statement, `events/{event}/statements/{statement}`.
+    Statement(&'a str, &'a str),
+}
+
+/// Refuses an item naming a sibling that does not exist in its event or is deleted. The
+/// name's form and event are checked before ([`Kind::sibling`] callers' own checks).
+async fn check_sibling<K: Kind, S: Store>(
+    conn: &mut S,
+    event_id: &str,
+    item: &K,
+) -> Result<(), Error> {
+    match item.sibling() {
+        Some(Sibling::Session(field, name)) => {
+            live_sibling::<engage_api::briefings::Session, S>(conn, event_id, field, name).await
+        }
+        Some(Sibling::Statement(field, name)) => {
+            live_sibling::<engage_api::briefings::Statement, S>(conn, event_id, field, name).await
+        }
+        None => Ok(()),
+    }
+}
+
+async fn live_sibling<T: Kind, S: Store>(
+    conn: &mut S,
+    event_id: &str,
+    field: &str,
+    name: &str,
+) -> Result<(), Error> {
+    if name.is_empty() {
+        return Ok(());
+    }
+    let id = name.rsplit('/').next().unwrap_or_default();
+    let deleted = match T::load(conn, id).await? {
+        Some(row) if row.event_id() == event_id => T::of_row(&row)?.delete_time().is_some(),
+        _ => return Err(Error::invalid(field, format!("{name} does not exist"))),
+    };
+    if deleted {
+        return Err(Error::invalid(
+            field,
+            format!("{name} is deleted: undelete it first"),
+        ));
+    }
+    Ok(())
 }
 
 /// Changes one resource inside a write: the new version is written and journaled.
@@ -300,6 +354,7 @@ impl BriefingsApi {
                 check_not_cancelled(&event)?;
             }
             check(&item, &event)?;
+            check_sibling(conn, &event_id, &item).await?;
             let id = new_id();
             let now = now_micros();
             let row = item.to_row(&event_id, &id, 1, now, now);
@@ -347,6 +402,7 @@ impl BriefingsApi {
             check_etag(sent_etag, row.revision(), name)?;
             let mut updated = K::of_row(&row)?;
             apply(&mut updated, &event)?;
+            check_sibling(conn, event_id, &updated).await?;
             write_child(conn, caller, method, "updated", &row, &updated).await
         })
     }

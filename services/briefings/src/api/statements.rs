@@ -11,7 +11,7 @@ use engage_platform::resource::{micros, now_micros, parse_child_name, timestamp}
 use engage_platform::{Caller, Error, Violations};
 use serde_json::json;
 
-use super::children::{Kind, child_query, kind_storage, stamped};
+use super::children::{Kind, Sibling, child_query, kind_storage, stamped};
 use super::listing::values::*;
 use super::listing::{self, Column, KeyKind, Sort, Spec, field, today};
 use super::registrations::EVENT_SESSION;
@@ -26,6 +26,10 @@ impl Kind for Statement {
     const PREFIX: &'static str = "statement";
     const FROZEN_BY_CANCELLATION: bool = false;
     type Row = StatementRow;
+
+    fn sibling(&self) -> Option<Sibling<'_>> {
+        Some(Sibling::Session("statement.session", &self.session))
+    }
 
     fn of_row(row: &StatementRow) -> Result<Self, Error> {
         Ok(stamped!(row))
@@ -87,6 +91,13 @@ impl Kind for FollowUpAction {
     const PREFIX: &'static str = "follow_up_action";
     const FROZEN_BY_CANCELLATION: bool = false;
     type Row = FollowUpRow;
+
+    fn sibling(&self) -> Option<Sibling<'_>> {
+        Some(Sibling::Statement(
+            "follow_up_action.statement",
+            &self.statement,
+        ))
+    }
 
     fn of_row(row: &FollowUpRow) -> Result<Self, Error> {
         let mut a: FollowUpAction = stamped!(row);
