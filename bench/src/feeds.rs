@@ -12,7 +12,7 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
@@ -25,6 +25,8 @@ use engage_api::types::Sector;
 use engage_platform::{Caller, Role};
 use serde::{Deserialize, Serialize};
 use std::io::BufRead as _;
+
+use engage_platform::resource::{micros, now_micros};
 
 use crate::stats::{Latency, resident_kib};
 use crate::system::{BenchSystem, bearer, channel};
@@ -299,12 +301,6 @@ struct SwarmDone {
     latency_us: Latency,
 }
 
-fn now_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-}
-
 /// The subscribers: connect them all, say so, then gather the latencies of `events`
 /// changes each and print their percentiles.
 pub async fn swarm(args: SwarmArgs) -> Result<()> {
@@ -363,9 +359,7 @@ pub async fn swarm(args: SwarmArgs) -> Result<()> {
                         _ => break,
                     };
                 if let Some(Payload::Change(change)) = message.payload {
-                    let commit = change
-                        .commit_time
-                        .map_or(0, |t| t.seconds * 1_000_000 + i64::from(t.nanos / 1000));
+                    let commit = change.commit_time.as_ref().map_or(0, micros);
                     latencies.push(u64::try_from(now_micros() - commit).unwrap_or(0));
                 }
             }

@@ -125,9 +125,9 @@ impl FeedsApi {
     }
 }
 
-/// Which topics a caller may receive: everything, or (a caller who is only a coordinator)
-/// contacts, and initiatives limited to the ones they coordinate.
-fn coordinator_only(caller: &Caller) -> bool {
+/// Whether the caller is only a coordinator: their feed and their dashboard summary hold
+/// contacts and the initiatives they coordinate, nothing of declarations or briefings.
+pub(crate) fn coordinator_only(caller: &Caller) -> bool {
     !caller.roles.iter().any(|r| {
         matches!(
             r,
@@ -147,7 +147,7 @@ fn unavailable(e: impl std::fmt::Display) -> Error {
     Error::Unavailable(e.to_string())
 }
 
-fn duration(d: &prost_types::Duration) -> Option<Duration> {
+pub(crate) fn duration(d: &prost_types::Duration) -> Option<Duration> {
     let seconds = u64::try_from(d.seconds).ok()?;
     let nanos = u32::try_from(d.nanos).ok()?;
     Some(Duration::new(seconds, nanos))

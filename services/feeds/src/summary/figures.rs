@@ -18,6 +18,7 @@ use engage_api::feeds::{
 };
 use engage_api::initiatives::{self, Initiative, InitiativeStatus, SummarizeInitiativesResponse};
 use engage_api::types::{RegionalGroup, Sector};
+use engage_platform::resource::micros;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -67,10 +68,7 @@ pub fn contacts(report: &GetContactsSummaryResponse, session: &str) -> ContactsS
             _ => 0,
         };
         entry.0[slot] += c.count;
-        let latest = c
-            .latest_request_time
-            .as_ref()
-            .map_or(0, |t| t.seconds * 1_000_000 + i64::from(t.nanos / 1000));
+        let latest = c.latest_request_time.as_ref().map_or(0, micros);
         entry.1 = entry.1.max(latest);
     }
     let mut sessions: Vec<(&str, ([i64; 3], i64))> = sessions.into_iter().collect();
@@ -337,7 +335,7 @@ pub fn declaration(
 }
 
 fn micros_of(t: Option<&prost_types::Timestamp>) -> Option<i64> {
-    t.map(|t| t.seconds * 1_000_000 + i64::from(t.nanos / 1000))
+    t.map(micros)
 }
 
 /// Whether `event` counts as upcoming at `now` for a window ending at `until` (both

@@ -15,11 +15,12 @@ use engage_api::feeds::{
 };
 use engage_platform::resource::{now_micros, timestamp};
 use engage_platform::server::Stopping;
-use engage_platform::{Caller, Error, Role, Violations};
+use engage_platform::{Caller, Error, Violations};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::api::{coordinator_only, duration};
 use crate::hub::Hub;
 use sources::{SourceError, Sources};
 
@@ -45,12 +46,6 @@ pub struct Options {
     pub window: Duration,
     /// Upcoming events listed at most.
     pub event_limit: usize,
-}
-
-fn duration(d: &prost_types::Duration) -> Option<Duration> {
-    let seconds = u64::try_from(d.seconds).ok()?;
-    let nanos = u32::try_from(d.nanos).ok()?;
-    Some(Duration::new(seconds, nanos))
 }
 
 /// Checks the options of a request; `prefix` is the request field holding them.
@@ -115,17 +110,6 @@ pub fn checked_options(options: Option<&SummaryOptions>, prefix: &str) -> Result
         declarations: options.declarations,
         window,
         event_limit: usize::try_from(event_limit).unwrap_or(20),
-    })
-}
-
-/// Whether the caller sees a coordinator's summary: only their initiatives, no
-/// declarations or events.
-fn coordinator_only(caller: &Caller) -> bool {
-    !caller.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::Admin | Role::CsuOfficer | Role::Dashboard | Role::Viewer
-        )
     })
 }
 
@@ -405,6 +389,8 @@ fn stopping_status() -> tonic::Status {
 
 #[cfg(test)]
 mod tests {
+    use engage_platform::Role;
+
     use super::*;
 
     #[test]
