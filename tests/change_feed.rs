@@ -20,31 +20,6 @@ use engage_gateway::RateLimits;
 use engage_platform::testkit::TestBackend;
 use engage_platform::{Caller, Role};
 use engage_system_tests::{TestBus, TestSystem, records};
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
-
-/// The gateway channel with `caller`'s bearer token on every call.
-fn with_token(
-    system: &TestSystem,
-    caller: &Caller,
-) -> InterceptedService<
-    Channel,
-    impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone + use<>,
-> {
-    let bearer: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
-        format!("Bearer {}", system.token_for(caller))
-            .parse()
-            .expect("metadata value");
-    InterceptedService::new(
-        system.gateway_channel(),
-        move |mut request: tonic::Request<()>| {
-            request
-                .metadata_mut()
-                .insert("authorization", bearer.clone());
-            Ok(request)
-        },
-    )
-}
 
 async fn start(bus: TestBus) -> TestSystem {
     // Writes in bulk: far above the default 20 a second.
@@ -132,8 +107,8 @@ async fn a_subscriber_resumes_after_a_feeds_restart_with_exactly_the_missed_even
     let mut system = start(bus).await;
     let viewer = Caller::new("vera", &[Role::Viewer]);
     let officer = Caller::new("olga", &[Role::CsuOfficer]);
-    let mut feeds = FeedsServiceClient::new(with_token(&system, &viewer));
-    let contacts = ContactsServiceClient::new(with_token(&system, &officer));
+    let mut feeds = FeedsServiceClient::new(system.channel_as(&viewer));
+    let contacts = ContactsServiceClient::new(system.channel_as(&officer));
 
     let mut stream = feeds
         .subscribe(organizations())
@@ -236,8 +211,8 @@ async fn a_failed_write_produces_no_event(bus: TestBus) {
     let system = start(bus).await;
     let viewer = Caller::new("vera", &[Role::Viewer]);
     let officer = Caller::new("olga", &[Role::CsuOfficer]);
-    let mut feeds = FeedsServiceClient::new(with_token(&system, &viewer));
-    let mut contacts = ContactsServiceClient::new(with_token(&system, &officer));
+    let mut feeds = FeedsServiceClient::new(system.channel_as(&viewer));
+    let mut contacts = ContactsServiceClient::new(system.channel_as(&officer));
     let mut stream = feeds
         .subscribe(organizations())
         .await
@@ -297,7 +272,7 @@ async fn two_feeds_replicas_both_deliver_every_event() {
     let viewer = Caller::new("vera", &[Role::Viewer]);
     let officer = Caller::new("olga", &[Role::CsuOfficer]);
     let replica = system.start_feeds_replica(viewer.clone()).await;
-    let mut through_gateway = FeedsServiceClient::new(with_token(&system, &viewer))
+    let mut through_gateway = FeedsServiceClient::new(system.channel_as(&viewer))
         .subscribe(organizations())
         .await
         .expect("Subscribe through the gateway")
@@ -309,7 +284,7 @@ async fn two_feeds_replicas_both_deliver_every_event() {
         .into_inner();
     let _ = next(&mut through_gateway).await;
     let _ = next(&mut on_replica).await;
-    let mut contacts = ContactsServiceClient::new(with_token(&system, &officer));
+    let mut contacts = ContactsServiceClient::new(system.channel_as(&officer));
     let mut names = Vec::new();
     for n in 0..20 {
         let created = contacts
@@ -336,7 +311,7 @@ async fn two_feeds_replicas_both_deliver_every_event() {
 
 /// Every change of a replay from `start`, up to the heartbeat that says it caught up.
 async fn replayed(
-    feeds: &mut FeedsServiceClient<engage_system_tests::records::Authorised>,
+    feeds: &mut FeedsServiceClient<engage_system_tests::Authorised>,
     topics: Vec<Topic>,
     start: prost_types::Timestamp,
 ) -> Vec<ChangeEvent> {
@@ -373,7 +348,7 @@ async fn every_service_publishes_its_changes_as_the_catalogue_names_them(bus: Te
     let written = records::write_records(&system, &officer).await;
 
     let viewer = Caller::new("vera", &[Role::Viewer]);
-    let mut feeds = FeedsServiceClient::new(records::as_caller(&system, &viewer));
+    let mut feeds = FeedsServiceClient::new(system.channel_as(&viewer));
     let catalogue = feeds
         .list_topics(ListTopicsRequest::default())
         .await
@@ -432,7 +407,7 @@ async fn every_service_publishes_its_changes_as_the_catalogue_names_them(bus: Te
     // A coordinator's feed carries their own initiative's changes and no other's.
     let mut coordinator = Caller::new("coordinator-ke", &[Role::Coordinator]);
     coordinator.initiatives = vec![written.kenyan_initiative.clone()];
-    let mut theirs = FeedsServiceClient::new(records::as_caller(&system, &coordinator));
+    let mut theirs = FeedsServiceClient::new(system.channel_as(&coordinator));
     let their_changes = replayed(&mut theirs, vec![service("initiatives")], start_time).await;
     assert!(their_changes.len() >= 3, "{their_changes:?}");
     assert!(

@@ -62,26 +62,10 @@ async fn calls_feed_subscribers_lag_and_rate_limit_rejections_are_measured() {
         ..RateLimits::default()
     };
     let system = TestSystem::start_with(TestBackend::Sqlite, TestBus::Memory, limits).await;
-    let bearer = |caller: Caller| {
-        let value: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
-            format!("Bearer {}", system.token_for(&caller))
-                .parse()
-                .expect("metadata value");
-        move |mut request: tonic::Request<()>| {
-            request
-                .metadata_mut()
-                .insert("authorization", value.clone());
-            Ok(request)
-        }
-    };
-    let mut dashboard = FeedsServiceClient::with_interceptor(
-        system.gateway_channel(),
-        bearer(Caller::new("wall-screen", &[Role::Dashboard])),
-    );
-    let mut officer = ContactsServiceClient::with_interceptor(
-        system.gateway_channel(),
-        bearer(Caller::new("olga", &[Role::CsuOfficer])),
-    );
+    let mut dashboard =
+        FeedsServiceClient::new(system.channel_as(&Caller::new("wall-screen", &[Role::Dashboard])));
+    let mut officer =
+        ContactsServiceClient::new(system.channel_as(&Caller::new("olga", &[Role::CsuOfficer])));
     let mut feed = dashboard
         .subscribe(SubscribeRequest {
             topics: vec![Topic {

@@ -17,7 +17,7 @@ use engage_api::types::{RegionalGroup, Sector};
 use engage_gateway::RateLimits;
 use engage_platform::testkit::TestBackend;
 use engage_platform::{Caller, Role};
-use engage_system_tests::records::{as_caller, organization, write_records};
+use engage_system_tests::records::{organization, write_records};
 use engage_system_tests::{TestBus, TestSystem};
 
 fn sector_count(summary: &DashboardSummary, sector: Sector) -> i32 {
@@ -64,7 +64,7 @@ async fn a_dashboard_sees_every_services_figures_and_each_change_as_it_happens(
     let written = write_records(&system, &officer).await;
 
     let dashboard = Caller::new("wallboard", &[Role::Dashboard]);
-    let mut feeds = FeedsServiceClient::new(as_caller(&system, &dashboard));
+    let mut feeds = FeedsServiceClient::new(system.channel_as(&dashboard));
     let summary = feeds
         .get_summary(GetSummaryRequest { options: None })
         .await
@@ -170,12 +170,12 @@ async fn a_dashboard_sees_every_services_figures_and_each_change_as_it_happens(
         .into_inner();
     let first = next_summary(&mut stream).await;
     assert_eq!(first.etag, summary.etag, "the same figures, the same etag");
-    let mut contacts_client = ContactsServiceClient::new(as_caller(&system, &officer));
+    let mut contacts_client = ContactsServiceClient::new(system.channel_as(&officer));
     organization(&mut contacts_client, "Red Juvenil", Sector::Ngo, "PE").await;
     let next = next_summary(&mut stream).await;
     assert_eq!(next.contacts.map(|c| c.organizations_total), Some(4));
     assert_ne!(next.etag, first.etag);
-    DeclarationsServiceClient::new(as_caller(&system, &officer))
+    DeclarationsServiceClient::new(system.channel_as(&officer))
         .verify_signature(VerifySignatureRequest {
             name: written.pending_signature.name.clone(),
             etag: written.pending_signature.etag.clone(),
@@ -190,7 +190,7 @@ async fn a_dashboard_sees_every_services_figures_and_each_change_as_it_happens(
     // A coordinator sees contacts and their own initiatives, nothing else.
     let mut coordinator = Caller::new("coordinator-ke", &[Role::Coordinator]);
     coordinator.initiatives = vec![written.kenyan_initiative.clone()];
-    let theirs = FeedsServiceClient::new(as_caller(&system, &coordinator))
+    let theirs = FeedsServiceClient::new(system.channel_as(&coordinator))
         .get_summary(GetSummaryRequest { options: None })
         .await
         .expect("a coordinator's summary")

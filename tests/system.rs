@@ -91,21 +91,7 @@ async fn calls_reach_the_services_through_the_gateway_and_only_with_permission(
     use engage_api::contacts::{CreateOrganizationRequest, GetOrganizationRequest, Organization};
 
     let system = TestSystem::start(backend).await;
-    let contacts_as = |caller: Caller| {
-        let bearer: tonic::metadata::MetadataValue<_> =
-            format!("Bearer {}", system.token_for(&caller))
-                .parse()
-                .expect("metadata value");
-        ContactsServiceClient::with_interceptor(
-            system.gateway_channel(),
-            move |mut request: tonic::Request<()>| {
-                request
-                    .metadata_mut()
-                    .insert("authorization", bearer.clone());
-                Ok(request)
-            },
-        )
-    };
+    let contacts_as = |caller: Caller| ContactsServiceClient::new(system.channel_as(&caller));
     let mut officer = contacts_as(Caller::new("olga", &[Role::CsuOfficer]));
     let mut viewer = contacts_as(Caller::new("vera", &[Role::Viewer]));
     let organization = Organization {

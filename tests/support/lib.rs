@@ -27,6 +27,25 @@ pub enum TestBus {
     Redis,
 }
 
+/// Sends a caller's bearer token on every call, as a client of the gateway does.
+#[derive(Clone)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A gateway channel calling as one caller.
+pub type Authorised = InterceptedService<Channel, Bearer>;
+
 /// A running system and what a test needs to call it.
 pub struct TestSystem {
     /// The gateway's address.
@@ -85,6 +104,14 @@ impl TestSystem {
     /// A channel to the gateway.
     pub fn gateway_channel(&self) -> Channel {
         loopback_channel(self.gateway)
+    }
+
+    /// A gateway channel that calls as `caller`, with a bearer token on every call.
+    pub fn channel_as(&self, caller: &Caller) -> Authorised {
+        let token = format!("Bearer {}", self.token_for(caller))
+            .parse()
+            .unwrap_or_else(|e| panic!("a token as metadata: {e}"));
+        InterceptedService::new(self.gateway_channel(), Bearer(token))
     }
 
     /// A bearer token for `caller`, as an identity provider would issue it.

@@ -24,33 +24,8 @@ use engage_api::initiatives::{
 };
 use engage_api::types::{Date, Sector};
 use engage_platform::Caller;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Channel;
 
-use crate::TestSystem;
-
-/// A gateway channel that sends a caller's bearer token.
-pub type Authorised = InterceptedService<
-    Channel,
-    Box<dyn FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Send + Sync>,
->;
-
-/// A gateway channel calling as `caller`.
-pub fn as_caller(system: &TestSystem, caller: &Caller) -> Authorised {
-    let bearer: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
-        format!("Bearer {}", system.token_for(caller))
-            .parse()
-            .expect("metadata value");
-    InterceptedService::new(
-        system.gateway_channel(),
-        Box::new(move |mut request: tonic::Request<()>| {
-            request
-                .metadata_mut()
-                .insert("authorization", bearer.clone());
-            Ok(request)
-        }),
-    )
-}
+use crate::{Authorised, TestSystem};
 
 fn date(year: i32, month: i32, day: i32) -> Option<Date> {
     Some(Date { year, month, day })
@@ -137,7 +112,7 @@ pub struct Written {
 /// milestone), an open declaration with one verified and one pending signature, and a
 /// published event in three days with one registration.
 pub async fn write_records(system: &TestSystem, officer: &Caller) -> Written {
-    let mut contacts = ContactsServiceClient::new(as_caller(system, officer));
+    let mut contacts = ContactsServiceClient::new(system.channel_as(officer));
     let kenyan = organization(&mut contacts, "Haki Centre", Sector::Ngo, "KE").await;
     let brazilian = organization(&mut contacts, "Instituto Sol", Sector::Ngo, "BR").await;
     organization(&mut contacts, "Universität Nord", Sector::Academia, "DE").await;
@@ -158,7 +133,7 @@ pub async fn write_records(system: &TestSystem, officer: &Caller) -> Written {
         .person
         .expect("a person");
 
-    let mut initiatives = InitiativesServiceClient::new(as_caller(system, officer));
+    let mut initiatives = InitiativesServiceClient::new(system.channel_as(officer));
     let ke = initiative(
         &mut initiatives,
         "Kenya national dialogue",
@@ -207,7 +182,7 @@ pub async fn write_records(system: &TestSystem, officer: &Caller) -> Written {
             .expect("milestone created");
     }
 
-    let mut declarations = DeclarationsServiceClient::new(as_caller(system, officer));
+    let mut declarations = DeclarationsServiceClient::new(system.channel_as(officer));
     let declaration = declarations
         .create_declaration(CreateDeclarationRequest {
             declaration: Some(Declaration {
@@ -274,7 +249,7 @@ pub async fn write_records(system: &TestSystem, officer: &Caller) -> Written {
         .await
         .expect("signature verified");
 
-    let mut briefings = BriefingsServiceClient::new(as_caller(system, officer));
+    let mut briefings = BriefingsServiceClient::new(system.channel_as(officer));
     let event = briefings
         .create_event(CreateEventRequest {
             event: Some(Event {
