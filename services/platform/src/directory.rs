@@ -55,110 +55,100 @@ impl Directory {
         &self,
         references: &[Reference],
     ) -> Result<Vec<Organization>, Error> {
-        if references.is_empty() {
-            return Ok(Vec::new());
-        }
-        check_form(references, "organizations/")?;
-        let names = |refs: &[Reference]| refs.iter().map(|r| r.name.clone()).collect();
-        let mut client = self.client.clone();
-        let answer = client
-            .batch_get_organizations(BatchGetOrganizationsRequest {
-                names: names(references),
-                resolve_merged: true,
-            })
-            .await;
-        let found = match answer {
-            Ok(response) => response.into_inner().organizations,
-            Err(status) if status.code() == Code::NotFound => {
-                return Err(self.pinpoint_missing(references, true).await);
-            }
-            Err(status) => return Err(upstream(status)),
-        };
-        let mut violations = Vec::new();
-        for (reference, organization) in references.iter().zip(&found) {
-            if organization.delete_time.is_some() {
-                violations.push(deleted(reference, "organisation"));
-            }
-        }
-        if violations.is_empty() {
-            Ok(found)
-        } else {
-            Err(Error::InvalidArgument(violations))
-        }
-    }
-
-    /// The people named by `references`, in order, each resolved to its survivor when merged.
-    /// An unknown, malformed, deleted or erased person is INVALID_ARGUMENT on its field.
-    pub async fn people(&self, references: &[Reference]) -> Result<Vec<Person>, Error> {
-        if references.is_empty() {
-            return Ok(Vec::new());
-        }
-        check_form(references, "people/")?;
-        let mut client = self.client.clone();
-        let answer = client
-            .batch_get_people(BatchGetPeopleRequest {
-                names: references.iter().map(|r| r.name.clone()).collect(),
-                resolve_merged: true,
-            })
-            .await;
-        let found = match answer {
-            Ok(response) => response.into_inner().people,
-            Err(status) if status.code() == Code::NotFound => {
-                return Err(self.pinpoint_missing(references, false).await);
-            }
-            Err(status) => return Err(upstream(status)),
-        };
-        let mut violations = Vec::new();
-        for (reference, person) in references.iter().zip(&found) {
-            if person.delete_time.is_some() {
-                violations.push(deleted(reference, "person"));
-            }
-        }
-        if violations.is_empty() {
-            Ok(found)
-        } else {
-            Err(Error::InvalidArgument(violations))
-        }
-    }
-
-    /// Contacts answers a batch with one NOT_FOUND; asking one by one tells which fields
-    /// named a record that does not exist. Only a refused request pays for this.
-    async fn pinpoint_missing(&self, references: &[Reference], organizations: bool) -> Error {
-        let mut violations = Vec::new();
-        for reference in references {
-            let mut client = self.client.clone();
-            let names = vec![reference.name.clone()];
-            let answer = if organizations {
+        self.resolve(
+            references,
+            "organizations/",
+            "organisation",
+            |mut client, names| async move {
                 client
                     .batch_get_organizations(BatchGetOrganizationsRequest {
                         names,
                         resolve_merged: true,
                     })
                     .await
-                    .map(|_| ())
-            } else {
+                    .map(|r| r.into_inner().organizations)
+            },
+            |o| o.delete_time.is_some(),
+        )
+        .await
+    }
+
+    /// The people named by `references`, in order, each resolved to its survivor when merged.
+    /// An unknown, malformed, deleted or erased person is INVALID_ARGUMENT on its field.
+    pub async fn people(&self, references: &[Reference]) -> Result<Vec<Person>, Error> {
+        self.resolve(
+            references,
+            "people/",
+            "person",
+            |mut client, names| async move {
                 client
                     .batch_get_people(BatchGetPeopleRequest {
                         names,
                         resolve_merged: true,
                     })
                     .await
-                    .map(|_| ())
-            };
-            match answer {
-                Ok(()) => {}
-                Err(status) if status.code() == Code::NotFound => violations.push(Violation::new(
-                    reference.field.clone(),
-                    format!("{} does not exist in contacts", reference.name),
-                )),
-                Err(status) => return upstream(status),
-            }
+                    .map(|r| r.into_inner().people)
+            },
+            |p| p.delete_time.is_some(),
+        )
+        .await
+    }
+
+    /// Reads the records `references` name with `batch_get`, refusing deleted ones.
+    async fn resolve<T, F, Fut>(
+        &self,
+        references: &[Reference],
+        prefix: &str,
+        what: &str,
+        batch_get: F,
+        deleted: impl Fn(&T) -> bool,
+    ) -> Result<Vec<T>, Error>
+    where
+        F: Fn(ContactsServiceClient<ServiceChannel>, Vec<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, tonic::Status>>,
+    {
+        if references.is_empty() {
+            return Ok(Vec::new());
         }
+        check_form(references, prefix)?;
+        let names = references.iter().map(|r| r.name.clone()).collect();
+        let found = match batch_get(self.client.clone(), names).await {
+            Ok(found) => found,
+            // Contacts answers a batch with one NOT_FOUND; asking one by one tells which
+            // fields named a record that does not exist. Only a refused request pays for this.
+            Err(status) if status.code() == Code::NotFound => {
+                let mut violations = Vec::new();
+                for reference in references {
+                    match batch_get(self.client.clone(), vec![reference.name.clone()]).await {
+                        Ok(_) => {}
+                        Err(status) if status.code() == Code::NotFound => {
+                            violations.push(Violation::new(
+                                reference.field.clone(),
+                                format!("{} does not exist in contacts", reference.name),
+                            ))
+                        }
+                        Err(status) => return Err(upstream(status)),
+                    }
+                }
+                return Err(if violations.is_empty() {
+                    // Created between the two calls: tell the caller to try again.
+                    Error::Unavailable("contacts changed while the references were checked".into())
+                } else {
+                    Error::InvalidArgument(violations)
+                });
+            }
+            Err(status) => return Err(upstream(status)),
+        };
+        let violations: Vec<Violation> = references
+            .iter()
+            .zip(&found)
+            .filter(|(_, record)| deleted(record))
+            .map(|(reference, _)| deleted_reference(reference, what))
+            .collect();
         if violations.is_empty() {
-            // Created between the two calls: tell the caller to try again.
-            Error::Unavailable("contacts changed while the references were checked".into())
+            Ok(found)
         } else {
-            Error::InvalidArgument(violations)
+            Err(Error::InvalidArgument(violations))
         }
     }
 }
@@ -191,7 +181,7 @@ fn check_form(references: &[Reference], prefix: &str) -> Result<(), Error> {
     }
 }
 
-fn deleted(reference: &Reference, what: &str) -> Violation {
+fn deleted_reference(reference: &Reference, what: &str) -> Violation {
     Violation::new(
         reference.field.clone(),
         format!(
