@@ -28,7 +28,7 @@ use std::io::BufRead as _;
 
 use engage_platform::resource::{micros, now_micros};
 
-use crate::stats::{Latency, resident_kib};
+use crate::stats::{Latency, ms, resident_kib};
 use crate::system::{BenchSystem, bearer, channel};
 
 /// Subscriptions carried by one client connection (HTTP/2 streams).
@@ -166,7 +166,6 @@ fn markdown(args: &FeedsArgs, runs: &[RunReport]) -> String {
         }
     };
     for r in runs {
-        let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
         out.push_str(&format!(
             "| {} | {} | {} of {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} |\n",
             r.subscribers,

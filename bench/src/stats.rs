@@ -38,6 +38,11 @@ impl Latency {
     }
 }
 
+/// Microseconds as milliseconds with one decimal, for the reports.
+pub fn ms(us: u64) -> String {
+    format!("{:.1}", us as f64 / 1000.0)
+}
+
 /// The resident memory of this process, in KiB, from `/proc/self/status`.
 pub fn resident_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")

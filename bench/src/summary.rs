@@ -22,7 +22,7 @@ use engage_api::types::Sector;
 use engage_platform::{Caller, Role};
 use serde::Serialize;
 
-use crate::stats::Latency;
+use crate::stats::{Latency, ms};
 use crate::system::{BenchSystem, bearer, channel};
 
 #[derive(Args)]
@@ -173,7 +173,6 @@ pub async fn run(args: SummaryArgs) -> Result<()> {
         change_to_snapshot_us: Latency::of(latencies),
         get_summary_us: Latency::of(baseline),
     };
-    let ms = |us: u64| format!("{:.1}", us as f64 / 1000.0);
     let row = |what: &str, l: &Latency| {
         format!(
             "| {what} | {} | {} | {} | {} | {} |\n",

@@ -202,13 +202,12 @@ enum Stop {
     Status(tonic::Status),
 }
 
-fn stopping_status() -> tonic::Status {
+/// UNAVAILABLE with reason SERVER_STOPPING, telling the client `how` to come back.
+pub(crate) fn server_stopping(how: &str) -> tonic::Status {
     Error::Refused {
         code: tonic::Code::Unavailable,
         reason: "SERVER_STOPPING",
-        message: "this feeds server is stopping; subscribe again with the cursor of the last \
-                  message you processed"
-            .to_owned(),
+        message: format!("this feeds server is stopping; {how}"),
         metadata: Vec::new(),
         violations: Vec::new(),
     }
@@ -264,7 +263,9 @@ impl Subscription {
         let stopping = self.stopping.clone();
         let ended = tokio::select! {
             ended = self.serve(replay) => ended,
-            () = stopping.stopped() => Err(Stop::Status(stopping_status())),
+            () = stopping.stopped() => Err(Stop::Status(server_stopping(
+                "subscribe again with the cursor of the last message you processed"
+            ))),
         };
         let Err(Stop::Status(status)) = ended else {
             return;

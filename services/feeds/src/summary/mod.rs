@@ -22,6 +22,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use crate::api::{coordinator_only, duration};
 use crate::hub::Hub;
+use crate::subscription::server_stopping;
 use sources::{SourceError, Sources};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -328,7 +329,9 @@ impl Summaries {
                 let message = tokio::select! {
                     () = out.closed() => return,
                     () = stopping.stopped() => {
-                        let _ = out.send(Err(stopping_status())).await;
+                        let stopping =
+                            server_stopping("watch again: the first message is a full snapshot");
+                        let _ = out.send(Err(stopping)).await;
                         return;
                     }
                     change = changes.next() => {
@@ -372,19 +375,6 @@ impl Summaries {
             }
         });
     }
-}
-
-fn stopping_status() -> tonic::Status {
-    Error::Refused {
-        code: tonic::Code::Unavailable,
-        reason: "SERVER_STOPPING",
-        message: "this feeds server is stopping; watch again: the first message is a full \
-                  snapshot"
-            .to_owned(),
-        metadata: Vec::new(),
-        violations: Vec::new(),
-    }
-    .into()
 }
 
 #[cfg(test)]
