@@ -26,6 +26,11 @@ use engage_platform::{Caller, Role};
     about = "The civil society engagement system"
 )]
 struct Cli {
+    #[command(flatten)]
+    connection: engage::cli::ConnectionArgs,
+    #[command(flatten)]
+    output: engage::cli::OutputArgs,
+
     /// How log lines are written.
     #[arg(long, global = true, env = "ENGAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -45,6 +50,13 @@ enum Command {
         /// Folder of the SQLite files, created when missing.
         #[arg(long, env = "ENGAGE_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
+        /// Fill the system with the demo data set of this seed number once it runs (best
+        /// on an empty data folder; see `engage seed --help`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The demo data set's size relative to the full demo, with --seed.
+        #[arg(long, default_value_t = 1.0, requires = "seed")]
+        scale: f64,
     },
     /// Run one service (as containers do).
     Serve {
@@ -99,6 +111,15 @@ enum Command {
     },
     /// Print the version.
     Version,
+    /// Print a shell completion script, for example
+    /// `engage completions bash > /etc/bash_completion.d/engage`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    #[command(flatten)]
+    Client(engage::cli::ClientCommand),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -163,6 +184,19 @@ enum ServiceName {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // The operator's commands write their results and messages only, no log lines.
+    if let Command::Client(command) = cli.command {
+        let mut out = std::io::stdout();
+        let mut err = std::io::stderr();
+        let code =
+            engage::cli::run(command, &cli.connection, &cli.output, &mut out, &mut err).await;
+        std::process::exit(code);
+    }
+    if let Command::Completions { shell } = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "engage", &mut std::io::stdout());
+        return Ok(());
+    }
     let process = match &cli.command {
         Command::Serve { service } => format!("engage-{}", service.name()),
         _ => "engage".to_owned(),
@@ -175,7 +209,12 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run_command(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Dev { listen, data_dir } => dev(listen, data_dir).await,
+        Command::Dev {
+            listen,
+            data_dir,
+            seed,
+            scale,
+        } => dev(listen, data_dir, seed.map(|seed| (seed, scale))).await,
         Command::Serve { service } => serve(service).await,
         Command::Migrate { service, database } => {
             let applied = match service {
@@ -255,6 +294,8 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             println!("engage {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        // Handled before logging starts.
+        Command::Completions { .. } | Command::Client(_) => Ok(()),
     }
 }
 
@@ -312,7 +353,15 @@ fn development_key(path: &std::path::Path) -> anyhow::Result<Secret> {
 /// How long a development token printed by `engage dev` stays valid.
 const DEV_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
 
-async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
+/// Parallel lanes of `engage dev --seed`: each calls as its own subject, so that the
+/// gateway's per-caller write limit does not make seeding take minutes.
+const SEED_LANES: usize = 8;
+
+async fn dev(
+    listen: SocketAddr,
+    data_dir: PathBuf,
+    seed: Option<(u64, f64)>,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     // The internal key lives only in this process. The development token key is kept in the
@@ -365,6 +414,28 @@ async fn dev(listen: SocketAddr, data_dir: PathBuf) -> anyhow::Result<()> {
         system.gateway
     );
     println!();
+    if let Some((seed, scale)) = seed {
+        let args = engage::seed::SeedArgs {
+            seed,
+            scale,
+            concurrency: 16,
+        };
+        let endpoint = format!("http://{}", system.gateway);
+        let mut lanes = Vec::new();
+        for lane in 1..=SEED_LANES {
+            let mut seeder = Caller::new(format!("dev-seed-{lane}"), &[Role::Admin]);
+            seeder.display_name = "Demo data".into();
+            let token = mint_development_token(&token_secret, &seeder, DEV_TOKEN_TTL)?;
+            let connection = engage::cli::connection::Connection::with_token(&endpoint, &token)
+                .map_err(|f| anyhow::anyhow!(f.message))?;
+            lanes.push(connection.channel);
+        }
+        let written = engage::seed::seed_over(&args, lanes, &mut std::io::stdout())
+            .await
+            .context("seeding the demo data set")?;
+        print!("{}", engage::seed::report(&args, &written, false));
+        println!();
+    }
     println!("Press Ctrl-C to stop.");
 
     tokio::select! {
