@@ -9,6 +9,7 @@
 //! `engage-bench summary`: the time from a verified signature to the WatchSummary snapshot
 //! that shows it, beside one GetSummary call.
 
+mod duplicates;
 mod feeds;
 mod stats;
 mod summary;
@@ -30,6 +31,8 @@ enum Command {
     Feeds(feeds::FeedsArgs),
     /// Dashboard summary: time from a verified signature to the snapshot showing it.
     Summary(summary::SummaryArgs),
+    /// Duplicate detection: precision, recall, F1 and time on a generated set with known duplicates.
+    Duplicates(duplicates::DuplicatesArgs),
     /// One measured run of the feeds scenario in a process of its own (started by `feeds`).
     #[command(hide = true)]
     FeedsRun(feeds::RunArgs),
@@ -55,6 +58,7 @@ fn main() -> Result<()> {
         match cli.command {
             Command::Feeds(args) => feeds::drive(args).await,
             Command::Summary(args) => summary::run(args).await,
+            Command::Duplicates(args) => duplicates::run(args).await,
             Command::FeedsRun(args) => feeds::run(args).await,
             Command::Swarm(args) => feeds::swarm(args).await,
         }
