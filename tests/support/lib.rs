@@ -1,6 +1,7 @@
 //! Starts the whole system inside a test: every service against its own fresh database on
 //! the chosen backend, and the gateway on an ephemeral loopback port.
 
+pub mod operator;
 pub mod records;
 
 use std::collections::HashMap;
