@@ -194,7 +194,10 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Command::Completions { shell } = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "engage", &mut std::io::stdout());
+        // Written whole, so that a closed pipe (`| head`) ends the command quietly.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "engage", &mut script);
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
         return Ok(());
     }
     let process = match &cli.command {
