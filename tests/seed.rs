@@ -54,6 +54,13 @@ async fn seeded(backend: TestBackend, seed: &str) -> (Value, Vec<String>) {
         }
     }
     seen.sort();
+    let again = admin.run(&["seed", "--seed", seed, "--scale", SCALE]).await;
+    assert_eq!(again.code, 1, "a seeded system is not seeded twice");
+    assert!(
+        again.stderr.contains("holds a demo data set already"),
+        "{}",
+        again.stderr
+    );
     system.stop().await;
     (counts, seen)
 }

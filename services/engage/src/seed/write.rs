@@ -239,6 +239,36 @@ async fn import(
     Ok(names)
 }
 
+/// A second data set on top of the first would mix them (and the accreditations of the same
+/// organisations for the same session are refused): seeding wants an empty system.
+async fn refuse_a_seeded_system(gateway: Gateway, plan: &Plan) -> Result<(), SeedError> {
+    let Some(first) = plan.organizations.first() else {
+        return Ok(());
+    };
+    let action = "looking for an earlier demo data set";
+    let request = engage_api::contacts::ListOrganizationsRequest {
+        page_size: 1,
+        filter: format!("external_id = \"{}\"", first.external_id),
+        ..Default::default()
+    };
+    let client = ContactsServiceClient::new(gateway);
+    let found = call!(client, list_organizations, request)
+        .await
+        .map_err(failed(action))?
+        .into_inner()
+        .organizations;
+    match found.first() {
+        Some(org) => Err(SeedError {
+            action: action.to_owned(),
+            status: Status::already_exists(format!(
+                "this system holds a demo data set already ({} is {}); seed an empty system",
+                first.external_id, org.name
+            )),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn name_of(names: &HashMap<String, String>, external_id: &str) -> Result<String, SeedError> {
     names.get(external_id).cloned().ok_or_else(|| SeedError {
         action: "reading the import's results".to_owned(),
@@ -253,6 +283,7 @@ pub async fn write(
     progress: &mut dyn FnMut(&str),
 ) -> Result<Written, SeedError> {
     let mut written = Written::default();
+    refuse_a_seeded_system(lanes.lane(0), plan).await?;
     let csv_error = |e: csv::Error| SeedError {
         action: "writing the demo CSV".to_owned(),
         status: Status::internal(e.to_string()),
