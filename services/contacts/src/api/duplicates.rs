@@ -1,6 +1,6 @@
 //! Duplicate detection: candidates from blocking keys, scored, kept one per pair, reviewed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use engage_api::contacts::*;
 use engage_platform::journal::Journal;
@@ -19,8 +19,10 @@ use crate::store::{Condition, ListQuery, RecordKind, RecordRow, Register, SortCo
 
 /// Most records a new or changed record is compared with.
 const MAX_COMPARED: i64 = 200;
-/// Records scanned per transaction by RunDuplicateDetection.
+/// Candidates written per transaction by RunDuplicateDetection.
 const SCAN_BATCH: i64 = 500;
+/// Records read per query by RunDuplicateDetection.
+const READ_BATCH: i64 = 2_000;
 
 /// A register whose records duplicate detection compares.
 pub(super) trait Dedupe: Resource {
@@ -125,6 +127,30 @@ fn older_first<'a, R>(a: &'a Stored<R>, b: &'a Stored<R>) -> (&'a Stored<R>, &'a
     }
 }
 
+/// The pairs of records that share a blocking key, each once, as indexes into `records`
+/// (lower first). A key shared by more than MAX_COMPARED records is too common to tell
+/// anything apart and proposes no pair; the records' other keys still do.
+fn blocked_pairs<R: Dedupe>(records: &[Stored<R>]) -> Vec<(usize, usize)> {
+    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        for key in record.value.blocking_keys() {
+            blocks.entry(key).or_default().push(i);
+        }
+    }
+    let cap = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
+    let mut pairs = HashSet::new();
+    for members in blocks.values().filter(|m| m.len() > 1 && m.len() <= cap) {
+        for (n, &i) in members.iter().enumerate() {
+            for &j in &members[n + 1..] {
+                pairs.insert((i.min(j), i.max(j)));
+            }
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
+    pairs.sort_unstable();
+    pairs
+}
+
 /// The candidate of a pair, whatever its state.
 async fn candidate_of_pair<C: Register + Send>(
     conn: &mut C,
@@ -140,6 +166,11 @@ async fn candidate_of_pair<C: Register + Send>(
         Some(row) => Ok(Some(Stored::decode(row)?)),
         None => Ok(None),
     }
+}
+
+/// True when a kept candidate already says what a new scoring says.
+fn unchanged(kept: &DuplicateCandidate, scored: &Scored, band: DuplicateBand) -> bool {
+    kept.score == scored.score && kept.band == band as i32 && kept.matches == scored.matches
 }
 
 /// Records or refreshes the candidate of a scored pair. A decided pair (not a duplicate, or
@@ -160,6 +191,12 @@ async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
         .is_some_and(|c| c.value.state != DuplicateCandidateState::Open as i32)
     {
         return Ok((None, false));
+    }
+    // Nothing new to say: leave the candidate (and its trail) as it is.
+    if let Some(existing) = existing.as_ref()
+        && unchanged(&existing.value, scored, band)
+    {
+        return Ok((Some(existing.clone()), false));
     }
     let older_refs = conn.references(&older.row.id, &older_name).await?;
     let newer_refs = conn.references(&newer.row.id, &newer_name).await?;
@@ -501,8 +538,9 @@ impl ContactsApi {
         Ok(stats)
     }
 
-    /// Compares every live record of a register with those sharing a blocking key, in
-    /// batches, each batch one transaction.
+    /// Compares every live record of a register with those sharing a blocking key. The
+    /// register is read once, grouped by key, and each pair met in some group is scored
+    /// once; only new and changed candidates are written, in batches, each one transaction.
     async fn scan<R: Dedupe>(
         &self,
         caller: &Caller,
@@ -510,35 +548,82 @@ impl ContactsApi {
     ) -> Result<(), Error> {
         let writer = writer(caller, method!("RunDuplicateDetection"));
         let thresholds = self.thresholds;
+        let records = self.live_records::<R>().await?;
+        let kept = self.kept_candidates(R::RECORD_TYPE).await?;
+        let pairs = blocked_pairs(&records);
+        stats.records_scanned += i64::try_from(records.len()).unwrap_or(i64::MAX);
+        stats.pairs_compared += i64::try_from(pairs.len()).unwrap_or(i64::MAX);
+
+        // Scored without I/O; what changed is written below.
+        let mut writes = Vec::new();
+        for (i, j) in pairs {
+            let (older, newer) = older_first(&records[i], &records[j]);
+            let scored = R::score(&older.value, &newer.value);
+            let Some(band) = band(scored.score, &thresholds) else {
+                continue;
+            };
+            match kept.get(&candidate_pair(&older.name(), &newer.name())) {
+                Some(c) if c.value.state != DuplicateCandidateState::Open as i32 => {}
+                Some(c) if unchanged(&c.value, &scored, band) => {}
+                _ => writes.push((older, newer, scored, band)),
+            }
+        }
+        for batch in writes.chunks(SCAN_BATCH as usize) {
+            let new = write_transaction!(self.db, |conn| {
+                let mut new = 0;
+                for (older, newer, scored, band) in batch {
+                    let (_, created) =
+                        keep_candidate(conn, writer, *older, *newer, scored, *band).await?;
+                    new += i64::from(created);
+                }
+                Ok::<_, Error>(new)
+            })?;
+            stats.new_candidates += new;
+        }
+        Ok(())
+    }
+
+    /// Every live record of a register, oldest first, read in pages.
+    async fn live_records<R: Dedupe>(&self) -> Result<Vec<Stored<R>>, Error> {
+        let mut records = Vec::new();
         let mut after: Option<(SortValue, String)> = None;
         loop {
             let mut query = ListQuery::new(R::KIND);
             query.show_erased = false;
-            query.limit = Some(SCAN_BATCH);
+            query.limit = Some(READ_BATCH);
             query.after = after.clone();
-            let (scanned, compared, new, last) = write_transaction!(self.db, |conn| {
-                let rows = conn.list(&query).await?;
-                let last = rows
-                    .last()
-                    .map(|r| (SortValue::of(SortColumn::CreateTime, r), r.id.clone()));
-                let (mut compared, mut new) = (0, 0);
-                for row in &rows {
-                    let stored = Stored::<R>::decode(row.clone())?;
-                    let (_, c, n) = detect(conn, writer, &stored, &thresholds).await?;
-                    compared += c;
-                    new += n;
-                }
-                Ok::<_, Error>((rows.len(), compared, new, last))
-            })?;
-            stats.records_scanned += i64::try_from(scanned).unwrap_or(0);
-            // Each pair is met from both sides.
-            stats.pairs_compared += compared / 2 + compared % 2;
-            stats.new_candidates += new;
-            match last {
-                Some(last) if scanned as i64 == SCAN_BATCH => after = Some(last),
-                _ => return Ok(()),
+            let rows = with_connection!(self.db, |conn| conn.list(&query).await?);
+            let full = rows.len() as i64 == READ_BATCH;
+            after = rows
+                .last()
+                .map(|r| (SortValue::of(SortColumn::CreateTime, r), r.id.clone()));
+            for row in rows {
+                records.push(Stored::<R>::decode(row)?);
+            }
+            if !full {
+                return Ok(records);
             }
         }
+    }
+
+    /// The candidates kept for a register, whatever their state, by pair.
+    async fn kept_candidates(
+        &self,
+        record_type: RecordType,
+    ) -> Result<HashMap<String, Stored<DuplicateCandidate>>, Error> {
+        let mut query = ListQuery::new(RecordKind::DuplicateCandidate);
+        query.conditions.push(Condition::Term {
+            field: "record_type".into(),
+            value: record_type.as_str_name().into(),
+            negated: false,
+        });
+        let rows = with_connection!(self.db, |conn| conn.list(&query).await?);
+        rows.into_iter()
+            .map(|row| {
+                let c = Stored::<DuplicateCandidate>::decode(row)?;
+                Ok((candidate_pair(&c.value.record_a, &c.value.record_b), c))
+            })
+            .collect()
     }
 
     /// DismissDuplicateCandidate (`open` false) and ReopenDuplicateCandidate (`open` true).
