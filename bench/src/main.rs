@@ -6,11 +6,16 @@
 //! subscribers through the gateway: latency from commit to delivery and server memory per
 //! idle subscriber.
 //!
+//! `engage-bench load`: engage under load (point reads and writes, listing and search over a
+//! million organisations, CSV import, duplicate detection, `engage dev` start), beside raw
+//! PostgreSQL (pgbench), raw gRPC and the contacts service called without the gateway.
+//!
 //! `engage-bench summary`: the time from a verified signature to the WatchSummary snapshot
 //! that shows it, beside one GetSummary call.
 
 mod duplicates;
 mod feeds;
+mod load;
 mod stats;
 mod summary;
 mod system;
@@ -33,6 +38,11 @@ enum Command {
     Summary(summary::SummaryArgs),
     /// Duplicate detection: precision, recall, F1 and time on a generated set with known duplicates.
     Duplicates(duplicates::DuplicatesArgs),
+    /// engage under load beside raw PostgreSQL, raw gRPC and the service without the gateway.
+    Load(load::LoadArgs),
+    /// The system under load, in a process of its own (started by `load`).
+    #[command(hide = true)]
+    LoadSystem(load::SystemArgs),
     /// One measured run of the feeds scenario in a process of its own (started by `feeds`).
     #[command(hide = true)]
     FeedsRun(feeds::RunArgs),
@@ -59,6 +69,8 @@ fn main() -> Result<()> {
             Command::Feeds(args) => feeds::drive(args).await,
             Command::Summary(args) => summary::run(args).await,
             Command::Duplicates(args) => duplicates::run(args).await,
+            Command::Load(args) => load::run(args).await,
+            Command::LoadSystem(args) => load::serve_system(args).await,
             Command::FeedsRun(args) => feeds::run(args).await,
             Command::Swarm(args) => feeds::swarm(args).await,
         }

@@ -11,6 +11,9 @@ pub struct Latency {
     pub p50: u64,
     /// 90th percentile.
     pub p90: u64,
+    /// 95th percentile.
+    #[serde(default)]
+    pub p95: u64,
     /// 99th percentile.
     pub p99: u64,
     /// Largest.
@@ -32,6 +35,7 @@ impl Latency {
             count: samples.len(),
             p50: rank(0.50),
             p90: rank(0.90),
+            p95: rank(0.95),
             p99: rank(0.99),
             max: samples[samples.len() - 1],
         }

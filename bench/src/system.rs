@@ -21,24 +21,53 @@ pub struct BenchSystem {
     _redis: TestRedisBus,
 }
 
+/// How to start a [`BenchSystem`] other than with the defaults.
+pub struct BenchOptions {
+    /// The databases' backend.
+    pub backend: TestBackend,
+    /// The contacts service's database, when it is not a fresh one (a prepared data set).
+    pub contacts_url: Option<String>,
+    /// The key of development tokens.
+    pub token_secret: Secret,
+    /// The key the gateway and the services share.
+    pub internal_secret: Secret,
+}
+
 impl BenchSystem {
     /// Starts everything on PostgreSQL and Redis (`ENGAGE_TEST_POSTGRES_URL`,
     /// `ENGAGE_TEST_REDIS_URL`).
     pub async fn start() -> Result<Self> {
+        Self::start_with(BenchOptions {
+            backend: TestBackend::Postgres,
+            contacts_url: None,
+            token_secret: Secret::generate(),
+            internal_secret: Secret::generate(),
+        })
+        .await
+    }
+
+    /// Starts everything as `options` say, the bus on Redis.
+    pub async fn start_with(options: BenchOptions) -> Result<Self> {
         let mut databases = Vec::new();
         let mut urls = HashMap::new();
         for service in SERVICES {
-            let db = TestDatabase::create(TestBackend::Postgres).await;
+            if service == "contacts"
+                && let Some(url) = &options.contacts_url
+            {
+                urls.insert(service.to_owned(), url.clone());
+                continue;
+            }
+            let db = TestDatabase::create(options.backend).await;
             urls.insert(service.to_owned(), db.url.clone());
             databases.push(db);
         }
         let redis = TestRedisBus::create();
-        let secret = Secret::generate();
+        let secret = options.token_secret;
         let unlimited = "1000000/s".parse().map_err(|e| anyhow!("a rate: {e:?}"))?;
         let config = SystemConfig {
             database_url: Box::new(move |service| urls.get(service).cloned().unwrap_or_default()),
             gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            internal_key: InternalKey::new(&Secret::generate()),
+            internal_key: InternalKey::new(&options.internal_secret),
             authenticator: Authenticator::development(&secret),
             limiter: RateLimiter::in_memory(RateLimits {
                 read: unlimited,
@@ -62,6 +91,15 @@ impl BenchSystem {
     /// The gateway's address.
     pub fn gateway(&self) -> SocketAddr {
         self.running.gateway
+    }
+
+    /// Where service `name` listens.
+    pub fn service(&self, name: &str) -> Option<SocketAddr> {
+        self.running
+            .services
+            .iter()
+            .find(|(service, _)| *service == name)
+            .map(|(_, address)| *address)
     }
 
     /// A bearer token for `caller`.

@@ -348,7 +348,7 @@ pub async fn serve(
     let router = std::mem::take(routes.axum_router_mut());
     *routes.axum_router_mut() = router.fallback_service(forwarder);
 
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let incoming = engage_platform::server::accepting(listener);
     Server::builder()
         .initial_connection_window_size(engage_platform::server::CONNECTION_WINDOW)
         .accept_http1(true)

@@ -209,7 +209,7 @@ pub async fn serve<S: EngageService>(
         std::future::pending(),
     );
     let routes = standard_services(&[S::GRPC_NAME], S::routes(context)).await?;
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let incoming = accepting(listener);
     let server = Server::builder()
         .initial_connection_window_size(CONNECTION_WINDOW)
         .layer(crate::rpc_trace::ServerTraceLayer::new(S::NAME))
@@ -221,6 +221,13 @@ pub async fn serve<S: EngageService>(
         () = relay => {}
     }
     Ok(())
+}
+
+/// The connections `listener` accepts, with Nagle's algorithm off: a unary answer is
+/// written as several small frames (headers, message, trailers), and with Nagle on the last
+/// ones wait for the client's delayed acknowledgement, about 40 ms on Linux.
+pub fn accepting(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
 /// Migrates the database of service `S`.
