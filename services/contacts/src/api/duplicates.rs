@@ -14,8 +14,8 @@ use crate::domain::duplicates::{
     score_organizations, score_people,
 };
 use crate::store::kinds::{DUPLICATE_KEY, candidate_pair};
-use crate::store::lifecycle::{self, Resource, Stored, Writer, resource_name};
-use crate::store::{Condition, ListQuery, RecordKind, RecordRow, Register, SortColumn, SortValue};
+use crate::store::lifecycle::{self, Resource, Stored, Writer};
+use crate::store::{Condition, ListQuery, RecordKind, Register, SortColumn, SortValue};
 
 /// Most records a new or changed record is compared with.
 const MAX_COMPARED: i64 = 200;
@@ -417,52 +417,55 @@ impl ContactsApi {
             RecordType::Person => RecordKind::Person,
             _ => RecordKind::Organization,
         };
-        let (rows, deleted) = with_connection!(self.db, |conn| {
-            let rows = conn.list(&query).await?;
-            let ids: Vec<String> = rows
-                .iter()
-                .filter_map(|row| Stored::<DuplicateCandidate>::decode(row.clone()).ok())
-                .flat_map(|c| [c.value.record_a, c.value.record_b])
-                .filter_map(|name| name.split_once('/').map(|(_, id)| id.to_owned()))
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            let records = conn.load_many(kind, &ids).await?;
-            (rows, deleted_names(kind, &records))
+        let limit = usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX);
+        let (mut candidates, total) = with_connection!(self.db, |conn| {
+            // Read in the listing's order from where the last page ended, skipping pairs
+            // with a deleted record, until the page (and one more, for the token) is full.
+            let mut candidates = Vec::new();
+            let mut after = page
+                .after
+                .clone()
+                .map(|(score, id)| (SortValue::Text(score), id));
+            loop {
+                let mut q = query.clone();
+                q.after = after.clone();
+                q.limit = Some(page.fetch_limit());
+                let rows = conn.list(&q).await?;
+                let full = rows.len() as i64 == page.fetch_limit();
+                after = rows
+                    .last()
+                    .map(|r| (SortValue::of(SortColumn::Sort1, r), r.id.clone()));
+                let read = rows
+                    .into_iter()
+                    .map(Stored::<DuplicateCandidate>::decode)
+                    .collect::<Result<Vec<_>, _>>()?;
+                candidates.extend(visible(conn, kind, read).await?);
+                if !full || candidates.len() >= limit {
+                    break;
+                }
+            }
+            // The exact count, on the first page only.
+            let total = if page.after.is_none() {
+                let all = conn
+                    .list(&query)
+                    .await?
+                    .into_iter()
+                    .map(Stored::<DuplicateCandidate>::decode)
+                    .collect::<Result<Vec<_>, _>>()?;
+                visible(conn, kind, all).await?.len()
+            } else {
+                0
+            };
+            (candidates, total)
         });
-        let mut candidates: Vec<Stored<DuplicateCandidate>> = rows
-            .into_iter()
-            .map(Stored::<DuplicateCandidate>::decode)
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .filter(|c| {
-                !deleted.contains(&c.value.record_a) && !deleted.contains(&c.value.record_b)
-            })
-            .collect();
-        // Highest score first, ties by name.
-        candidates.sort_by(|a, b| {
-            b.row
-                .sort_1
-                .cmp(&a.row.sort_1)
-                .then_with(|| a.row.id.cmp(&b.row.id))
-        });
-        let total = candidates.len();
-        if let Some((score, id)) = &page.after {
-            candidates
-                .retain(|c| c.row.sort_1 < *score || (c.row.sort_1 == *score && c.row.id > *id));
-        }
-        candidates.truncate(usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX));
+        candidates.truncate(limit);
         let next_page_token = page.finish(&mut candidates, |c| {
             (c.row.sort_1.clone(), c.row.id.clone())
         });
         Ok(ListDuplicateCandidatesResponse {
             duplicate_candidates: candidates.iter().map(Stored::resource).collect(),
             next_page_token,
-            total_size: if page.after.is_none() {
-                i32::try_from(total).unwrap_or(i32::MAX)
-            } else {
-                0
-            },
+            total_size: i32::try_from(total).unwrap_or(i32::MAX),
             thresholds: Some(wire(&self.thresholds)),
         })
     }
@@ -676,15 +679,32 @@ impl ContactsApi {
     }
 }
 
-/// Names of the deleted records among `rows`.
-fn deleted_names(kind: RecordKind, rows: &[RecordRow]) -> HashSet<String> {
-    rows.iter()
-        .filter(|r| r.delete_time.is_some())
-        .map(|r| match kind {
-            RecordKind::Person => resource_name::<Person>(None, &r.id),
-            _ => resource_name::<Organization>(None, &r.id),
+/// The candidates among `candidates` whose two records are not deleted.
+async fn visible<C: Register + Send>(
+    conn: &mut C,
+    kind: RecordKind,
+    candidates: Vec<Stored<DuplicateCandidate>>,
+) -> Result<Vec<Stored<DuplicateCandidate>>, Error> {
+    let id_of = |name: &str| name.split_once('/').map(|(_, id)| id.to_owned());
+    let ids: Vec<String> = candidates
+        .iter()
+        .flat_map(|c| [&c.value.record_a, &c.value.record_b])
+        .filter_map(|name| id_of(name))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if ids.is_empty() {
+        return Ok(candidates);
+    }
+    let deleted: HashSet<String> = conn.deleted_ids(kind, &ids).await?.into_iter().collect();
+    Ok(candidates
+        .into_iter()
+        .filter(|c| {
+            [&c.value.record_a, &c.value.record_b]
+                .iter()
+                .all(|name| id_of(name).is_none_or(|id| !deleted.contains(&id)))
         })
-        .collect()
+        .collect())
 }
 
 /// Closes the open candidates of `merged` (MERGED), the pair with `survivor` included;

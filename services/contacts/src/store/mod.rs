@@ -218,6 +218,14 @@ pub trait Register {
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<RecordRow>, Error>> + Send;
 
+    /// The ids among `ids` of deleted records of `kind`: what duplicate candidates involving
+    /// them must not show, read without the records' bodies.
+    fn deleted_ids(
+        &mut self,
+        kind: RecordKind,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+
     /// The live (not deleted, not merged) record of `kind` with `external_id`.
     fn find_external_id(
         &mut self,
@@ -551,6 +559,20 @@ macro_rules! impl_register {
                     .filter(records::id.eq_any(ids))
                     .filter(records::kind.eq(kind as i32))
                     .select(RecordRow::as_select())
+                    .load(self)
+                    .await?)
+            }
+
+            async fn deleted_ids(
+                &mut self,
+                kind: RecordKind,
+                ids: &[String],
+            ) -> Result<Vec<String>, Error> {
+                Ok(records::table
+                    .filter(records::id.eq_any(ids))
+                    .filter(records::kind.eq(kind as i32))
+                    .filter(records::delete_time.is_not_null())
+                    .select(records::id)
                     .load(self)
                     .await?)
             }
