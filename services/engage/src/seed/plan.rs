@@ -392,7 +392,8 @@ impl Plan {
             events.push(EventSeed {
                 sort: EventSort::SideEvent,
                 title: names::fill(topic, &place),
-                starts_in_days: 30 + i64::try_from(i % 5).unwrap_or(0),
+                // Within the dashboards' default 30-day window of upcoming events.
+                starts_in_days: 21 + i64::try_from(i % 5).unwrap_or(0),
                 start_hour: 8 + i64::try_from(i % 9).unwrap_or(0),
                 capacity,
                 waitlist_capacity,
@@ -415,7 +416,7 @@ impl Plan {
         events.push(EventSeed {
             sort: EventSort::YouthConsultation,
             title: "Youth consultation on safety online".to_owned(),
-            starts_in_days: 20,
+            starts_in_days: 14,
             start_hour: 15,
             capacity: 40,
             waitlist_capacity: 0,
