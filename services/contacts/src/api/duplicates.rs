@@ -25,7 +25,7 @@ const SCAN_BATCH: i64 = 500;
 const READ_BATCH: i64 = 2_000;
 
 /// A register whose records duplicate detection compares.
-pub(super) trait Dedupe: Resource {
+pub(super) trait Dedupe: Resource + Send + Sync + 'static {
     const RECORD_TYPE: RecordType;
     fn blocking_keys(&self) -> Vec<String>;
     fn score(older: &Self, newer: &Self) -> Scored;
@@ -149,6 +149,43 @@ fn blocked_pairs<R: Dedupe>(records: &[Stored<R>]) -> Vec<(usize, usize)> {
     let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
     pairs.sort_unstable();
     pairs
+}
+
+/// The pairs of `pairs` in a band, scored older record first, as (older, newer, score,
+/// band). Split over the machine's cores: pairs are independent.
+fn score_pairs<R: Dedupe>(
+    records: &[Stored<R>],
+    pairs: &[(usize, usize)],
+    thresholds: &Thresholds,
+) -> Vec<(usize, usize, Scored, DuplicateBand)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = pairs.len().div_ceil(threads).max(1);
+    let score_chunk = |chunk: &[(usize, usize)]| {
+        chunk
+            .iter()
+            .filter_map(|&(i, j)| {
+                let (older, newer) = if (records[i].row.create_time, &records[i].row.id)
+                    <= (records[j].row.create_time, &records[j].row.id)
+                {
+                    (i, j)
+                } else {
+                    (j, i)
+                };
+                let scored = R::score(&records[older].value, &records[newer].value);
+                band(scored.score, thresholds).map(|b| (older, newer, scored, b))
+            })
+            .collect::<Vec<_>>()
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = pairs
+            .chunks(chunk)
+            .map(|c| scope.spawn(move || score_chunk(c)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// The candidate of a pair, whatever its state.
@@ -518,6 +555,14 @@ impl ContactsApi {
             value: DuplicateCandidateState::Open.as_str_name().into(),
             negated: false,
         });
+        // The counts are of the registers scanned.
+        if let Some(record_type) = wanted {
+            open.conditions.push(Condition::Term {
+                field: "record_type".into(),
+                value: record_type.as_str_name().into(),
+                negated: false,
+            });
+        }
         let (likely, possible) = with_connection!(self.db, |conn| {
             let mut counts = [0i64; 2];
             for (i, b) in [DuplicateBand::Likely, DuplicateBand::Possible]
@@ -551,26 +596,34 @@ impl ContactsApi {
     ) -> Result<(), Error> {
         let writer = writer(caller, method!("RunDuplicateDetection"));
         let thresholds = self.thresholds;
+        let started = std::time::Instant::now();
         let records = self.live_records::<R>().await?;
         let kept = self.kept_candidates(R::RECORD_TYPE).await?;
-        let pairs = blocked_pairs(&records);
+        let read = started.elapsed();
+        // Blocking and scoring are CPU work: off the async threads, spread over the cores.
+        let (records, pairs, in_band) = tokio::task::spawn_blocking(move || {
+            let pairs = blocked_pairs(&records);
+            let in_band = score_pairs(&records, &pairs, &thresholds);
+            (records, pairs.len(), in_band)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("duplicate scoring stopped: {e}")))?;
+        let blocked = started.elapsed();
         stats.records_scanned += i64::try_from(records.len()).unwrap_or(i64::MAX);
-        stats.pairs_compared += i64::try_from(pairs.len()).unwrap_or(i64::MAX);
+        stats.pairs_compared += i64::try_from(pairs).unwrap_or(i64::MAX);
 
-        // Scored without I/O; what changed is written below.
+        // What changed is written below.
         let mut writes = Vec::new();
-        for (i, j) in pairs {
-            let (older, newer) = older_first(&records[i], &records[j]);
-            let scored = R::score(&older.value, &newer.value);
-            let Some(band) = band(scored.score, &thresholds) else {
-                continue;
-            };
+        for (i, j, scored, band) in in_band {
+            let (older, newer) = (&records[i], &records[j]);
             match kept.get(&candidate_pair(&older.name(), &newer.name())) {
                 Some(c) if c.value.state != DuplicateCandidateState::Open as i32 => {}
                 Some(c) if unchanged(&c.value, &scored, band) => {}
                 _ => writes.push((older, newer, scored, band)),
             }
         }
+        let scored = started.elapsed();
+        let written = writes.len();
         for batch in writes.chunks(SCAN_BATCH as usize) {
             let new = write_transaction!(self.db, |conn| {
                 let mut new = 0;
@@ -583,6 +636,16 @@ impl ContactsApi {
             })?;
             stats.new_candidates += new;
         }
+        tracing::debug!(
+            register = R::COLLECTION,
+            records = records.len(),
+            read_ms = read.as_millis(),
+            scored_ms = (blocked - read).as_millis(),
+            compared_ms = (scored - blocked).as_millis(),
+            written,
+            written_ms = (started.elapsed() - scored).as_millis(),
+            "duplicate scan"
+        );
         Ok(())
     }
 
