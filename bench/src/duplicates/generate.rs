@@ -276,7 +276,7 @@ fn new_person(rng: &mut ChaCha8Rng, cluster: usize) -> EvalPerson {
             "{}.{}{}@{domain}",
             slug(&given),
             slug(&family),
-            rng.random_range(1..100)
+            rng.random_range(1..10_000)
         )
     });
     EvalPerson {
@@ -303,10 +303,10 @@ fn new_organization(rng: &mut ChaCha8Rng, cluster: usize) -> EvalOrganization {
             words.push(other);
         }
     }
-    // An invented proper name or a city makes most names unique, as real ones are.
-    if chance(rng, 0.8) {
-        words.push(invented_word(rng));
-    } else {
+    // An invented proper name (and sometimes a city) makes names unique, as real ones
+    // mostly are: two unrelated organisations with one name are a different problem.
+    words.push(invented_word(rng));
+    if chance(rng, 0.2) {
         words.push(pick(rng, l.cities).to_string());
     }
     words.shuffle(rng);
@@ -479,8 +479,10 @@ fn swap_date_digits(rng: &mut ChaCha8Rng, (y, m, d): (i32, u32, u32)) -> (i32, u
         options.push((y, swapped_month, d));
     }
     let (y3, y4) = ((y / 10) % 10, y % 10);
-    if y3 != y4 {
-        options.push((y - y3 * 10 - y4 + y4 * 10 + y3, m, d));
+    let swapped_year = y - y3 * 10 - y4 + y4 * 10 + y3;
+    // Not into the future: a form would refuse that date.
+    if y3 != y4 && (1900..=2010).contains(&swapped_year) {
+        options.push((swapped_year, m, d));
     }
     options.choose(rng).copied().unwrap_or((y, m, d))
 }
@@ -958,7 +960,7 @@ mod tests {
     #[test]
     fn date_slips_stay_dates_and_change_the_date() {
         let mut rng = rng();
-        for date in [(1990, 3, 12), (1985, 11, 21), (2000, 1, 1)] {
+        for date in [(1990, 3, 12), (1985, 11, 21), (2000, 1, 1), (2001, 5, 5)] {
             for _ in 0..20 {
                 let (y, m, d) = swap_date_digits(&mut rng, date);
                 assert!(
@@ -970,6 +972,8 @@ mod tests {
         }
         // No slip of 1977-07-07 is another valid date.
         assert_eq!(swap_date_digits(&mut rng, (1977, 7, 7)), (1977, 7, 7));
+        // Nor is 2070 a birth year.
+        assert_eq!(swap_date_digits(&mut rng, (2007, 5, 5)), (2007, 5, 5));
     }
 
     #[test]

@@ -137,6 +137,7 @@ struct RegisterReport {
     by_corruption: Vec<KindRecall>,
     /// A few pairs proposed LIKELY that are not duplicates, and duplicates not proposed.
     false_likely_examples: Vec<String>,
+    false_possible_examples: Vec<String>,
     missed_examples: Vec<String>,
 }
 
@@ -281,8 +282,8 @@ async fn measure(
         .map(|d| d.seconds as f64 + f64::from(d.nanos) / 1e9)
         .unwrap_or_default();
     eprintln!(
-        "{register}: detection {detection_s:.2} s, {} pairs compared, {} likely, {} possible",
-        run.pairs_compared, run.likely_count, run.possible_count
+        "{register}: detection {detection_s:.2} s, {} pairs compared, {} new candidates, {} likely, {} possible",
+        run.pairs_compared, run.new_candidates, run.likely_count, run.possible_count
     );
 
     let started = Instant::now();
@@ -389,6 +390,16 @@ fn score(
         let row = |n: &String| truth.get(n).map(|t| t.row.clone()).unwrap_or_default();
         report
             .false_likely_examples
+            .push(format!("{} ~ {}", row(a), row(b)));
+    }
+    for ((a, b), _) in proposed
+        .iter()
+        .filter(|(k, band)| **band == DuplicateBand::Possible && !duplicates.contains(*k))
+        .take(15)
+    {
+        let row = |n: &String| truth.get(n).map(|t| t.row.clone()).unwrap_or_default();
+        report
+            .false_possible_examples
             .push(format!("{} ~ {}", row(a), row(b)));
     }
     report.duplicate_pairs = duplicates.len();
@@ -507,6 +518,13 @@ fn write_report(args: &DuplicatesArgs, reports: &[RegisterReport]) -> Result<()>
             r.register
         );
         for e in &r.false_likely_examples {
+            println!("  {e}");
+        }
+        println!(
+            "{}: POSSIBLE pairs that are not duplicates (examples):",
+            r.register
+        );
+        for e in &r.false_possible_examples {
             println!("  {e}");
         }
         println!("{}: duplicates not proposed (examples):", r.register);
