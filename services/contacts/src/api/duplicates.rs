@@ -13,7 +13,7 @@ use crate::domain::duplicates::{
     Scored, Thresholds, band, organization_blocking_keys, person_blocking_keys,
     score_organizations, score_people,
 };
-use crate::store::kinds::{DUPLICATE_KEY, candidate_pair};
+use crate::store::kinds::{DUPLICATE_KEY, REVIEW, candidate_pair, review_term};
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
 use crate::store::{Condition, ListQuery, RecordKind, Register, SortColumn, SortValue};
 
@@ -440,11 +440,14 @@ impl ContactsApi {
                 negated: false,
             })
         };
-        term("record_type", record_type.as_str_name());
-        term("state", state.as_str_name());
-        if let Some(b) = band_wanted {
-            term("band", b.as_str_name());
-        }
+        term(
+            REVIEW,
+            &review_term(
+                record_type.as_str_name(),
+                state.as_str_name(),
+                band_wanted.map(|b| b.as_str_name()),
+            ),
+        );
         if !r.record.is_empty() {
             term("records", &r.record);
         }
@@ -549,33 +552,30 @@ impl ContactsApi {
         if wanted != Some(RecordType::Organization) {
             self.scan::<Person>(caller, &mut stats).await?;
         }
-        let mut open = ListQuery::new(RecordKind::DuplicateCandidate);
-        open.conditions.push(Condition::Term {
-            field: "state".into(),
-            value: DuplicateCandidateState::Open.as_str_name().into(),
-            negated: false,
-        });
         // The counts are of the registers scanned.
-        if let Some(record_type) = wanted {
-            open.conditions.push(Condition::Term {
-                field: "record_type".into(),
-                value: record_type.as_str_name().into(),
-                negated: false,
-            });
-        }
+        let scanned: Vec<RecordType> = match wanted {
+            Some(t) => vec![t],
+            None => vec![RecordType::Organization, RecordType::Person],
+        };
         let (likely, possible) = with_connection!(self.db, |conn| {
             let mut counts = [0i64; 2];
             for (i, b) in [DuplicateBand::Likely, DuplicateBand::Possible]
                 .into_iter()
                 .enumerate()
             {
-                let mut q = open.clone();
-                q.conditions.push(Condition::Term {
-                    field: "band".into(),
-                    value: b.as_str_name().into(),
-                    negated: false,
-                });
-                counts[i] = conn.count(&q).await?;
+                for t in &scanned {
+                    let mut q = ListQuery::new(RecordKind::DuplicateCandidate);
+                    q.conditions.push(Condition::Term {
+                        field: REVIEW.into(),
+                        value: review_term(
+                            t.as_str_name(),
+                            DuplicateCandidateState::Open.as_str_name(),
+                            Some(b.as_str_name()),
+                        ),
+                        negated: false,
+                    });
+                    counts[i] += conn.count(&q).await?;
+                }
             }
             (counts[0], counts[1])
         });

@@ -532,6 +532,17 @@ impl Resource for DuplicateCandidate {
                 candidate_pair(&self.record_a, &self.record_b),
             ),
         ];
+        // What a reviewer lists by, in one term (see `review_term`).
+        let (record_type, state, band) = (
+            enum_name(self.record_type, |e: RecordType| e.as_str_name()),
+            enum_name(self.state, |e: DuplicateCandidateState| e.as_str_name()),
+            enum_name(self.band, |e: DuplicateBand| e.as_str_name()),
+        );
+        terms.push((REVIEW.to_owned(), review_term(&record_type, &state, None)));
+        terms.push((
+            REVIEW.to_owned(),
+            review_term(&record_type, &state, Some(&band)),
+        ));
         for record in [&self.record_a, &self.record_b] {
             terms.push(("records".to_owned(), record.clone()));
         }
@@ -590,6 +601,18 @@ fn candidate_values(before: &DuplicateCandidate, after: &DuplicateCandidate) -> 
 }
 
 /// The pair's key, the same whichever side is named first.
+/// The term duplicate candidates are listed by: register, state and, optionally, band.
+pub const REVIEW: &str = "review";
+
+/// The value of the REVIEW term for a register, a state and maybe a band, as enum names
+/// ("RECORD_TYPE_PERSON/DUPLICATE_CANDIDATE_STATE_OPEN/DUPLICATE_BAND_LIKELY").
+pub fn review_term(record_type: &str, state: &str, band: Option<&str>) -> String {
+    match band {
+        Some(band) => format!("{record_type}/{state}/{band}"),
+        None => format!("{record_type}/{state}"),
+    }
+}
+
 pub fn candidate_pair(a: &str, b: &str) -> String {
     if a <= b {
         format!("{a}|{b}")

@@ -1,0 +1,1 @@
+DELETE FROM record_terms WHERE field = 'review';
