@@ -390,8 +390,8 @@ pub fn person_blocking_keys(p: &Person) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 
 /// Similarity of two word lists that tolerates typos and word order: each word is paired with
-/// its closest word on the other side (Jaro-Winkler), weighted by length, both ways, and the
-/// lower of the two directions is kept so that extra words lower it.
+/// its closest word on the other side (Jaro-Winkler; none below 0.8), weighted by length,
+/// both ways, and the lower of the two directions is kept so that extra words lower it.
 fn token_similarity(a: &[String], b: &[String]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
@@ -404,6 +404,9 @@ fn token_similarity(a: &[String], b: &[String]) -> f64 {
                 .iter()
                 .map(|other| strsim::jaro_winkler(word, other))
                 .fold(0.0, f64::max);
+            // A word with no counterpart is evidence of another name, not a near miss:
+            // Jaro-Winkler still gives unrelated words about 0.5.
+            let best = if best < UNMATCHED_WORD { 0.0 } else { best };
             let w = word.chars().count() as f64;
             total += best * w;
             weight += w;
@@ -426,6 +429,9 @@ fn name_similarity(a: &[String], b: &[String]) -> f64 {
     let floor = if contained { CONTAINED } else { 0.0 };
     whole.max(token_similarity(a, b)).max(floor)
 }
+
+/// Below this a word has no counterpart in the other name.
+const UNMATCHED_WORD: f64 = 0.8;
 
 /// Similarity given to a name whose words are all in the other name.
 const CONTAINED: f64 = 0.9;
@@ -1223,6 +1229,23 @@ mod tests {
         d.acronym = "ANS".to_string();
         let scored = score_organizations(&d, &org("Asociación Niños del Sur", "AR"));
         assert_eq!(kind_of(&scored, "acronym"), MatchKind::Abbreviation);
+    }
+
+    #[test]
+    fn names_that_differ_in_their_distinctive_word_are_not_candidates() {
+        for (a, b) in [
+            ("Colectivo Lope Caminos", "Colectivo Mira Caminos"),
+            ("Fundación Agua Clara", "Fundación Agua Viva"),
+        ] {
+            let scored = score_organizations(&org(a, "MX"), &org(b, "MX"));
+            assert_eq!(band(scored.score, &bands()), None, "{a} ~ {b}: {scored:?}");
+        }
+        // A typo in that word still leaves a candidate.
+        let scored = score_organizations(
+            &org("Colectivo Lope Caminos", "MX"),
+            &org("Colectivo Lopa Caminos", "MX"),
+        );
+        assert!(band(scored.score, &bands()).is_some(), "{scored:?}");
     }
 
     #[test]
