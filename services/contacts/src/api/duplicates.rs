@@ -285,8 +285,20 @@ pub(super) async fn detect<R: Dedupe, C: Register + Journal + Send>(
     let mut candidates = Vec::new();
     let mut new = 0;
     for f in found {
+        // Scored older record first, as everywhere (records of one import batch can meet a
+        // newer one here): the same pair then always gives the same matches.
+        let (older, newer) = older_first(stored, &f.other);
+        let (scored, band_of) = if older.row.id == stored.row.id {
+            let scored = R::score(&older.value, &newer.value);
+            match band(scored.score, thresholds) {
+                Some(b) => (scored, b),
+                None => continue,
+            }
+        } else {
+            (f.scored, f.band)
+        };
         let (kept, created) =
-            keep_candidate(conn, writer, stored, &f.other, &f.scored, f.band).await?;
+            keep_candidate(conn, writer, stored, &f.other, &scored, band_of).await?;
         new += i64::from(created);
         if let Some(kept) = kept {
             candidates.push(kept.resource());

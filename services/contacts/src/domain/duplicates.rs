@@ -406,7 +406,13 @@ fn token_similarity(a: &[String], b: &[String]) -> f64 {
                 .fold(0.0, f64::max);
             // A word with no counterpart is evidence of another name, not a near miss:
             // Jaro-Winkler still gives unrelated words about 0.5.
-            let best = if best < UNMATCHED_WORD { 0.0 } else { best };
+            // (Between two single words it is all there is to go by.)
+            let several = from.len() > 1 && to.len() > 1;
+            let best = if several && best < UNMATCHED_WORD {
+                0.0
+            } else {
+                best
+            };
             let w = word.chars().count() as f64;
             total += best * w;
             weight += w;
@@ -948,7 +954,9 @@ fn compare_name_part(a: &str, b: &str) -> (MatchKind, f64) {
     }
     let similarity = name_similarity(&wa, &wb);
     let sound_a = phonetic(&wa);
-    if !sound_a.is_empty() && sound_a == phonetic(&wb) {
+    // Short names of unlike spelling often share a code ("Yui" and "Aoi", "Ren" and
+    // "Rin"): a shared sound counts only for names that are spelt alike as well.
+    if !sound_a.is_empty() && sound_a == phonetic(&wb) && similarity >= FUZZY_FLOOR {
         (MatchKind::Phonetic, similarity.max(SAME_SOUND))
     } else if similarity >= FUZZY_FLOOR {
         (MatchKind::Fuzzy, similarity)
@@ -1327,6 +1335,19 @@ mod tests {
             &person_blocking_keys(&a),
             &person_blocking_keys(&b)
         ));
+    }
+
+    #[test]
+    fn short_names_that_only_share_a_sound_code_are_not_phonetic_matches() {
+        let scored = score_people(
+            &person("Yui", "Kobayashi"),
+            &person("Aoi", "Kobayashi"),
+            true,
+        );
+        assert_eq!(kind_of(&scored, "given_name"), MatchKind::Different);
+        assert_eq!(band(scored.score, &bands()), None, "{scored:?}");
+        let scored = score_people(&person("Lena", "Meier"), &person("Lena", "Mayer"), true);
+        assert_eq!(kind_of(&scored, "family_name"), MatchKind::Phonetic);
     }
 
     #[test]
