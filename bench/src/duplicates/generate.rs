@@ -251,7 +251,14 @@ fn new_person(rng: &mut ChaCha8Rng, cluster: usize) -> EvalPerson {
     if chance(rng, 0.12) {
         given = format!("{given} {}", pick(rng, l.given));
     }
-    let mut family = pick(rng, l.family).to_string();
+    // The lists hold a few dozen family names each, far fewer than a real population:
+    // alone they would make namesakes many times more common than they are. Some family
+    // names are therefore invented.
+    let mut family = if chance(rng, 0.4) {
+        invented_word(rng)
+    } else {
+        pick(rng, l.family).to_string()
+    };
     if l.double_family && chance(rng, 0.6) {
         family = format!("{family} {}", pick(rng, l.family));
     }

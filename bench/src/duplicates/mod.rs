@@ -10,6 +10,8 @@
 
 mod generate;
 mod locales;
+#[cfg(test)]
+mod offline;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
