@@ -260,7 +260,99 @@ async fn the_register_listing_is_paged_by_score(backend: TestBackend) {
     assert_eq!(field(&seen[0], "family_name").value_a, "Okafor");
 }
 
+async fn import_people(client: &mut Client, csv: &str) -> Vec<ImportRowResult> {
+    let mut stream = client
+        .import_people(ImportPeopleRequest {
+            csv_content: csv.as_bytes().to_vec(),
+            report_all_rows: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut rows = Vec::new();
+    while let Some(message) = stream.message().await.unwrap() {
+        rows.extend(message.row_results);
+    }
+    rows
+}
+
+async fn a_person_imported_again_with_another_address_form_is_reported_and_exported_whole(
+    backend: TestBackend,
+) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    let header = "external_id,given_name,family_name,phones,country_code,birth_date,\
+                  address_kind,address_lines,address_locality,address_postal_code,\
+                  address_country_code\n";
+    let first = import_people(
+        &mut officer,
+        &format!(
+            "{header}p-1,Léa,Rochat,022 917 12 34,CH,1990-05-17,home,\
+             Rue du Rhône 12,Genève,1204,CH\n"
+        ),
+    )
+    .await;
+    assert_eq!(
+        first[0].outcome,
+        ImportRowOutcome::Created as i32,
+        "{first:?}"
+    );
+    assert!(first[0].likely_duplicates.is_empty());
+
+    // The same person from another spreadsheet: no accent, the street and number written
+    // otherwise, the phone in international form. Created (the policy is CREATE) and
+    // reported as a likely duplicate.
+    let again = import_people(
+        &mut officer,
+        &format!(
+            "{header}p-2,Lea,Rochat,+41 22 917 1234,CH,1990-05-17,,\
+             RUE DU RHONE 12,GENEVE,1204,CH\n"
+        ),
+    )
+    .await;
+    assert_eq!(
+        again[0].outcome,
+        ImportRowOutcome::Created as i32,
+        "{again:?}"
+    );
+    assert_eq!(again[0].likely_duplicates, vec![first[0].resource.clone()]);
+    let candidate = candidates_of(&mut officer, &again[0].resource).await;
+    assert_eq!(field(&candidate[0], "phones").kind, MatchKind::Exact as i32);
+    assert_eq!(
+        field(&candidate[0], "postal_code").kind,
+        MatchKind::Exact as i32
+    );
+    assert_eq!(
+        field(&candidate[0], "addresses").kind,
+        MatchKind::Normalized as i32
+    );
+
+    // The export writes the address and the phone as they were given.
+    let mut stream = officer
+        .export_people(ExportPeopleRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut csv = Vec::new();
+    while let Some(message) = stream.message().await.unwrap() {
+        csv.extend(message.data);
+    }
+    let csv = String::from_utf8(csv).unwrap();
+    let lea = csv.lines().find(|l| l.contains("p-1")).unwrap();
+    for cell in [
+        "022 917 12 34",
+        ",home,",
+        "Rue du Rhône 12",
+        "Genève",
+        "1204",
+    ] {
+        assert!(lea.contains(cell), "{cell} not in {lea}");
+    }
+}
+
 engage_platform::on_both_databases!(
+    a_person_imported_again_with_another_address_form_is_reported_and_exported_whole,
     a_surname_typo_with_the_same_birth_date_is_a_likely_duplicate,
     swapped_given_and_family_names_are_found,
     a_pair_marked_not_a_duplicate_is_not_proposed_again,
