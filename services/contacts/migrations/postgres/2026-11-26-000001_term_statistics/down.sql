@@ -1,0 +1,1 @@
+DROP STATISTICS IF EXISTS record_terms_field_value;
