@@ -362,6 +362,11 @@ pub async fn store(url: &str, range: Range<u64>) -> Result<()> {
     Ok(())
 }
 
+/// An enum value as an import file writes it: `SECTOR_NGO` is `ngo`.
+fn short(name: &str, prefix: &str) -> String {
+    name.trim_start_matches(prefix).to_lowercase()
+}
+
 /// Organisations `range` as an import file: header, then one row each.
 pub fn csv(range: Range<u64>) -> Vec<u8> {
     let mut out = String::from(
@@ -370,13 +375,17 @@ pub fn csv(range: Range<u64>) -> Vec<u8> {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for n in range {
         let o = organization(n);
-        let areas: Vec<&str> = o
+        let areas: Vec<String> = o
             .thematic_areas
             .iter()
-            .filter_map(|a| ThematicArea::try_from(*a).ok().map(|a| a.as_str_name()))
+            .filter_map(|a| ThematicArea::try_from(*a).ok())
+            .map(|a| short(a.as_str_name(), "THEMATIC_AREA_"))
             .collect();
         let emails: Vec<&str> = o.emails.iter().map(|e| e.address.as_str()).collect();
-        let sector = Sector::try_from(o.sector).map_or("SECTOR_OTHER", |s| s.as_str_name());
+        let sector = short(
+            Sector::try_from(o.sector).map_or("SECTOR_OTHER", |s| s.as_str_name()),
+            "SECTOR_",
+        );
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{}\n",
             quote(&o.display_name),
@@ -495,7 +504,8 @@ pub async fn prepare(url: &str, postgres: bool, organizations: u64) -> Result<Pr
             &[
                 "CREATE INDEX records_search ON records USING gin (search_text gin_trgm_ops)"
                     .to_owned(),
-                "ANALYZE".to_owned(),
+                // As autovacuum leaves a settled register: statistics and visibility map.
+                "VACUUM ANALYZE".to_owned(),
             ],
         )
         .await?;

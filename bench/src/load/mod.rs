@@ -563,6 +563,7 @@ async fn import(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()>
     let mut created = 0;
     let mut first_row = 2;
     let mut errors = 0;
+    let mut first_failure = None;
     for chunk in chunks {
         let lines = chunk.iter().filter(|b| **b == b'\n').count() as i64 - 1;
         let mut stream = client
@@ -574,6 +575,11 @@ async fn import(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()>
             .await?
             .into_inner();
         while let Some(message) = stream.message().await? {
+            if first_failure.is_none()
+                && let Some(row) = message.row_results.iter().find(|r| !r.errors.is_empty())
+            {
+                first_failure = Some(format!("row {}: {:?}", row.row_number, row.errors));
+            }
             if let Some(progress) = message.progress
                 && progress.done
             {
@@ -586,7 +592,8 @@ async fn import(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()>
     let import_time = started.elapsed();
     let after = system.sample();
     let seconds = import_time.as_secs_f64();
-    let imported = Measured::once(import_time, created as u64, errors as u64);
+    let mut imported = Measured::once(import_time, created as u64, errors as u64);
+    imported.first_error = first_failure;
     let mut row = Row::measured(
         &format!("CSV import of {rows} organisations through the gateway"),
         "one import",

@@ -317,6 +317,15 @@ impl Report {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("load.md"), &markdown)?;
         std::fs::write(dir.join("load.json"), serde_json::to_string_pretty(self)?)?;
+        // The other benchmarks' latest reports join this one in `report.md`.
+        let mut whole = markdown.clone();
+        for other in ["feeds.md", "summary.md"] {
+            if let Ok(text) = std::fs::read_to_string(dir.join(other)) {
+                whole.push('\n');
+                whole.push_str(&text);
+            }
+        }
+        std::fs::write(dir.join("report.md"), whole)?;
         println!("{markdown}");
         Ok(())
     }
