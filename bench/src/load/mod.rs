@@ -148,14 +148,19 @@ pub async fn run(mut args: LoadArgs) -> Result<()> {
         officer: Caller::new("bench-officer", &[Role::CsuOfficer]),
     };
     let mut report = Report::new(&args);
+    // The report is written after each phase, so that a long run stopped half-way keeps
+    // what it measured.
     if args.runs("points") {
         points(&args, &keys, &mut report).await?;
+        report.save(&args.out)?;
     }
     if args.runs("lists") {
         lists(&args, &keys, &mut report).await?;
+        report.save(&args.out)?;
     }
     if args.runs("import") {
         import(&args, &keys, &mut report).await?;
+        report.save(&args.out)?;
     }
     if args.runs("dev") {
         match dev::measure(&args.engage, &args.out).await {

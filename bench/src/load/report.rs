@@ -311,7 +311,16 @@ impl Report {
         out
     }
 
+    /// Writes the report and prints it.
     pub fn write(&mut self, dir: &Path) -> Result<()> {
+        let markdown = self.save(dir)?;
+        println!("{markdown}");
+        Ok(())
+    }
+
+    /// Writes the report as it stands (Markdown, JSON, and `report.md` with the other
+    /// benchmarks' latest reports) and returns its Markdown.
+    pub fn save(&mut self, dir: &Path) -> Result<String> {
         self.setting.load_average_after = load_average();
         let markdown = self.markdown();
         std::fs::create_dir_all(dir)?;
@@ -326,7 +335,6 @@ impl Report {
             }
         }
         std::fs::write(dir.join("report.md"), whole)?;
-        println!("{markdown}");
-        Ok(())
+        Ok(markdown)
     }
 }
