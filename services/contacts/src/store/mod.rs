@@ -729,18 +729,28 @@ macro_rules! impl_register {
             }
 
             async fn references(&mut self, id: &str, name: &str) -> Result<i64, Error> {
+                // Children and term holders apart, each through its index: joined by OR in
+                // one query, PostgreSQL reads every record, once per candidate scored.
+                let children: Vec<String> = records::table
+                    .filter(records::delete_time.is_null())
+                    .filter(records::parent_id.eq(id))
+                    .select(records::id)
+                    .load(self)
+                    .await?;
                 // The fields that hold references, so that the term index answers.
                 let holders = record_terms::table
                     .filter(record_terms::field.eq_any(REFERENCE_FIELDS))
                     .filter(record_terms::value.eq(name))
                     .select(record_terms::record_id);
-                let referring: i64 = records::table
+                let holding: Vec<String> = records::table
                     .filter(records::delete_time.is_null())
-                    .filter(records::parent_id.eq(id).or(records::id.eq_any(holders)))
-                    .count()
-                    .get_result(self)
+                    .filter(records::id.eq_any(holders))
+                    .select(records::id)
+                    .load(self)
                     .await?;
-                Ok(referring)
+                let referring: std::collections::HashSet<String> =
+                    children.into_iter().chain(holding).collect();
+                Ok(i64::try_from(referring.len()).unwrap_or(i64::MAX))
             }
 
             async fn search(
