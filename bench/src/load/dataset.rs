@@ -328,14 +328,19 @@ fn stored(n: u64, created: i64) -> Result<(RecordRow, Vec<(String, String)>)> {
 }
 
 /// Stores organisations `range` in the contacts database `url` (already migrated), in
-/// batches, on two connections.
+/// batches, on two connections (one on SQLite).
 pub async fn store(url: &str, range: Range<u64>) -> Result<()> {
     let database = Database::open(&DatabaseOptions::new(url)).await?;
     // Creation times one millisecond apart, oldest first, ending now.
     let base = now_micros() - i64::try_from(range.end)? * 1_000;
     let next = Arc::new(AtomicU64::new(range.start));
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..2 {
+    // SQLite numbers search rows from the largest so far: one writer only.
+    let writers = match database.backend() {
+        engage_platform::storage::Backend::Postgres => 2,
+        engage_platform::storage::Backend::Sqlite => 1,
+    };
+    for _ in 0..writers {
         let database = database.clone();
         let next = next.clone();
         let end = range.end;
