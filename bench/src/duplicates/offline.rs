@@ -4,134 +4,78 @@
 
 use std::collections::{HashMap, HashSet};
 
-use engage_api::contacts::{EmailAddress, Organization, PhoneNumber, PostalAddress};
+use engage_api::contacts::{
+    DuplicateBand, EmailAddress, Organization, Person, PhoneNumber, PostalAddress,
+};
+use engage_contacts::domain::contact_points::parse_phone;
 use engage_contacts::domain::duplicates::*;
 
 use super::generate::*;
 
-fn org(o: &EvalOrganization) -> Organization {
-    let phone = o
-        .phone
+/// The service compares no key shared by more records than this (`MAX_COMPARED` there).
+const LARGEST_BLOCK: usize = 200;
+
+/// The evaluation set of the benchmark's default run.
+const PLAN: Plan = Plan {
+    records: 10_000,
+    duplicated: 0.35,
+    twice: 0.2,
+    seed: 13,
+};
+
+/// The contact points of a generated record as the service stores them.
+fn contact_points(
+    email: &Option<String>,
+    phone: &Option<Phone>,
+    address: &Option<Address>,
+    country: &str,
+) -> (Vec<EmailAddress>, Vec<PhoneNumber>, Vec<PostalAddress>) {
+    let emails = email
+        .iter()
+        .map(|e| EmailAddress {
+            address: e.to_lowercase(),
+            ..Default::default()
+        })
+        .collect();
+    let phones = phone
         .as_ref()
-        .and_then(|p| engage_contacts::domain::contact_points::parse_phone(&p.text(), &o.country));
+        .and_then(|p| parse_phone(&p.text(), country))
+        .into_iter()
+        .map(|p| PhoneNumber {
+            e164: p.e164,
+            ..Default::default()
+        })
+        .collect();
+    let addresses = address
+        .iter()
+        .map(|a| PostalAddress {
+            address_lines: vec![a.line.clone()],
+            locality: a.locality.clone(),
+            postal_code: a.postal_code.clone(),
+            country_code: a.country.clone(),
+            ..Default::default()
+        })
+        .collect();
+    (emails, phones, addresses)
+}
+
+fn organization(o: &EvalOrganization) -> Organization {
+    let (emails, phones, addresses) = contact_points(&o.email, &o.phone, &o.address, &o.country);
     Organization {
         display_name: o.display_name.clone(),
         acronym: o.acronym.clone(),
         country_code: o.country.clone(),
         website: o.website.clone().unwrap_or_default(),
-        emails: o
-            .email
-            .iter()
-            .map(|e| EmailAddress {
-                address: e.to_lowercase(),
-                ..Default::default()
-            })
-            .collect(),
-        phones: phone
-            .into_iter()
-            .map(|p| PhoneNumber {
-                e164: p.e164,
-                ..Default::default()
-            })
-            .collect(),
-        addresses: o
-            .address
-            .iter()
-            .map(|a| PostalAddress {
-                address_lines: vec![a.line.clone()],
-                locality: a.locality.clone(),
-                postal_code: a.postal_code.clone(),
-                country_code: a.country.clone(),
-                ..Default::default()
-            })
-            .collect(),
+        emails,
+        phones,
+        addresses,
         ..Default::default()
     }
 }
 
-#[test]
-#[ignore]
-fn organisations_offline() {
-    let set = organizations(&Plan {
-        records: 10_000,
-        duplicated: 0.35,
-        twice: 0.2,
-        seed: 13,
-    });
-    let orgs: Vec<Organization> = set.iter().map(org).collect();
-    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, o) in orgs.iter().enumerate() {
-        for k in organization_blocking_keys(o) {
-            blocks.entry(k).or_default().push(i);
-        }
-    }
-    let mut pairs = HashSet::new();
-    for m in blocks.values().filter(|m| m.len() > 1 && m.len() <= 200) {
-        for (n, &i) in m.iter().enumerate() {
-            for &j in &m[n + 1..] {
-                pairs.insert((i.min(j), i.max(j)));
-            }
-        }
-    }
-    let t = Thresholds::default();
-    let truth = |i: usize, j: usize| set[i].cluster == set[j].cluster;
-    let mut dup = 0;
-    let mut clusters: HashMap<usize, usize> = HashMap::new();
-    for o in &set {
-        *clusters.entry(o.cluster).or_default() += 1;
-    }
-    for n in clusters.values() {
-        dup += n * (n - 1) / 2;
-    }
-    let (mut l, mut lt, mut a, mut at) = (0, 0, 0, 0);
-    let mut fp = Vec::new();
-    for &(i, j) in &pairs {
-        let s = score_organizations(&orgs[i], &orgs[j]);
-        match band(s.score, &t) {
-            Some(engage_api::contacts::DuplicateBand::Likely) => {
-                l += 1;
-                a += 1;
-                if truth(i, j) {
-                    lt += 1;
-                    at += 1;
-                }
-            }
-            Some(_) => {
-                a += 1;
-                if truth(i, j) {
-                    at += 1;
-                } else if fp.len() < 10 {
-                    fp.push(format!(
-                        "{:.2} {} ~ {}",
-                        s.score, set[i].display_name, set[j].display_name
-                    ));
-                }
-            }
-            None => {}
-        }
-    }
-    let f = |p: usize, tp: usize| {
-        let pr = tp as f64 / p as f64;
-        let r = tp as f64 / dup as f64;
-        (pr, r, 2.0 * pr * r / (pr + r))
-    };
-    println!(
-        "pairs {} dup {dup} likely {:?} any {:?}",
-        pairs.len(),
-        f(l, lt),
-        f(a, at)
-    );
-    for x in fp {
-        println!("  {x}");
-    }
-}
-
-fn person(p: &EvalPerson) -> engage_api::contacts::Person {
-    let phone = p
-        .phone
-        .as_ref()
-        .and_then(|x| engage_contacts::domain::contact_points::parse_phone(&x.text(), &p.country));
-    engage_api::contacts::Person {
+fn person(p: &EvalPerson) -> Person {
+    let (emails, phones, addresses) = contact_points(&p.email, &p.phone, &p.address, &p.country);
+    Person {
         given_name: p.given_name.clone(),
         family_name: p.family_name.clone(),
         country_code: p.country.clone(),
@@ -140,122 +84,130 @@ fn person(p: &EvalPerson) -> engage_api::contacts::Person {
             month: m as i32,
             day: d as i32,
         }),
-        emails: p
-            .email
-            .iter()
-            .map(|e| EmailAddress {
-                address: e.to_lowercase(),
-                ..Default::default()
-            })
-            .collect(),
-        phones: phone
-            .into_iter()
-            .map(|x| PhoneNumber {
-                e164: x.e164,
-                ..Default::default()
-            })
-            .collect(),
-        addresses: p
-            .address
-            .iter()
-            .map(|a| PostalAddress {
-                address_lines: vec![a.line.clone()],
-                locality: a.locality.clone(),
-                postal_code: a.postal_code.clone(),
-                country_code: a.country.clone(),
-                ..Default::default()
-            })
-            .collect(),
+        emails,
+        phones,
+        addresses,
         ..Default::default()
     }
 }
 
-#[test]
-#[ignore]
-fn people_offline() {
-    let set = people(&Plan {
-        records: 10_000,
-        duplicated: 0.35,
-        twice: 0.2,
-        seed: 13,
-    });
-    let ps: Vec<engage_api::contacts::Person> = set.iter().map(person).collect();
+/// How one band did: pairs proposed, and how many of them are true duplicates.
+#[derive(Default)]
+struct Tally {
+    proposed: usize,
+    right: usize,
+}
+
+impl Tally {
+    fn count(&mut self, duplicate: bool) {
+        self.proposed += 1;
+        self.right += usize::from(duplicate);
+    }
+
+    /// Precision, recall and F1 against `duplicates` known pairs.
+    fn figures(&self, duplicates: usize) -> (f64, f64, f64) {
+        let precision = self.right as f64 / self.proposed as f64;
+        let recall = self.right as f64 / duplicates as f64;
+        (
+            precision,
+            recall,
+            2.0 * precision * recall / (precision + recall),
+        )
+    }
+}
+
+/// Blocks `records` by their keys, scores every pair that shares a key, and prints the figures
+/// of LIKELY and LIKELY+POSSIBLE, then a few wrong POSSIBLE pairs as `describe` shows them.
+fn evaluate<R>(
+    records: &[R],
+    cluster: impl Fn(usize) -> usize,
+    keys: impl Fn(&R) -> Vec<String>,
+    score: impl Fn(&R, &R) -> f64,
+    describe: impl Fn(usize) -> String,
+) {
     let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, o) in ps.iter().enumerate() {
-        for k in person_blocking_keys(o) {
-            blocks.entry(k).or_default().push(i);
+    for (i, record) in records.iter().enumerate() {
+        for key in keys(record) {
+            blocks.entry(key).or_default().push(i);
         }
     }
     let mut pairs = HashSet::new();
-    for m in blocks.values().filter(|m| m.len() > 1 && m.len() <= 200) {
-        for (n, &i) in m.iter().enumerate() {
-            for &j in &m[n + 1..] {
+    for members in blocks
+        .values()
+        .filter(|m| (2..=LARGEST_BLOCK).contains(&m.len()))
+    {
+        for (n, &i) in members.iter().enumerate() {
+            for &j in &members[n + 1..] {
                 pairs.insert((i.min(j), i.max(j)));
             }
         }
     }
-    let t = Thresholds::default();
-    let truth = |i: usize, j: usize| set[i].cluster == set[j].cluster;
-    let mut dup = 0;
-    let mut clusters: HashMap<usize, usize> = HashMap::new();
-    for o in &set {
-        *clusters.entry(o.cluster).or_default() += 1;
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    for i in 0..records.len() {
+        *sizes.entry(cluster(i)).or_default() += 1;
     }
-    for n in clusters.values() {
-        dup += n * (n - 1) / 2;
-    }
-    let (mut l, mut lt, mut a, mut at) = (0, 0, 0, 0);
-    let mut fp = Vec::new();
-    let mut exact_names = 0;
+    let duplicates: usize = sizes.values().map(|n| n * (n - 1) / 2).sum();
+
+    let thresholds = Thresholds::default();
+    let (mut likely, mut any) = (Tally::default(), Tally::default());
+    let mut wrong_possible = Vec::new();
     for &(i, j) in &pairs {
-        let s = score_people(&ps[i], &ps[j], true);
-        match band(s.score, &t) {
-            Some(engage_api::contacts::DuplicateBand::Likely) => {
-                l += 1;
-                a += 1;
-                if truth(i, j) {
-                    lt += 1;
-                    at += 1;
-                }
+        let s = score(&records[i], &records[j]);
+        let duplicate = cluster(i) == cluster(j);
+        match band(s, &thresholds) {
+            Some(DuplicateBand::Likely) => {
+                likely.count(duplicate);
+                any.count(duplicate);
             }
             Some(_) => {
-                a += 1;
-                if truth(i, j) {
-                    at += 1;
-                } else {
-                    if ps[i].given_name == ps[j].given_name
-                        && ps[i].family_name == ps[j].family_name
-                    {
-                        exact_names += 1;
-                    } else if fp.len() < 25 {
-                        fp.push(format!(
-                            "{:.2} {} {} {:?} ~ {} {} {:?}",
-                            s.score,
-                            ps[i].given_name,
-                            ps[i].family_name,
-                            set[i].birth_date,
-                            ps[j].given_name,
-                            ps[j].family_name,
-                            set[j].birth_date
-                        ));
-                    }
+                any.count(duplicate);
+                if !duplicate && wrong_possible.len() < 25 {
+                    wrong_possible.push(format!("{s:.2} {} ~ {}", describe(i), describe(j)));
                 }
             }
             None => {}
         }
     }
-    let f = |p: usize, tp: usize| {
-        let pr = tp as f64 / p as f64;
-        let r = tp as f64 / dup as f64;
-        (pr, r, 2.0 * pr * r / (pr + r))
-    };
     println!(
-        "pairs {} dup {dup} likely {:?} any {:?} false possible namesakes {exact_names}",
+        "pairs {} duplicates {duplicates} likely {:?} likely+possible {:?}",
         pairs.len(),
-        f(l, lt),
-        f(a, at)
+        likely.figures(duplicates),
+        any.figures(duplicates)
     );
-    for x in fp {
-        println!("  {x}");
+    for pair in wrong_possible {
+        println!("  {pair}");
     }
+}
+
+#[test]
+#[ignore]
+fn organisations_offline() {
+    let set = organizations(&PLAN);
+    let records: Vec<Organization> = set.iter().map(organization).collect();
+    evaluate(
+        &records,
+        |i| set[i].cluster,
+        organization_blocking_keys,
+        |a, b| score_organizations(a, b).score,
+        |i| set[i].display_name.clone(),
+    );
+}
+
+#[test]
+#[ignore]
+fn people_offline() {
+    let set = people(&PLAN);
+    let records: Vec<Person> = set.iter().map(person).collect();
+    evaluate(
+        &records,
+        |i| set[i].cluster,
+        person_blocking_keys,
+        |a, b| score_people(a, b, true).score,
+        |i| {
+            format!(
+                "{} {} {:?}",
+                set[i].given_name, set[i].family_name, set[i].birth_date
+            )
+        },
+    );
 }
