@@ -355,16 +355,40 @@ async fn every_service_publishes_its_changes_as_the_catalogue_names_them(bus: Te
         .expect("the topics")
         .into_inner()
         .topics;
-    let changes = replayed(
-        &mut feeds,
-        vec![
-            service("initiatives"),
-            service("declarations"),
-            service("briefings"),
-        ],
-        start_time,
-    )
-    .await;
+    let expected = [
+        "initiatives.initiative.created",
+        "initiatives.initiative.launched",
+        "initiatives.milestone.created",
+        "declarations.declaration.created",
+        "declarations.declaration.opened",
+        "declarations.signature.created",
+        "declarations.signature.verified",
+        "briefings.event.created",
+        "briefings.event.published",
+        "briefings.registration.registered",
+    ];
+    // The relays publish each service's outbox a moment after the write answered, so the last
+    // writes may not be on the bus yet when a replay first catches up: replay until they are.
+    let patience = std::time::Instant::now() + Duration::from_secs(20);
+    let changes = loop {
+        let changes = replayed(
+            &mut feeds,
+            vec![
+                service("initiatives"),
+                service("declarations"),
+                service("briefings"),
+            ],
+            start_time.clone(),
+        )
+        .await;
+        let arrived = expected
+            .iter()
+            .all(|e| changes.iter().any(|c| c.event_type == *e));
+        if arrived || std::time::Instant::now() > patience {
+            break changes;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     for change in &changes {
         let topic = change.topic.clone().expect("a topic");
         let info = catalogue
@@ -389,18 +413,7 @@ async fn every_service_publishes_its_changes_as_the_catalogue_names_them(bus: Te
         );
     }
     let types: HashSet<&str> = changes.iter().map(|c| c.event_type.as_str()).collect();
-    for expected in [
-        "initiatives.initiative.created",
-        "initiatives.initiative.launched",
-        "initiatives.milestone.created",
-        "declarations.declaration.created",
-        "declarations.declaration.opened",
-        "declarations.signature.created",
-        "declarations.signature.verified",
-        "briefings.event.created",
-        "briefings.event.published",
-        "briefings.registration.registered",
-    ] {
+    for expected in expected {
         assert!(types.contains(expected), "no {expected} among {types:?}");
     }
 
