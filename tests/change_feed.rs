@@ -378,7 +378,7 @@ async fn every_service_publishes_its_changes_as_the_catalogue_names_them(bus: Te
                 service("declarations"),
                 service("briefings"),
             ],
-            start_time.clone(),
+            start_time,
         )
         .await;
         let arrived = expected
