@@ -49,7 +49,17 @@ pub fn ms(us: u64) -> String {
 
 /// The resident memory of this process, in KiB, from `/proc/self/status`.
 pub fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    resident_kib_in("/proc/self/status")
+}
+
+/// The resident memory of process `pid`, in KiB.
+pub fn resident_kib_of(pid: u32) -> u64 {
+    resident_kib_in(&format!("/proc/{pid}/status"))
+}
+
+/// The `VmRSS` line of a `/proc/…/status` file, KiB; 0 when it cannot be read.
+fn resident_kib_in(status_file: &str) -> u64 {
+    std::fs::read_to_string(status_file)
         .ok()
         .and_then(|status| {
             status

@@ -15,7 +15,7 @@ use tonic_health::pb::health_client::HealthClient;
 
 use super::drive::Measured;
 use super::report::Row;
-use super::server::resident_kib_of;
+use crate::stats::resident_kib_of;
 
 /// Idle memory allowed, in bytes (150 MB).
 const IDLE_RSS_GOAL: f64 = 150e6;

@@ -14,6 +14,7 @@ use engage_platform::identity::Secret;
 use engage_platform::testkit::TestBackend;
 use serde::{Deserialize, Serialize};
 
+use crate::stats::resident_kib_of;
 use crate::system::{BenchOptions, BenchSystem};
 
 /// The environment variables that hand the keys to the system's process.
@@ -224,17 +225,4 @@ impl ProcessSample {
         }
         self.cpu_ticks.saturating_sub(earlier.cpu_ticks) as f64 / TICKS_PER_SECOND / seconds
     }
-}
-
-/// The resident memory of process `pid`, KiB.
-pub fn resident_kib_of(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
