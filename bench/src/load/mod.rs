@@ -260,19 +260,7 @@ async fn points(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()>
     let direct = clients::contacts(addresses.contacts, connections, &keys.direct()?).await?;
     let get = |clients: &Vec<clients::Contacts>| {
         let clients = clients.clone();
-        move |i: u64| {
-            let mut client = clients[i as usize % clients.len()].clone();
-            // Spread over the register, the same distribution as pgbench's.
-            let id = dataset::organization_id(spread(i, seed));
-            async move {
-                client
-                    .get_organization(GetOrganizationRequest {
-                        name: format!("organizations/{id}"),
-                    })
-                    .await
-                    .map(|_| ())
-            }
-        }
+        move |i: u64| get_spread(&clients, i, seed)
     };
     let (get_direct, cpu, rss) = observed(&system, drive::closed(n, timing, get(&direct))).await;
     let (get_gateway, gcpu, grss) =
@@ -386,6 +374,25 @@ async fn points(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()>
     Ok(())
 }
 
+/// Call `i` of a point-read load: one of the first `count` organisations of the data set,
+/// spread as pgbench spreads its reads, on `clients` in turn.
+fn get_spread(
+    clients: &[clients::Contacts],
+    i: u64,
+    count: u64,
+) -> impl Future<Output = Result<(), tonic::Status>> + Send + use<> {
+    let mut client = clients[i as usize % clients.len()].clone();
+    let id = dataset::organization_id(spread(i, count));
+    async move {
+        client
+            .get_organization(GetOrganizationRequest {
+                name: format!("organizations/{id}"),
+            })
+            .await
+            .map(|_| ())
+    }
+}
+
 /// Call `i`'s organisation among `count`: a fixed scramble, so consecutive calls read
 /// different rows.
 fn spread(i: u64, count: u64) -> u64 {
@@ -472,18 +479,7 @@ async fn lists(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()> 
     let clients = gateway.clone();
     let (get, cpu, rss) = observed(
         &system,
-        drive::closed(n, timing, move |i| {
-            let mut client = clients[i as usize % clients.len()].clone();
-            let id = dataset::organization_id(spread(i, count));
-            async move {
-                client
-                    .get_organization(GetOrganizationRequest {
-                        name: format!("organizations/{id}"),
-                    })
-                    .await
-                    .map(|_| ())
-            }
-        }),
+        drive::closed(n, timing, move |i| get_spread(&clients, i, count)),
     )
     .await;
     report.rows.push(
