@@ -121,18 +121,23 @@ pub async fn channel(address: SocketAddr) -> Result<Channel> {
         .await?)
 }
 
-/// An interceptor that sends `token` as the bearer.
-pub fn bearer(
-    token: &str,
-) -> Result<
-    impl FnMut(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> + Clone + use<>,
-> {
-    let value: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
-        format!("Bearer {token}").parse()?;
-    Ok(move |mut request: tonic::Request<()>| {
+/// Sends a caller's bearer token on every call, as a client of the gateway does.
+#[derive(Clone)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         request
             .metadata_mut()
-            .insert("authorization", value.clone());
+            .insert("authorization", self.0.clone());
         Ok(request)
-    })
+    }
+}
+
+/// An interceptor that sends `token` as the bearer.
+pub fn bearer(token: &str) -> Result<Bearer> {
+    Ok(Bearer(format!("Bearer {token}").parse()?))
 }

@@ -31,7 +31,7 @@ use serde::Serialize;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use crate::system::{BenchSystem, channel};
+use crate::system::{Bearer, BenchSystem, bearer, channel};
 use generate::{Corruption, Plan};
 
 #[derive(Args)]
@@ -60,22 +60,6 @@ pub struct DuplicatesArgs {
     /// Where the report goes.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
-}
-
-/// Sends the bench caller's bearer token with every call.
-#[derive(Clone)]
-struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
 }
 
 type Client = ContactsServiceClient<InterceptedService<Channel, Bearer>>;
@@ -156,12 +140,10 @@ pub async fn run(args: DuplicatesArgs) -> Result<()> {
         "bench-officer",
         &[Role::CsuOfficer, Role::Admin],
     ))?;
-    let mut client: Client = ContactsServiceClient::with_interceptor(
-        channel(system.gateway()).await?,
-        Bearer(format!("Bearer {token}").parse()?),
-    )
-    .max_decoding_message_size(64 * 1024 * 1024)
-    .max_encoding_message_size(64 * 1024 * 1024);
+    let mut client: Client =
+        ContactsServiceClient::with_interceptor(channel(system.gateway()).await?, bearer(&token)?)
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024);
     let plan = |records| Plan {
         records,
         duplicated: args.duplicated,

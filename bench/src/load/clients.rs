@@ -13,7 +13,7 @@ use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
-use crate::system::channel;
+use crate::system::{Bearer, bearer, channel};
 
 /// Internal tokens live a minute; one is reused for this long before a fresh one is
 /// minted, so that signing does not weigh on the client's side of the comparison.
@@ -23,7 +23,7 @@ const REMINT_AFTER: Duration = Duration::from_secs(20);
 #[derive(Clone)]
 pub enum Auth {
     /// `authorization: Bearer …`, for the gateway.
-    Bearer(MetadataValue<Ascii>),
+    Bearer(Bearer),
     /// The internal token, for a service called directly.
     Internal(Arc<InternalMint>),
 }
@@ -36,7 +36,7 @@ pub struct InternalMint {
 
 impl Auth {
     pub fn bearer(token: &str) -> Result<Self> {
-        Ok(Auth::Bearer(format!("Bearer {token}").parse()?))
+        Ok(Auth::Bearer(bearer(token)?))
     }
 
     pub fn internal(key: InternalKey, caller: Caller) -> Result<Self> {
@@ -55,11 +55,7 @@ impl tonic::service::Interceptor for Auth {
         mut request: tonic::Request<()>,
     ) -> Result<tonic::Request<()>, tonic::Status> {
         match self {
-            Auth::Bearer(value) => {
-                request
-                    .metadata_mut()
-                    .insert("authorization", value.clone());
-            }
+            Auth::Bearer(bearer) => return bearer.call(request),
             Auth::Internal(mint) => {
                 let mut current = mint
                     .current
