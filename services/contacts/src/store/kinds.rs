@@ -600,7 +600,6 @@ fn candidate_values(before: &DuplicateCandidate, after: &DuplicateCandidate) -> 
         .collect()
 }
 
-/// The pair's key, the same whichever side is named first.
 /// The term duplicate candidates are listed by: register, state and, optionally, band.
 pub const REVIEW: &str = "review";
 
@@ -613,6 +612,7 @@ pub fn review_term(record_type: &str, state: &str, band: Option<&str>) -> String
     }
 }
 
+/// The pair's key, the same whichever side is named first.
 pub fn candidate_pair(a: &str, b: &str) -> String {
     if a <= b {
         format!("{a}|{b}")
