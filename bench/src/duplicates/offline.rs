@@ -2,7 +2,7 @@
 //! and F1 in a minute, for trying a change to `engage_contacts::domain::duplicates` before the
 //! benchmark. `cargo test -p engage-bench offline -- --ignored --nocapture`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use engage_api::contacts::{
     DuplicateBand, EmailAddress, Organization, Person, PhoneNumber, PostalAddress,
@@ -125,23 +125,7 @@ fn evaluate<R>(
     score: impl Fn(&R, &R) -> f64,
     describe: impl Fn(usize) -> String,
 ) {
-    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        for key in keys(record) {
-            blocks.entry(key).or_default().push(i);
-        }
-    }
-    let mut pairs = HashSet::new();
-    for members in blocks
-        .values()
-        .filter(|m| (2..=LARGEST_BLOCK).contains(&m.len()))
-    {
-        for (n, &i) in members.iter().enumerate() {
-            for &j in &members[n + 1..] {
-                pairs.insert((i.min(j), i.max(j)));
-            }
-        }
-    }
+    let pairs = pairs_sharing_a_key(records.iter().map(keys), LARGEST_BLOCK);
     let mut sizes: HashMap<usize, usize> = HashMap::new();
     for i in 0..records.len() {
         *sizes.entry(cluster(i)).or_default() += 1;

@@ -10,8 +10,8 @@ use engage_platform::{Caller, Error, with_connection, write_transaction};
 
 use super::{ContactsApi, actor, method, page_limits, writer};
 use crate::domain::duplicates::{
-    Scored, Thresholds, band, organization_blocking_keys, person_blocking_keys,
-    score_organizations, score_people,
+    Scored, Thresholds, band, organization_blocking_keys, pairs_sharing_a_key,
+    person_blocking_keys, score_organizations, score_people,
 };
 use crate::store::kinds::{DUPLICATE_KEY, REVIEW, candidate_pair, review_term};
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
@@ -120,35 +120,21 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
 }
 
 fn older_first<'a, R>(a: &'a Stored<R>, b: &'a Stored<R>) -> (&'a Stored<R>, &'a Stored<R>) {
-    if (a.row.create_time, &a.row.id) <= (b.row.create_time, &b.row.id) {
-        (a, b)
-    } else {
-        (b, a)
-    }
+    if is_older(a, b) { (a, b) } else { (b, a) }
 }
 
-/// The pairs of records that share a blocking key, each once, as indexes into `records`
-/// (lower first). A key shared by more than MAX_COMPARED records is too common to tell
-/// anything apart and proposes no pair; the records' other keys still do.
+/// Whether `a` was created before `b` (by id when created in the same instant).
+fn is_older<R>(a: &Stored<R>, b: &Stored<R>) -> bool {
+    (a.row.create_time, &a.row.id) <= (b.row.create_time, &b.row.id)
+}
+
+/// The pairs of `records` that share a blocking key (see `pairs_sharing_a_key`).
 fn blocked_pairs<R: Dedupe>(records: &[Stored<R>]) -> Vec<(usize, usize)> {
-    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        for key in record.value.blocking_keys() {
-            blocks.entry(key).or_default().push(i);
-        }
-    }
-    let cap = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
-    let mut pairs = HashSet::new();
-    for members in blocks.values().filter(|m| m.len() > 1 && m.len() <= cap) {
-        for (n, &i) in members.iter().enumerate() {
-            for &j in &members[n + 1..] {
-                pairs.insert((i.min(j), i.max(j)));
-            }
-        }
-    }
-    let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
-    pairs.sort_unstable();
-    pairs
+    let largest_block = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
+    pairs_sharing_a_key(
+        records.iter().map(|record| record.value.blocking_keys()),
+        largest_block,
+    )
 }
 
 /// The pairs of `pairs` in a band, scored older record first, as (older, newer, score,
@@ -164,9 +150,7 @@ fn score_pairs<R: Dedupe>(
         chunk
             .iter()
             .filter_map(|&(i, j)| {
-                let (older, newer) = if (records[i].row.create_time, &records[i].row.id)
-                    <= (records[j].row.create_time, &records[j].row.id)
-                {
+                let (older, newer) = if is_older(&records[i], &records[j]) {
                     (i, j)
                 } else {
                     (j, i)

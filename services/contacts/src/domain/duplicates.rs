@@ -5,7 +5,7 @@
 //! Every comparison's weight is its contribution to the score, so the weights shown to a
 //! reviewer add up (before clamping to [0, 1]) to the score they see.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use engage_api::contacts::{
     DuplicateBand, FieldMatch, MatchKind, Organization, Person, PostalAddress,
@@ -14,6 +14,36 @@ use engage_api::types::Date;
 use rphonetic::DoubleMetaphone;
 
 use crate::domain::text::fold;
+
+/// The pairs of records that share a blocking key, each once, as indexes into the records
+/// whose keys `keys_per_record` gives in turn (lower index first, sorted). A key shared by
+/// more than `largest_block` records is too common to tell anything apart and proposes no
+/// pair; the records' other keys still do.
+pub fn pairs_sharing_a_key(
+    keys_per_record: impl IntoIterator<Item = Vec<String>>,
+    largest_block: usize,
+) -> Vec<(usize, usize)> {
+    let mut blocks: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, keys) in keys_per_record.into_iter().enumerate() {
+        for key in keys {
+            blocks.entry(key).or_default().push(i);
+        }
+    }
+    let mut pairs = HashSet::new();
+    for members in blocks
+        .values()
+        .filter(|m| m.len() > 1 && m.len() <= largest_block)
+    {
+        for (n, &i) in members.iter().enumerate() {
+            for &j in &members[n + 1..] {
+                pairs.insert((i.min(j), i.max(j)));
+            }
+        }
+    }
+    let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
+    pairs.sort_unstable();
+    pairs
+}
 
 /// Score thresholds of the two bands; configurable per deployment, hence not constants.
 #[derive(Debug, Clone, Copy, PartialEq)]
