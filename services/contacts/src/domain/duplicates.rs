@@ -1183,6 +1183,21 @@ mod tests {
 
     use super::*;
 
+    fn keys(records: &[&[&str]]) -> Vec<Vec<String>> {
+        records
+            .iter()
+            .map(|k| k.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn records_sharing_any_key_pair_once_and_too_common_keys_pair_none() {
+        let shared = keys(&[&["a", "b"], &["a", "b"], &["b"], &["c"]]);
+        assert_eq!(pairs_sharing_a_key(shared, 200), [(0, 1), (0, 2), (1, 2)]);
+        let common = keys(&[&["x"], &["x"], &["x", "y"], &["y"]]);
+        assert_eq!(pairs_sharing_a_key(common, 2), [(2, 3)]);
+    }
+
     fn org(name: &str, country: &str) -> Organization {
         Organization {
             display_name: name.to_string(),
