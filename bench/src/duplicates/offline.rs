@@ -1,8 +1,11 @@
 //! The scorer and blocking keys on the evaluation set without the service: precision, recall
 //! and F1 in a minute, for trying a change to `engage_contacts::domain::duplicates` before the
-//! benchmark. `cargo test -p engage-bench offline -- --ignored --nocapture`.
+//! benchmark. `cargo test -p engage-bench offline -- --ignored --nocapture`; set
+//! ENGAGE_BENCH_DUPLICATE_RECORDS for another size than 10,000 records per register (the
+//! scan's cost at 100,000 organisations can be timed here, with `--release`).
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use engage_api::contacts::{
     DuplicateBand, EmailAddress, Organization, Person, PhoneNumber, PostalAddress,
@@ -15,13 +18,20 @@ use super::generate::*;
 /// The service compares no key shared by more records than this (`MAX_COMPARED` there).
 const LARGEST_BLOCK: usize = 200;
 
-/// The evaluation set of the benchmark's default run.
-const PLAN: Plan = Plan {
-    records: 10_000,
-    duplicated: 0.35,
-    twice: 0.2,
-    seed: 13,
-};
+/// The evaluation set of the benchmark's default run, or of ENGAGE_BENCH_DUPLICATE_RECORDS
+/// records.
+fn plan() -> Plan {
+    let records = std::env::var("ENGAGE_BENCH_DUPLICATE_RECORDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    Plan {
+        records,
+        duplicated: 0.35,
+        twice: 0.2,
+        seed: 13,
+    }
+}
 
 /// The contact points of a generated record as the service stores them.
 fn contact_points(
@@ -125,7 +135,9 @@ fn evaluate<R>(
     score: impl Fn(&R, &R) -> f64,
     describe: impl Fn(usize) -> String,
 ) {
+    let started = Instant::now();
     let pairs = pairs_sharing_a_key(records.iter().map(keys), LARGEST_BLOCK);
+    let blocking = started.elapsed();
     let mut sizes: HashMap<usize, usize> = HashMap::new();
     for i in 0..records.len() {
         *sizes.entry(cluster(i)).or_default() += 1;
@@ -135,8 +147,13 @@ fn evaluate<R>(
     let thresholds = Thresholds::default();
     let (mut likely, mut any) = (Tally::default(), Tally::default());
     let mut wrong_possible = Vec::new();
-    for &(i, j) in &pairs {
-        let s = score(&records[i], &records[j]);
+    let started = Instant::now();
+    let scores: Vec<f64> = pairs
+        .iter()
+        .map(|&(i, j)| score(&records[i], &records[j]))
+        .collect();
+    let scoring = started.elapsed();
+    for (&(i, j), &s) in pairs.iter().zip(&scores) {
         let duplicate = cluster(i) == cluster(j);
         match band(s, &thresholds) {
             Some(DuplicateBand::Likely) => {
@@ -153,6 +170,13 @@ fn evaluate<R>(
         }
     }
     println!(
+        "records {} keys and blocking {:.2} s, scoring on one core {:.2} s ({:.1} µs a pair)",
+        records.len(),
+        blocking.as_secs_f64(),
+        scoring.as_secs_f64(),
+        scoring.as_secs_f64() * 1e6 / pairs.len().max(1) as f64
+    );
+    println!(
         "pairs {} duplicates {duplicates} likely {:?} likely+possible {:?}",
         pairs.len(),
         likely.figures(duplicates),
@@ -166,7 +190,7 @@ fn evaluate<R>(
 #[test]
 #[ignore]
 fn organisations_offline() {
-    let set = organizations(&PLAN);
+    let set = organizations(&plan());
     let records: Vec<Organization> = set.iter().map(organization).collect();
     evaluate(
         &records,
@@ -180,7 +204,7 @@ fn organisations_offline() {
 #[test]
 #[ignore]
 fn people_offline() {
-    let set = people(&PLAN);
+    let set = people(&plan());
     let records: Vec<Person> = set.iter().map(person).collect();
     evaluate(
         &records,
