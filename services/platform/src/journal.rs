@@ -5,7 +5,7 @@
 //! audit entry exists if and only if the write committed.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Violation};
@@ -19,9 +19,10 @@ pub use trail::{AuditTrail, AuditTrailQuery, TrailOrder, audit_trail};
 /// The platform tables, the same in every service's database.
 pub mod schema {
     diesel::table! {
-        /// Domain events awaiting the feeds relay, in commit order.
+        /// Domain events awaiting the feeds relay, in commit order. On PostgreSQL an event
+        /// has no sequence until it is numbered after its commit (ADR 0020).
         outbox_events (sequence) {
-            sequence -> BigInt,
+            sequence -> Nullable<BigInt>,
             event_id -> Text,
             event_type -> Text,
             resource_name -> Text,
@@ -81,7 +82,8 @@ pub struct Event {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox_events)]
 pub struct StoredEvent {
-    /// Position in the service's commit order.
+    /// Position in the service's commit order (only numbered events are read).
+    #[diesel(select_expression = outbox_events::sequence.assume_not_null())]
     pub sequence: i64,
     /// Unique id of the event (UUIDv7).
     pub event_id: String,
@@ -399,22 +401,6 @@ fn redacted(changes: &str) -> String {
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// Keeps outbox sequence numbers in commit order on PostgreSQL: a BIGSERIAL value is taken
-/// at insert time, but transactions may commit in another order, so a relay reading
-/// "after sequence N" could miss an event committed late with a lower number. The
-/// transaction-scoped advisory lock serialises the outbox insert up to commit, so numbers
-/// are handed out in commit order. SQLite serialises writers anyway.
-async fn lock_outbox_for_commit_order(conn: &mut AsyncPgConnection) -> Result<(), Error> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(7314150004)")
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-async fn no_outbox_lock_needed(_: &mut SqliteAsyncConnection) -> Result<(), Error> {
-    Ok(())
-}
-
 /// Most rows one bulk insert writes, well within PostgreSQL's bind-parameter limit.
 const BULK_ROWS: usize = 1_000;
 
@@ -447,11 +433,47 @@ macro_rules! insert_in_one_task {
     };
 }
 
+/// Numbers the committed events that have no sequence yet, in the order they were written,
+/// after the last number given (ADR 0020). A PostgreSQL write inserts its events unnumbered,
+/// so it never waits for another write's commit; numbering only what has committed, one
+/// numberer at a time, means no event numbered later can have committed earlier than one a
+/// reader has already seen. Every read of events in order numbers first.
+async fn number_committed_events(conn: &mut AsyncPgConnection) -> Result<(), Error> {
+    conn.transaction(async |conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7314150004)")
+            .execute(conn)
+            .await?;
+        diesel::sql_query(
+            "WITH next AS ( \
+                 SELECT written, row_number() OVER (ORDER BY written) AS position \
+                 FROM outbox_events WHERE sequence IS NULL ORDER BY written LIMIT 10000 \
+             ), numbered AS ( \
+                 UPDATE outbox_events AS e \
+                    SET sequence = counter.last_sequence + next.position \
+                   FROM next, outbox_numbering AS counter \
+                  WHERE e.written = next.written \
+                 RETURNING e.sequence \
+             ) \
+             UPDATE outbox_numbering \
+                SET last_sequence = last_sequence + (SELECT count(*) FROM numbered)",
+        )
+        .execute(conn)
+        .await?;
+        Ok::<_, Error>(())
+    })
+    .await
+}
+
+/// SQLite numbers events as they are inserted: it has one writer at a time, so insert order
+/// is commit order.
+async fn numbered_on_insert(_: &mut SqliteAsyncConnection) -> Result<(), Error> {
+    Ok(())
+}
+
 macro_rules! impl_journal {
-    ($conn:ty, $lock:path, $insert:ident) => {
+    ($conn:ty, $number:path, $insert:ident) => {
         impl Journal for $conn {
             async fn append_event(&mut self, caller: &Caller, event: Event) -> Result<(), Error> {
-                $lock(self).await?;
                 diesel::insert_into(outbox_events::table)
                     .values((
                         outbox_events::event_id.eq(new_id()),
@@ -484,7 +506,6 @@ macro_rules! impl_journal {
                 if events.is_empty() {
                     return Ok(());
                 }
-                $lock(self).await?;
                 let mut rows = Vec::with_capacity(events.len());
                 for event in events {
                     rows.push((
@@ -545,6 +566,7 @@ macro_rules! impl_journal {
                 sequence: i64,
                 limit: i64,
             ) -> Result<Vec<StoredEvent>, Error> {
+                $number(self).await?;
                 Ok(outbox_events::table
                     .filter(outbox_events::sequence.gt(sequence))
                     .order(outbox_events::sequence.asc())
@@ -560,6 +582,7 @@ macro_rules! impl_journal {
                 since: i64,
                 limit: i64,
             ) -> Result<Vec<StoredEvent>, Error> {
+                $number(self).await?;
                 Ok(outbox_events::table
                     .filter(outbox_events::sequence.gt(sequence))
                     .filter(outbox_events::occur_time.ge(since))
@@ -571,8 +594,10 @@ macro_rules! impl_journal {
             }
 
             async fn unpublished_events(&mut self, limit: i64) -> Result<Vec<StoredEvent>, Error> {
+                $number(self).await?;
                 Ok(outbox_events::table
                     .filter(outbox_events::publish_time.is_null())
+                    .filter(outbox_events::sequence.is_not_null())
                     .order(outbox_events::sequence.asc())
                     .limit(limit)
                     .select(StoredEvent::as_select())
@@ -650,14 +675,10 @@ macro_rules! impl_journal {
     };
 }
 
-impl_journal!(
-    AsyncPgConnection,
-    lock_outbox_for_commit_order,
-    insert_batched
-);
+impl_journal!(AsyncPgConnection, number_committed_events, insert_batched);
 impl_journal!(
     SqliteAsyncConnection,
-    no_outbox_lock_needed,
+    numbered_on_insert,
     insert_in_one_task
 );
 

@@ -217,9 +217,13 @@ async fn migrations_applied_twice_are_a_no_op(backend: TestBackend) {
     let first = migrate(&db.url, &NOTE_MIGRATIONS)
         .await
         .expect("first migration");
+    let platform = match backend {
+        TestBackend::Postgres => 2,
+        TestBackend::Sqlite => 1,
+    };
     assert_eq!(
         first.len(),
-        2,
+        platform + 1,
         "platform and notes migrations applied: {first:?}"
     );
     let second = migrate(&db.url, &NOTE_MIGRATIONS)
@@ -320,6 +324,71 @@ async fn events_are_numbered_in_commit_order(backend: TestBackend) {
         10,
         "resuming after the tenth returns the other ten"
     );
+}
+
+/// A relay reads "events after N", so an event committed after another must carry a higher
+/// number even when it was written first, and a write still open must not hold up others'
+/// commits (ADR 0020). SQLite has one writer at a time, so this is PostgreSQL's alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_commit_gets_a_higher_number_and_waits_for_no_open_write() {
+    let (_db, pool) = migrated(TestBackend::Postgres).await;
+    let (written, write_begun) = tokio::sync::oneshot::channel::<()>();
+    let (commit, may_commit) = tokio::sync::oneshot::channel::<()>();
+    let slow_pool = pool.clone();
+    let slow = tokio::spawn(async move {
+        write_transaction!(slow_pool, |conn| {
+            let note = Note {
+                id: new_id(),
+                topic: "t".into(),
+                body: "written first, committed last".into(),
+                revision: 1,
+                create_time: now_micros(),
+            };
+            diesel::insert_into(notes::table)
+                .values(&note)
+                .execute(conn)
+                .await?;
+            conn.append_event(&officer(), note_event(&note, "note.created"))
+                .await?;
+            let _ = written.send(());
+            let _ = may_commit.await;
+            Ok::<_, Error>(note)
+        })
+    });
+    write_begun.await.expect("the first write began");
+    let quick = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        create_note(&pool, "t", "written second, committed first", ""),
+    )
+    .await
+    .expect("an open write does not hold up another's commit")
+    .expect("create");
+
+    let read = |after: i64| {
+        let pool = pool.clone();
+        async move {
+            let events: Result<_, Error> = async {
+                Ok(with_connection!(pool, |conn| conn
+                    .events_after(after, 100)
+                    .await?))
+            }
+            .await;
+            events.expect("events")
+        }
+    };
+    let committed = read(0).await;
+    assert_eq!(committed.len(), 1, "only the committed write is visible");
+    assert_eq!(committed[0].resource_name, format!("notes/{}", quick.id));
+
+    commit.send(()).expect("the first write waits");
+    let slow = slow.await.expect("task").expect("the first write commits");
+    let later = read(committed[0].sequence).await;
+    assert_eq!(
+        later.len(),
+        1,
+        "the later commit is found after the earlier one's number"
+    );
+    assert_eq!(later[0].resource_name, format!("notes/{}", slow.id));
 }
 
 async fn a_page_token_belongs_to_its_query(backend: TestBackend) {

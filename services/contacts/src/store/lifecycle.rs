@@ -261,8 +261,6 @@ impl Writer<'_> {
         changes: Vec<FieldChange>,
     ) -> Result<(), Error> {
         let (event, audit) = self.entries(stored, action, changes);
-        // The outbox insert takes the service-wide commit-order lock, held to commit, so it
-        // comes after the audit entry: one statement fewer under the lock.
         conn.append_audit(audit).await?;
         conn.append_event(self.caller, event).await
     }
@@ -366,7 +364,6 @@ pub async fn create_many<R: Resource, C: Register + Journal + Send>(
         events.push(event);
         audits.push(audit);
     }
-    // Last, as in `Writer::journal`: the outbox insert holds the commit-order lock.
     conn.append_audits(audits).await?;
     conn.append_events(writer.caller, events).await?;
     Ok(created)

@@ -1,0 +1,10 @@
+DELETE FROM outbox_events WHERE sequence IS NULL;
+DROP INDEX outbox_events_unnumbered;
+DROP INDEX outbox_events_sequence;
+ALTER TABLE outbox_events DROP CONSTRAINT outbox_events_pkey;
+ALTER TABLE outbox_events DROP COLUMN written;
+CREATE SEQUENCE outbox_events_sequence_seq OWNED BY outbox_events.sequence;
+SELECT setval('outbox_events_sequence_seq', GREATEST(last_sequence, 1)) FROM outbox_numbering;
+ALTER TABLE outbox_events ALTER COLUMN sequence SET DEFAULT nextval('outbox_events_sequence_seq');
+ALTER TABLE outbox_events ADD PRIMARY KEY (sequence);
+DROP TABLE outbox_numbering;
