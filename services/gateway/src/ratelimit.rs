@@ -1,15 +1,18 @@
 //! Rate limits per principal and class of method (read, write, stream), by GCRA.
 //!
 //! With Redis configured, one atomic Lua script keeps each limit in Redis, timed by Redis's
-//! own clock, so the limit holds across gateway replicas. Without Redis, or while Redis is
+//! own clock, so the limit holds across gateway replicas. A gateway takes a few calls'
+//! worth at a time for a principal who calls often (a lease), so most calls do not wait for
+//! Redis; the lease only ever makes the limit stricter. Without Redis, or while Redis is
 //! unreachable, each gateway limits in memory on its own: a replica keeps serving (with
 //! limits per replica rather than shared) instead of refusing every call because the
 //! limiter's store is down. See `docs/adr/0008-rate-limits.md`.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -29,6 +32,12 @@ impl Rate {
     /// Time between two calls at the sustained rate.
     fn interval(&self) -> Duration {
         self.period / self.count.get()
+    }
+
+    /// Calls a gateway takes from Redis at once: a tenth of the burst, at most 16, so that
+    /// what replicas hold unused is small beside the limit.
+    fn lease_size(&self) -> u32 {
+        (self.count.get() / 10).clamp(1, 16)
     }
 }
 
@@ -129,20 +138,64 @@ impl MemoryLimits {
 }
 
 /// GCRA in one atomic step. KEYS[1]: the limit's key. ARGV[1]: emission interval (µs).
-/// ARGV[2]: burst. Returns 0 when the call is allowed, else the µs to wait.
+/// ARGV[2]: burst. ARGV[3]: calls taken at once. Returns 0 when they are allowed, else the
+/// µs to wait.
 const GCRA_SCRIPT: &str = r"
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local calls = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local tat = tonumber(redis.call('GET', KEYS[1]))
 if not tat or tat < now then tat = now end
-local wait = tat - interval * (burst - 1) - now
+local wait = tat + interval * (calls - 1) - interval * (burst - 1) - now
 if wait > 0 then return wait end
-local new_tat = tat + interval
+local new_tat = tat + interval * calls
 redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return 0
 ";
+
+/// Calls taken from Redis ahead of use, per limit key. A lease lasts as long as its calls
+/// take at the sustained rate; what is left then is dropped, so an idle principal's lease
+/// cannot be saved up beyond the burst.
+#[derive(Default)]
+struct Leases {
+    held: HashMap<String, Lease>,
+}
+
+struct Lease {
+    left: u32,
+    until: Instant,
+}
+
+/// Leases kept before the expired ones are swept out.
+const LEASES_BEFORE_SWEEP: usize = 10_000;
+
+impl Leases {
+    /// Uses one call of the lease on `key`, if one is left and it has not run out.
+    fn take(&mut self, key: &str, now: Instant) -> bool {
+        match self.held.get_mut(key) {
+            Some(lease) if lease.left > 0 && now < lease.until => {
+                lease.left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps `left` calls on `key` until `until`, beside what is still held.
+    fn hold(&mut self, key: String, left: u32, now: Instant, until: Instant) {
+        if self.held.len() >= LEASES_BEFORE_SWEEP {
+            self.held.retain(|_, lease| now < lease.until);
+        }
+        let lease = self.held.entry(key).or_insert(Lease { left: 0, until });
+        if now >= lease.until {
+            lease.left = 0;
+        }
+        lease.left += left;
+        lease.until = lease.until.max(until);
+    }
+}
 
 /// How long the limiter leaves Redis alone after failing to reach it, so that calls are
 /// not each held up by a connection attempt while Redis is down.
@@ -154,6 +207,7 @@ struct RedisLimits {
     unreachable_until: std::sync::Mutex<Option<std::time::Instant>>,
     script: redis::Script,
     prefix: String,
+    leases: Mutex<Leases>,
 }
 
 impl RedisLimits {
@@ -183,16 +237,39 @@ impl RedisLimits {
             .cloned()
     }
 
-    /// 0 when allowed, else the µs to wait; `Err` when Redis could not answer.
-    async fn take(&self, key: String, rate: Rate) -> Result<u64, redis::RedisError> {
+    /// Takes `calls` at once: 0 when allowed, else the µs to wait; `Err` when Redis could
+    /// not answer.
+    async fn take(&self, key: &str, rate: Rate, calls: u32) -> Result<u64, redis::RedisError> {
         let mut connection = self.connection().await?;
         let interval = u64::try_from(rate.interval().as_micros()).unwrap_or(u64::MAX);
         self.script
             .key(key)
             .arg(interval)
             .arg(rate.count.get())
+            .arg(calls)
             .invoke_async(&mut connection)
             .await
+    }
+
+    /// One call under `rate`: from this gateway's lease when it holds one, otherwise a new
+    /// lease from Redis, or a single call when the limit has less than a lease left.
+    async fn check(&self, key: String, rate: Rate) -> Result<u64, redis::RedisError> {
+        if self
+            .leases
+            .lock()
+            .is_ok_and(|mut leases| leases.take(&key, Instant::now()))
+        {
+            return Ok(0);
+        }
+        let size = rate.lease_size();
+        if size > 1 && self.take(&key, rate, size).await? == 0 {
+            let now = Instant::now();
+            if let Ok(mut leases) = self.leases.lock() {
+                leases.hold(key, size - 1, now, now + rate.interval() * size);
+            }
+            return Ok(0);
+        }
+        self.take(&key, rate, 1).await
     }
 }
 
@@ -231,6 +308,7 @@ impl RateLimiter {
                 unreachable_until: std::sync::Mutex::new(None),
                 script: redis::Script::new(GCRA_SCRIPT),
                 prefix: prefix.to_owned(),
+                leases: Mutex::new(Leases::default()),
             })),
         })
     }
@@ -244,7 +322,7 @@ impl RateLimiter {
             return self.memory.check(subject, class);
         }
         let key = format!("{}:{}:{}", redis.prefix, class.as_str(), subject);
-        match redis.take(key, self.limits.of(class)).await {
+        match redis.check(key, self.limits.of(class)).await {
             Ok(0) => Ok(()),
             Ok(wait) => Err(Duration::from_micros(wait)),
             Err(error) => {
@@ -279,6 +357,37 @@ mod tests {
         for bad in ["", "50", "0/s", "x/s", "5/d"] {
             assert!(bad.parse::<Rate>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_lease_serves_its_calls_until_it_runs_out_or_expires() {
+        let rate: Rate = "100/s".parse().unwrap();
+        assert_eq!(rate.lease_size(), 10);
+        assert_eq!("3/s".parse::<Rate>().unwrap().lease_size(), 1);
+        assert_eq!("1000/s".parse::<Rate>().unwrap().lease_size(), 16);
+
+        let mut leases = Leases::default();
+        let now = Instant::now();
+        let until = now + Duration::from_millis(100);
+        assert!(!leases.take("ana", now), "nothing held yet");
+        leases.hold("ana".into(), 2, now, until);
+        assert!(leases.take("ana", now));
+        assert!(leases.take("ana", now));
+        assert!(!leases.take("ana", now), "two calls held, two used");
+        assert!(!leases.take("ben", now), "a lease is per key");
+
+        leases.hold("ana".into(), 3, now, until);
+        assert!(
+            !leases.take("ana", until),
+            "what is left is dropped when the lease runs out"
+        );
+        let later = until + Duration::from_millis(1);
+        leases.hold("ana".into(), 1, later, later + Duration::from_millis(100));
+        assert!(leases.take("ana", later));
+        assert!(
+            !leases.take("ana", later),
+            "an expired lease's calls are not added to a new one"
+        );
     }
 
     #[tokio::test]

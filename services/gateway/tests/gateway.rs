@@ -796,6 +796,44 @@ async fn two_gateways_share_one_limit_in_redis_and_it_resets_after_its_period() 
     }
 }
 
+/// Each gateway takes several calls' worth from Redis at a time (four of a burst of 40); what
+/// the two hold between them never lets a principal past the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateways_taking_calls_ahead_never_let_a_principal_past_the_limit() {
+    let prefix = format!("engage-test:{}", uuid::Uuid::now_v7());
+    let limiter = || {
+        let limits = RateLimits {
+            read: "40/h".parse().expect("rate"),
+            ..RateLimits::default()
+        };
+        RateLimiter::with_redis(limits, &redis_url(), &prefix).expect("a Redis URL")
+    };
+    let first = Harness::start_with(Options {
+        limiter: limiter(),
+        ..Options::default()
+    })
+    .await;
+    let second = Harness::start_with(Options {
+        limiter: limiter(),
+        ..Options::default()
+    })
+    .await;
+    let token = rsa_token(&claims("leasing", &["viewer"]));
+    let mut served = 0;
+    for call in 0..60 {
+        let gateway = if call % 3 == 0 { &second } else { &first };
+        if !exhausted(gateway, &token).await {
+            served += 1;
+        }
+    }
+    assert_eq!(
+        served, 40,
+        "exactly the burst is served across both gateways"
+    );
+    assert!(exhausted(&first, &token).await);
+    assert!(exhausted(&second, &token).await);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_redis_down_each_gateway_keeps_serving_and_limits_in_memory() {
     let down = closed_address().await;
