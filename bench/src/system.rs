@@ -1,5 +1,6 @@
 //! The whole system for a benchmark run: every service on a fresh PostgreSQL database, the
-//! Redis bus under a prefix of its own, the gateway on a loopback port, no rate limits.
+//! Redis bus under a prefix of its own, the gateway on a loopback port, rate limits in Redis
+//! set too high to refuse anything.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -10,7 +11,7 @@ use engage::system::{RunningSystem, SERVICES, SystemConfig};
 use engage_gateway::{Authenticator, RateLimiter, RateLimits, mint_development_token};
 use engage_platform::Caller;
 use engage_platform::identity::{InternalKey, Secret};
-use engage_platform::testkit::{TestBackend, TestDatabase, TestRedisBus};
+use engage_platform::testkit::{TestBackend, TestDatabase, TestRedisBus, redis_url};
 use tonic::transport::{Channel, Endpoint};
 
 /// A running system and what a benchmark needs to call it.
@@ -69,11 +70,18 @@ impl BenchSystem {
             gateway_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             internal_key: InternalKey::new(&options.internal_secret),
             authenticator: Authenticator::development(&secret),
-            limiter: RateLimiter::in_memory(RateLimits {
-                read: unlimited,
-                write: unlimited,
-                stream: unlimited,
-            }),
+            // Kept in Redis as in production, so each call pays what a limited call pays,
+            // with limits too high to refuse anything.
+            limiter: RateLimiter::with_redis(
+                RateLimits {
+                    read: unlimited,
+                    write: unlimited,
+                    stream: unlimited,
+                },
+                &redis_url(),
+                &format!("engage-bench:{}:ratelimit", uuid::Uuid::now_v7().simple()),
+            )
+            .map_err(|e| anyhow!("the rate limiter's Redis: {e}"))?,
             cors_origins: Vec::new(),
             bus: redis.bus.clone(),
         };
