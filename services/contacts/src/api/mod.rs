@@ -110,7 +110,7 @@ impl ContactsApi {
         let (mut rows, total) = with_connection!(self.db, |conn| {
             let rows = conn.list(&query).await?;
             let total = if first_page {
-                conn.count(&query).await?
+                conn.total(&query).await?
             } else {
                 0
             };

@@ -19,6 +19,9 @@ use engage_platform::storage::SqliteAsyncConnection;
 
 use schema::{record_terms, records};
 
+// The terms of the same record, when a count intersects the owners of several terms.
+diesel::alias!(record_terms as other_terms: OtherTerms);
+
 /// What a row of `records` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
@@ -265,6 +268,12 @@ pub trait Register {
     /// How many rows a listing holds, ignoring its page.
     fn count(&mut self, query: &ListQuery) -> impl Future<Output = Result<i64, Error>> + Send;
 
+    /// A listing's total as a first page reports it: exact up to [`EXACT_TOTAL_UP_TO`] rows,
+    /// counted from the terms alone when the listing is made of terms; above it, the
+    /// database's estimate where it makes one (PostgreSQL), never below the rows counted,
+    /// else the exact count (SQLite, whose registers are small).
+    fn total(&mut self, query: &ListQuery) -> impl Future<Output = Result<i64, Error>> + Send;
+
     /// The distinct parents of the rows of a listing of children.
     fn parents(
         &mut self,
@@ -329,13 +338,167 @@ fn fts_trigram_query(folded_query: &str) -> String {
         .join(" OR ")
 }
 
+/// The first cut of a PostgreSQL search: records holding every query word as a whole word
+/// (or, when `variants` is given, one of the spellings found for it), through the full-text index of live records of `kind`; at most `limit`, in no
+/// particular order.
+async fn words_postgres(
+    conn: &mut AsyncPgConnection,
+    kind: RecordKind,
+    words: &[&str],
+    variants: &[WordVariant],
+    limit: i64,
+) -> Result<Vec<String>, Error> {
+    use diesel::sql_types::{BigInt, Text};
+    let query = words_tsquery(words, variants);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The kind is written out so that the planner picks that kind's partial index.
+    let rows: Vec<IdRow> = diesel::sql_query(format!(
+        "SELECT id FROM records WHERE kind = {} AND delete_time IS NULL \
+         AND merged_into IS NULL AND erase_time IS NULL \
+         AND to_tsvector('simple', search_text) @@ to_tsquery('simple', $1) LIMIT $2",
+        kind as i32
+    ))
+    .bind::<Text, _>(query)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// A word of the register spelt near a query word.
+#[derive(QueryableByName)]
+struct WordVariant {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    query_word: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    word: String,
+}
+
+/// Spellings looked up per query word, nearest first: enough for a typo's few likely
+/// corrections or a word's few likely endings.
+const VARIANTS_PER_WORD: i64 = 8;
+
+/// The query words that deserve a search for near spellings: a typo in one or two letters
+/// says nothing, and the register's words (see [`vocabulary`]) are letters and digits.
+fn misspellable<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    words
+        .iter()
+        .copied()
+        .filter(|w| w.len() >= 3 && is_plain_word(w))
+        .collect()
+}
+
+fn is_plain_word(word: &str) -> bool {
+    word.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// The words of search texts that a misspelt query word is compared with: plain words of
+/// three characters or more (not web hosts or emails, which are matched as they are), each
+/// once, sorted so that concurrent writers take their locks in the same order.
+fn vocabulary<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut words: Vec<String> = texts
+        .flat_map(str::split_whitespace)
+        .filter(|w| w.len() >= 3 && is_plain_word(w))
+        .map(str::to_owned)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// Adds the words of new or changed search texts to `search_words`. Words are never taken
+/// out: one no record holds any more only offers a spelling that finds nothing.
+async fn remember_words_postgres(
+    conn: &mut AsyncPgConnection,
+    words: Vec<String>,
+) -> Result<(), Error> {
+    use diesel::sql_types::{Array, Text};
+    if words.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO search_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Array<Text>, _>(words)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The words of a folded query as a `to_tsquery` expression: all of them, each as a whole
+/// word or one of its `variants` (near spellings and longer words it begins, which the
+/// ranking counts as the word itself). Word beginnings are looked up in the vocabulary, not
+/// in the full-text index, whose prefix search gathers every record of every word begun
+/// (50 ms for "youth network nairobi", against 2 ms for the whole words). A one-letter word
+/// is left to the ranking unless the query has nothing else.
+fn words_tsquery(words: &[&str], variants: &[WordVariant]) -> String {
+    let longer: Vec<&str> = words.iter().copied().filter(|w| w.len() > 1).collect();
+    let words = if longer.is_empty() { words } else { &longer };
+    words
+        .iter()
+        .map(|word| {
+            let mut either = vec![format!("'{word}'")];
+            either.extend(
+                variants
+                    .iter()
+                    .filter(|v| v.query_word == *word && v.word != *word)
+                    .map(|v| format!("'{}'", v.word)),
+            );
+            format!("({})", either.join(" | "))
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 async fn search_postgres(
     conn: &mut AsyncPgConnection,
     kind: RecordKind,
     folded_query: &str,
     limit: i64,
 ) -> Result<Vec<String>, Error> {
-    use diesel::sql_types::{BigInt, Integer, Text};
+    use diesel::sql_types::{Array, BigInt, Integer, Text};
+    // Folded text holds letters, digits and "@.+" only, so no word can quote or operate.
+    let words: Vec<&str> = folded_query.split_whitespace().collect();
+    let mut found = words_postgres(conn, kind, &words, &[], limit).await?;
+    if found.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
+        // Too few whole words: look for near spellings of each word, and words it begins,
+        // among the register's words, then for records holding them.
+        let asked = misspellable(&words);
+        if !asked.is_empty() {
+            diesel::sql_query("SET pg_trgm.similarity_threshold = 0.3")
+                .execute(conn)
+                .await?;
+            let variants: Vec<WordVariant> = diesel::sql_query(
+                "SELECT q.word AS query_word, v.word AS word \
+                 FROM unnest($1::text[]) AS q(word) CROSS JOIN LATERAL \
+                 (SELECT word FROM search_words \
+                  WHERE word % q.word OR word LIKE q.word || '%' \
+                  ORDER BY word <-> q.word, word LIMIT $2) AS v",
+            )
+            .bind::<Array<Text>, _>(asked)
+            .bind::<BigInt, _>(VARIANTS_PER_WORD)
+            .load(conn)
+            .await?;
+            if variants.iter().any(|v| !words.contains(&v.word.as_str())) {
+                for id in words_postgres(conn, kind, &words, &variants, limit).await? {
+                    if found.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
+                        break;
+                    }
+                    if !found.contains(&id) {
+                        found.push(id);
+                    }
+                }
+            }
+        }
+    }
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    // No word matched: what remains is text inside words (part of a phone number, of a web
+    // host), which only trigram similarity over the records finds.
     // Word similarity finds a query word inside longer stored text; 0.3 lets a typo or two
     // through while the index still prunes.
     diesel::sql_query("SET pg_trgm.word_similarity_threshold = 0.3")
@@ -379,11 +542,13 @@ async fn search_sqlite(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// PostgreSQL indexes `search_text` itself (a trigram GIN index).
+/// PostgreSQL indexes `search_text` itself (trigram and full-text indexes); its words join
+/// the vocabulary that misspelt queries are compared with.
 async fn index_search_postgres(
-    _: &mut AsyncPgConnection,
+    conn: &mut AsyncPgConnection,
     row: &RecordRow,
 ) -> Result<Option<i64>, Error> {
+    remember_words_postgres(conn, vocabulary(std::iter::once(row.search_text.as_str()))).await?;
     Ok(row.search_seq)
 }
 
@@ -534,7 +699,7 @@ macro_rules! ordered {
 }
 
 macro_rules! impl_register {
-    ($conn:ty, $search:path, $index_search:path, $insert_many:path) => {
+    ($conn:ty, $search:path, $index_search:path, $insert_many:path, $estimate:path) => {
         impl Register for $conn {
             async fn load(
                 &mut self,
@@ -644,16 +809,24 @@ macro_rules! impl_register {
                     // One statement per term: diesel's multi-row insert does not reach
                     // SQLite for this table, and a record has tens of terms, not thousands.
                     for (field, value) in distinct(terms) {
-                        let term = TermRow {
-                            field: field.clone(),
-                            value: value.clone(),
-                            record_id: row.id.clone(),
-                        };
+                        let term = TermRow::of(&row, field, value);
                         diesel::insert_into(record_terms::table)
                             .values(term)
                             .execute(self)
                             .await?;
                     }
+                } else {
+                    // The terms stay, but a deletion, merge or erasure changes what they
+                    // count for.
+                    let bits = hidden(&row);
+                    diesel::update(
+                        record_terms::table
+                            .filter(record_terms::record_id.eq(&row.id))
+                            .filter(record_terms::hidden.ne(bits)),
+                    )
+                    .set(record_terms::hidden.eq(bits))
+                    .execute(self)
+                    .await?;
                 }
                 Ok(true)
             }
@@ -700,6 +873,56 @@ macro_rules! impl_register {
 
             async fn count(&mut self, query: &ListQuery) -> Result<i64, Error> {
                 let query = &resolve_children(self, query).await?;
+                Ok(filtered!(query).count().get_result(self).await?)
+            }
+
+            async fn total(&mut self, query: &ListQuery) -> Result<i64, Error> {
+                use diesel::dsl::sql;
+                use diesel::sql_types::Integer;
+                let query = &resolve_children(self, query).await?;
+                // One more than the bound tells "above it" from "exactly it".
+                let bound = EXACT_TOTAL_UP_TO + 1;
+                let rows: Vec<i32> =
+                    if let Some(TermListing { field, value, also }) = counted_by_terms(query) {
+                        // Kind and state sit beside the terms: an index-only scan, and the
+                        // owners of several terms meet by merging scans in record order.
+                        let mut q = record_terms::table
+                            .filter(record_terms::field.eq(field))
+                            .filter(record_terms::value.eq(value))
+                            .filter(record_terms::kind.eq(query.kind as i32))
+                            .filter(record_terms::hidden.eq_any(shown(query)))
+                            .into_boxed();
+                        for (field, values) in also {
+                            let owners = other_terms
+                                .filter(other_terms.field(record_terms::field).eq(field.to_owned()))
+                                .filter(other_terms.field(record_terms::value).eq_any(values))
+                                .select(other_terms.field(record_terms::record_id));
+                            q = q.filter(record_terms::record_id.eq_any(owners));
+                        }
+                        q.select(sql::<Integer>("1"))
+                            .limit(bound)
+                            .load(self)
+                            .await?
+                    } else {
+                        filtered!(query)
+                            .select(sql::<Integer>("1"))
+                            .limit(bound)
+                            .load(self)
+                            .await?
+                    };
+                let counted = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+                if counted <= EXACT_TOTAL_UP_TO {
+                    return Ok(counted);
+                }
+                // An estimate below the rows already counted comes from statistics older
+                // than the rows (a large import since the last ANALYZE): only a count is
+                // worth reporting then.
+                if let Some(estimate) =
+                    $estimate(self, filtered!(query).select(records::id)).await?
+                    && estimate > counted
+                {
+                    return Ok(estimate);
+                }
                 Ok(filtered!(query).count().get_result(self).await?)
             }
 
@@ -824,20 +1047,166 @@ struct TermRow {
     field: String,
     value: String,
     record_id: String,
+    kind: i32,
+    hidden: i16,
+}
+
+impl TermRow {
+    fn of(row: &RecordRow, field: &str, value: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            value: value.to_owned(),
+            record_id: row.id.clone(),
+            kind: row.kind,
+            hidden: hidden(row),
+        }
+    }
+}
+
+/// Bits of `record_terms.hidden`: why a record is left out of listings by default.
+const HIDDEN_DELETED: i16 = 1;
+const HIDDEN_MERGED: i16 = 2;
+const HIDDEN_ERASED: i16 = 4;
+
+/// What a term row keeps of its record's state, so that counts read terms alone.
+fn hidden(row: &RecordRow) -> i16 {
+    let mut bits = 0;
+    if row.delete_time.is_some() {
+        bits |= HIDDEN_DELETED;
+    }
+    if row.merged_into.is_some() {
+        bits |= HIDDEN_MERGED;
+    }
+    if row.erase_time.is_some() {
+        bits |= HIDDEN_ERASED;
+    }
+    bits
+}
+
+/// The `hidden` values a listing shows: those without a bit it leaves out.
+fn shown(query: &ListQuery) -> Vec<i16> {
+    let mut left_out = 0;
+    if !query.show_deleted {
+        left_out |= HIDDEN_DELETED;
+    }
+    if !query.show_merged {
+        left_out |= HIDDEN_MERGED;
+    }
+    if !query.show_erased {
+        left_out |= HIDDEN_ERASED;
+    }
+    (0..8).filter(|bits| bits & left_out == 0).collect()
+}
+
+/// A listing whose rows are exactly the owners of its terms (one of them a single value,
+/// which a record holds at most once): its count reads term rows alone.
+/// A listing made of terms: the single-valued term its count starts from, and the terms
+/// (field and any of its values) its records also hold.
+struct TermListing<'a> {
+    field: &'a str,
+    value: &'a str,
+    also: Vec<(&'a str, Vec<String>)>,
+}
+
+fn counted_by_terms(query: &ListQuery) -> Option<TermListing<'_>> {
+    if query.parent_id.is_some() {
+        return None;
+    }
+    let mut single = None;
+    let mut others = Vec::new();
+    for condition in &query.conditions {
+        let (field, values) = match condition {
+            Condition::Term {
+                field,
+                value,
+                negated: false,
+            } => (field.as_str(), std::slice::from_ref(value)),
+            Condition::TermIn { field, values } => (field.as_str(), values.as_slice()),
+            _ => return None,
+        };
+        match values {
+            [value] if single.is_none() => single = Some((field, value.as_str())),
+            _ => others.push((field, values.to_vec())),
+        }
+    }
+    let (field, value) = single?;
+    Some(TermListing {
+        field,
+        value,
+        also: others,
+    })
 }
 
 impl_register!(
     AsyncPgConnection,
     search_postgres,
     index_search_postgres,
-    insert_many_postgres
+    insert_many_postgres,
+    estimate_postgres
 );
 impl_register!(
     SqliteAsyncConnection,
     search_sqlite,
     index_search_sqlite,
-    insert_many_sqlite
+    insert_many_sqlite,
+    estimate_sqlite
 );
+
+/// Up to how many rows a listing's total is counted exactly. Counting is reading every
+/// matching row: on a register of a million, 100,000 owners of one sector take 20 ms even
+/// from the terms alone, and two large terms met take 200 ms, where 1,001 take 2 to 6 ms
+/// (see docs/adr/0021-listing-totals-and-word-search.md).
+pub const EXACT_TOTAL_UP_TO: i64 = 1_000;
+
+/// A query prefixed with `EXPLAIN`: the planner's estimate instead of the rows.
+struct Explained<Q>(Q);
+
+impl<Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>>
+    diesel::query_builder::QueryFragment<diesel::pg::Pg> for Explained<Q>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("EXPLAIN ");
+        self.0.walk_ast(out.reborrow())
+    }
+}
+
+impl<Q> diesel::query_builder::QueryId for Explained<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> diesel::query_builder::Query for Explained<Q> {
+    type SqlType = diesel::sql_types::Text;
+}
+
+/// The rows PostgreSQL's planner expects `query` to return: the `rows=` of the plan's
+/// first line, from the statistics ANALYZE keeps (term pairs have their own, see the
+/// term_statistics migration).
+async fn estimate_postgres<Q>(conn: &mut AsyncPgConnection, query: Q) -> Result<Option<i64>, Error>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg> + Send,
+{
+    let plan: Vec<String> = Explained(query).load(conn).await?;
+    Ok(plan.into_iter().next().and_then(|line| planned_rows(&line)))
+}
+
+/// `rows=N` of a plan line such as `Index Scan using … (cost=0.42..8.44 rows=1 width=37)`.
+fn planned_rows(line: &str) -> Option<i64> {
+    let (_, after) = line.split_once(" rows=")?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// SQLite keeps no statistics to estimate from: the total is counted.
+async fn estimate_sqlite<Q>(_: &mut SqliteAsyncConnection, _: Q) -> Result<Option<i64>, Error>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>,
+{
+    Ok(None)
+}
 
 /// Records one multi-row insert writes: 18 columns each, within PostgreSQL's 65,535
 /// bind parameters.
@@ -858,13 +1227,14 @@ async fn insert_many_postgres(
             .execute(conn)
             .await?;
     }
+    remember_words_postgres(
+        conn,
+        vocabulary(records.iter().map(|(row, _)| row.search_text.as_str())),
+    )
+    .await?;
     let mut terms: Vec<TermRow> = Vec::new();
     for (row, record_terms) in records {
-        terms.extend(distinct(record_terms).map(|(field, value)| TermRow {
-            field: field.clone(),
-            value: value.clone(),
-            record_id: row.id.clone(),
-        }));
+        terms.extend(distinct(record_terms).map(|(field, value)| TermRow::of(row, field, value)));
     }
     for chunk in terms.chunks(TERMS_PER_INSERT) {
         diesel::insert_into(record_terms::table)
@@ -906,11 +1276,7 @@ async fn insert_many_sqlite(
             }
             Sync::execute(diesel::insert_into(records::table).values(&row), sync)?;
             for (field, value) in distinct(&terms) {
-                let term = TermRow {
-                    field: field.clone(),
-                    value: value.clone(),
-                    record_id: row.id.clone(),
-                };
+                let term = TermRow::of(&row, field, value);
                 Sync::execute(diesel::insert_into(record_terms::table).values(term), sync)?;
             }
         }
@@ -931,5 +1297,106 @@ mod tests {
             "\"nin\" OR \"ino\" OR \"nos\" OR \"sur\""
         );
         assert_eq!(fts_trigram_query("a b"), "");
+    }
+
+    #[test]
+    fn every_query_word_is_required_as_a_whole_word_or_one_of_its_spellings() {
+        assert_eq!(
+            words_tsquery(&["asociasion", "ninos"], &[]),
+            "('asociasion') & ('ninos')"
+        );
+        let variants = [
+            WordVariant {
+                query_word: "asociasion".into(),
+                word: "asociacion".into(),
+            },
+            WordVariant {
+                query_word: "asociasion".into(),
+                word: "asociasion".into(),
+            },
+        ];
+        assert_eq!(
+            words_tsquery(&["asociasion", "ninos", "a"], &variants),
+            "('asociasion' | 'asociacion') & ('ninos')"
+        );
+        assert_eq!(words_tsquery(&["a"], &[]), "('a')");
+    }
+
+    #[test]
+    fn the_vocabulary_holds_plain_words_once_in_order() {
+        assert_eq!(
+            vocabulary(["ninos del sur ans.org info@ans.org", "sur ninos 2030"].into_iter()),
+            ["2030", "del", "ninos", "sur"]
+        );
+        assert_eq!(misspellable(&["ab", "ans.org", "womens"]), ["womens"]);
+    }
+
+    fn row(delete_time: Option<i64>, merged_into: Option<&str>) -> RecordRow {
+        RecordRow {
+            id: "r".into(),
+            kind: RecordKind::Organization as i32,
+            parent_id: None,
+            revision: 1,
+            sort_1: String::new(),
+            sort_2: String::new(),
+            sort_3: String::new(),
+            sort_4: String::new(),
+            external_id: None,
+            search_text: String::new(),
+            search_seq: None,
+            merged_into: merged_into.map(str::to_owned),
+            merge_time: None,
+            erase_time: None,
+            create_time: 0,
+            update_time: 0,
+            delete_time,
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_listing_counts_the_term_rows_whose_record_it_shows() {
+        let live = hidden(&row(None, None));
+        let deleted = hidden(&row(Some(1), None));
+        let merged = hidden(&row(None, Some("s")));
+        let mut query = ListQuery::new(RecordKind::Organization);
+        assert!(shown(&query).contains(&live));
+        assert!(!shown(&query).contains(&deleted));
+        assert!(!shown(&query).contains(&merged));
+        query.show_deleted = true;
+        assert!(shown(&query).contains(&deleted));
+        assert!(!shown(&query).contains(&(deleted | merged)));
+        query.show_erased = false;
+        assert!(!shown(&query).contains(&(deleted | HIDDEN_ERASED)));
+    }
+
+    #[test]
+    fn only_listings_of_term_owners_are_counted_from_terms() {
+        let term = |field: &str, value: &str| Condition::Term {
+            field: field.into(),
+            value: value.into(),
+            negated: false,
+        };
+        let mut query = ListQuery::new(RecordKind::Organization);
+        assert!(counted_by_terms(&query).is_none(), "no term to count");
+        query.conditions = vec![
+            Condition::TermIn {
+                field: "thematic_areas".into(),
+                values: vec!["A".into(), "B".into()],
+            },
+            term("sector", "SECTOR_NGO"),
+        ];
+        let listing = counted_by_terms(&query).unwrap();
+        assert_eq!((listing.field, listing.value), ("sector", "SECTOR_NGO"));
+        assert_eq!(listing.also.len(), 1);
+        query.conditions.push(Condition::Term {
+            field: "tags".into(),
+            value: "x".into(),
+            negated: true,
+        });
+        assert!(counted_by_terms(&query).is_none(), "a negated term");
+        query.conditions = vec![term("sector", "SECTOR_NGO")];
+        query.parent_id = Some("p".into());
+        assert!(counted_by_terms(&query).is_none(), "children of one parent");
     }
 }

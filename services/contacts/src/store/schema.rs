@@ -28,6 +28,8 @@ diesel::table! {
         field -> Text,
         value -> Text,
         record_id -> Text,
+        kind -> Integer,
+        hidden -> SmallInt,
     }
 }
 
