@@ -5,7 +5,8 @@
 //! Every comparison's weight is its contribution to the score, so the weights shown to a
 //! reviewer add up (before clamping to [0, 1]) to the score they see.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 
 use engage_api::contacts::{
     DuplicateBand, FieldMatch, MatchKind, Organization, Person, PostalAddress,
@@ -29,19 +30,20 @@ pub fn pairs_sharing_a_key(
             blocks.entry(key).or_default().push(i);
         }
     }
-    let mut pairs = HashSet::new();
+    // Sorting and dropping repeats is cheaper than a set when most pairs share one key.
+    let mut pairs = Vec::new();
     for members in blocks
         .values()
         .filter(|m| m.len() > 1 && m.len() <= largest_block)
     {
         for (n, &i) in members.iter().enumerate() {
             for &j in &members[n + 1..] {
-                pairs.insert((i.min(j), i.max(j)));
+                pairs.push((i.min(j), i.max(j)));
             }
         }
     }
-    let mut pairs: Vec<(usize, usize)> = pairs.into_iter().collect();
     pairs.sort_unstable();
+    pairs.dedup();
     pairs
 }
 
@@ -419,6 +421,44 @@ pub fn person_blocking_keys(p: &Person) -> Vec<String> {
 // Similarity
 // ---------------------------------------------------------------------------------------------
 
+/// The words of a name or an address line, and the same run together: what
+/// `name_similarity` compares, worked out once per record rather than once per pair.
+#[derive(Debug, Clone)]
+struct Words {
+    words: Vec<String>,
+    joined: String,
+    /// Letters of `joined`, as the edit similarity counts them.
+    letters: usize,
+    /// How often each letter and digit occurs in `joined` (anything else counted together).
+    counts: [u16; LETTER_KINDS],
+}
+
+/// The 26 letters, the 10 digits and everything else.
+const LETTER_KINDS: usize = 37;
+
+impl Words {
+    fn new(words: Vec<String>) -> Self {
+        let joined = words.concat();
+        let mut counts = [0u16; LETTER_KINDS];
+        let mut letters = 0;
+        for c in joined.chars() {
+            let kind = match c {
+                'a'..='z' => c as usize - 'a' as usize,
+                '0'..='9' => 26 + (c as usize - '0' as usize),
+                _ => LETTER_KINDS - 1,
+            };
+            counts[kind] = counts[kind].saturating_add(1);
+            letters += 1;
+        }
+        Self {
+            words,
+            joined,
+            letters,
+            counts,
+        }
+    }
+}
+
 /// Similarity of two word lists that tolerates typos and word order: each word is paired with
 /// its closest word on the other side (Jaro-Winkler; none below 0.8), weighted by length,
 /// both ways, and the lower of the two directions is kept so that extra words lower it.
@@ -430,10 +470,14 @@ fn token_similarity(a: &[String], b: &[String]) -> f64 {
         let mut total = 0.0;
         let mut weight = 0.0;
         for word in from {
-            let best = to
-                .iter()
-                .map(|other| strsim::jaro_winkler(word, other))
-                .fold(0.0, f64::max);
+            // The same word is as close as words get (1.0): no need to try the others.
+            let best = if to.contains(word) {
+                1.0
+            } else {
+                to.iter()
+                    .map(|other| strsim::jaro_winkler(word, other))
+                    .fold(0.0, f64::max)
+            };
             // A word with no counterpart is evidence of another name, not a near miss:
             // Jaro-Winkler still gives unrelated words about 0.5.
             // (Between two single words it is all there is to go by.)
@@ -457,13 +501,44 @@ fn token_similarity(a: &[String], b: &[String]) -> f64 {
 /// every word of one is in the other ("Oxfam", "Oxfam International"). The whole-string
 /// measure is Damerau-Levenshtein rather than Jaro-Winkler, whose bonus for a common prefix
 /// would make "Niños del Norte" look like "Niños del Sur".
-fn name_similarity(a: &[String], b: &[String]) -> f64 {
-    let whole = strsim::normalized_damerau_levenshtein(&a.concat(), &b.concat());
+fn name_similarity(a: &Words, b: &Words) -> f64 {
+    with_whole_similarity(a, b, word_similarity(a, b))
+}
+
+/// `name_similarity` from its `word_similarity`, `by_words`.
+fn with_whole_similarity(a: &Words, b: &Words, by_words: f64) -> f64 {
+    // The edit distance is the costly part; skip it when it cannot raise the result.
+    if whole_similarity_at_most(a, b) <= by_words {
+        by_words
+    } else {
+        by_words.max(strsim::normalized_damerau_levenshtein(&a.joined, &b.joined))
+    }
+}
+
+/// `name_similarity` without the edit similarity of the words run together.
+fn word_similarity(a: &Words, b: &Words) -> f64 {
+    let (a, b) = (&a.words, &b.words);
     let contained = !a.is_empty()
         && !b.is_empty()
         && (a.iter().all(|w| b.contains(w)) || b.iter().all(|w| a.contains(w)));
     let floor = if contained { CONTAINED } else { 0.0 };
-    whole.max(token_similarity(a, b)).max(floor)
+    token_similarity(a, b).max(floor)
+}
+
+/// The most the edit similarity of the words run together can be: every edit (insertion,
+/// deletion, substitution, transposition) removes at most one letter that one has more often
+/// than the other, so turning one into the other takes at least that many edits.
+fn whole_similarity_at_most(a: &Words, b: &Words) -> f64 {
+    let longest = a.letters.max(b.letters);
+    if longest == 0 {
+        return 1.0;
+    }
+    let (mut surplus_a, mut surplus_b) = (0usize, 0usize);
+    for (x, y) in a.counts.iter().zip(&b.counts) {
+        surplus_a += usize::from(x.saturating_sub(*y));
+        surplus_b += usize::from(y.saturating_sub(*x));
+    }
+    1.0 - surplus_a.max(surplus_b) as f64 / longest as f64
 }
 
 /// Below this a word has no counterpart in the other name.
@@ -488,18 +563,29 @@ const NAME_RAMP_FLOOR: f64 = 0.6;
 /// Similarity given to names that sound the same: a spelling variant ("Jon", "John").
 const SAME_SOUND: f64 = 0.95;
 
-/// Builds a FieldMatch; all comparisons go through here so that rounding is uniform.
-fn field_match(
-    field: &str,
+/// A field comparison before it becomes a FieldMatch, its values borrowed from the records
+/// where it can: a pair found below the lowest score early then costs no copies.
+struct Compared<'a> {
+    field: &'static str,
     kind: MatchKind,
     similarity: f64,
     weight: f64,
-    value_a: impl Into<String>,
-    value_b: impl Into<String>,
-) -> FieldMatch {
-    FieldMatch {
-        field: field.to_string(),
-        kind: kind as i32,
+    value_a: Cow<'a, str>,
+    value_b: Cow<'a, str>,
+}
+
+/// Builds a comparison; all comparisons go through here so that rounding is uniform.
+fn field_match<'a>(
+    field: &'static str,
+    kind: MatchKind,
+    similarity: f64,
+    weight: f64,
+    value_a: impl Into<Cow<'a, str>>,
+    value_b: impl Into<Cow<'a, str>>,
+) -> Compared<'a> {
+    Compared {
+        field,
+        kind,
         similarity: similarity.clamp(0.0, 1.0),
         weight,
         value_a: value_a.into(),
@@ -507,18 +593,41 @@ fn field_match(
     }
 }
 
-fn missing(field: &str, value_a: impl Into<String>, value_b: impl Into<String>) -> FieldMatch {
+fn missing<'a>(
+    field: &'static str,
+    value_a: impl Into<Cow<'a, str>>,
+    value_b: impl Into<Cow<'a, str>>,
+) -> Compared<'a> {
     field_match(field, MatchKind::Missing, 0.0, 0.0, value_a, value_b)
 }
 
+/// Values of a list as shown, "; " between them.
+fn shown_list<'a>(values: &[&'a str]) -> Cow<'a, str> {
+    match values {
+        [one] => Cow::Borrowed(*one),
+        _ => Cow::Owned(values.join("; ")),
+    }
+}
+
 /// Adds up the weights, clamps the score and orders the matches for display.
-fn finish(mut matches: Vec<FieldMatch>) -> Scored {
+fn finish(mut matches: Vec<Compared>) -> Scored {
     let score = matches
         .iter()
         .map(|m| m.weight)
         .sum::<f64>()
         .clamp(0.0, 1.0);
     matches.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let matches = matches
+        .into_iter()
+        .map(|m| FieldMatch {
+            field: m.field.to_string(),
+            kind: m.kind as i32,
+            similarity: m.similarity,
+            weight: m.weight,
+            value_a: m.value_a.into_owned(),
+            value_b: m.value_b.into_owned(),
+        })
+        .collect();
     Scored { score, matches }
 }
 
@@ -528,47 +637,73 @@ struct NameComparison {
     similarity: f64,
 }
 
-/// Compares two organisation names, with the acronyms of both records for abbreviations.
-fn compare_organization_names(
-    a: &str,
+/// One name of an organisation, with what its comparisons need.
+#[derive(Debug, Clone)]
+struct OrganizationName<'a> {
+    written: &'a str,
+    numbers: Vec<String>,
+    tokens: Words,
+    /// The name folded to letters and digits when written as one word of two or more: it may
+    /// be an acronym.
+    as_acronym: Option<String>,
+    initials: String,
+    sound: String,
+}
+
+impl<'a> OrganizationName<'a> {
+    fn new(written: &'a str) -> Self {
+        let tokens = organization_name_tokens(written);
+        let as_acronym =
+            Some(compact(written)).filter(|c| words(written).len() == 1 && c.chars().count() >= 2);
+        Self {
+            written,
+            numbers: numbers(written),
+            sound: phonetic(&tokens),
+            tokens: Words::new(tokens),
+            as_acronym,
+            initials: initials(written),
+        }
+    }
+}
+
+/// How far two organisation names compare before the costly edit similarity: settled, or
+/// open with the similarity found so far and whether they sound alike.
+enum NameCheck {
+    Settled(NameComparison),
+    Open { by_words: f64, same_sound: bool },
+}
+
+/// Compares two organisation names as far as it is cheap, with the (compacted) acronyms of
+/// both records for abbreviations.
+fn check_organization_names(
+    a: &OrganizationName,
     acronym_a: &str,
-    b: &str,
+    b: &OrganizationName,
     acronym_b: &str,
-) -> NameComparison {
-    if a == b {
-        return NameComparison {
-            kind: MatchKind::Exact,
-            similarity: 1.0,
-        };
+) -> NameCheck {
+    let settled = |kind, similarity| NameCheck::Settled(NameComparison { kind, similarity });
+    if a.written == b.written {
+        return settled(MatchKind::Exact, 1.0);
     }
     // "Section 12" and "Section 13" are numbered branches, not one organisation misspelt.
-    let (numbers_a, numbers_b) = (numbers(a), numbers(b));
-    if !numbers_a.is_empty() && !numbers_b.is_empty() && numbers_a != numbers_b {
-        return NameComparison {
-            kind: MatchKind::Different,
-            similarity: 0.0,
-        };
+    if !a.numbers.is_empty() && !b.numbers.is_empty() && a.numbers != b.numbers {
+        return settled(MatchKind::Different, 0.0);
     }
-    let tokens_a = organization_name_tokens(a);
-    let tokens_b = organization_name_tokens(b);
-    if tokens_a == tokens_b && !tokens_a.is_empty() {
-        return NameComparison {
-            kind: MatchKind::Normalized,
-            similarity: 1.0,
-        };
+    if a.tokens.words == b.tokens.words && !a.tokens.words.is_empty() {
+        return settled(MatchKind::Normalized, 1.0);
     }
     // One name is the other's acronym: "ANS" and "Asociación Niños del Sur".
     if is_abbreviation(a, acronym_b, b) || is_abbreviation(b, acronym_a, a) {
-        return NameComparison {
-            kind: MatchKind::Abbreviation,
-            similarity: 0.8,
-        };
+        return settled(MatchKind::Abbreviation, 0.8);
     }
-    let similarity = name_similarity(&tokens_a, &tokens_b);
-    let same_sound = {
-        let sound_a = phonetic(&tokens_a);
-        !sound_a.is_empty() && sound_a == phonetic(&tokens_b)
-    };
+    NameCheck::Open {
+        by_words: word_similarity(&a.tokens, &b.tokens),
+        same_sound: !a.sound.is_empty() && a.sound == b.sound,
+    }
+}
+
+/// The comparison of two names whose check is open, at `similarity`.
+fn open_name_comparison(similarity: f64, same_sound: bool) -> NameComparison {
     if same_sound {
         NameComparison {
             kind: MatchKind::Phonetic,
@@ -587,17 +722,31 @@ fn compare_organization_names(
     }
 }
 
+/// Compares two organisation names completely.
+fn compare_organization_names(
+    a: &OrganizationName,
+    acronym_a: &str,
+    b: &OrganizationName,
+    acronym_b: &str,
+) -> NameComparison {
+    match check_organization_names(a, acronym_a, b, acronym_b) {
+        NameCheck::Settled(comparison) => comparison,
+        NameCheck::Open {
+            by_words,
+            same_sound,
+        } => {
+            let similarity = with_whole_similarity(&a.tokens, &b.tokens, by_words);
+            open_name_comparison(similarity, same_sound)
+        }
+    }
+}
+
 /// True when `short` (a name written as a single word) is `long`'s acronym or initials.
-fn is_abbreviation(short: &str, long_acronym: &str, long: &str) -> bool {
-    let short_words = words(short);
-    if short_words.len() != 1 {
-        return false;
-    }
-    let short = compact(short);
-    if short.chars().count() < 2 {
-        return false;
-    }
-    short == compact(long_acronym) || short == initials(long)
+fn is_abbreviation(short: &OrganizationName, long_acronym: &str, long: &OrganizationName) -> bool {
+    short
+        .as_acronym
+        .as_ref()
+        .is_some_and(|short| *short == long_acronym || *short == long.initials)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -621,41 +770,154 @@ const POSTAL_SAME: f64 = 0.1;
 const POSTAL_DIFFERENT: f64 = -0.02;
 const ADDRESS_SAME: f64 = 0.1;
 
-/// Scores a pair of organisations from their names, acronyms, website domains, emails,
-/// phones, countries and primary addresses.
-pub fn score_organizations(a: &Organization, b: &Organization) -> Scored {
-    let mut matches = Vec::new();
-    let name_weight = |c: &NameComparison| match c.kind {
+/// An organisation with what its comparisons need worked out once (folded names and their
+/// sounds, initials, acronym, website domain, address), so that a scan comparing it with
+/// many others does not redo that work for every pair.
+#[derive(Debug, Clone)]
+pub struct PreparedOrganization<'a> {
+    organization: &'a Organization,
+    /// The display name first, then the alternative names.
+    names: Vec<OrganizationName<'a>>,
+    acronym: String,
+    domain: Option<String>,
+    address: Option<PreparedAddress<'a>>,
+}
+
+impl<'a> PreparedOrganization<'a> {
+    pub fn new(organization: &'a Organization) -> Self {
+        Self {
+            organization,
+            names: std::iter::once(&organization.display_name)
+                .chain(&organization.alternative_names)
+                .map(|name| OrganizationName::new(name))
+                .collect(),
+            acronym: compact(&organization.acronym),
+            domain: website_domain(&organization.website),
+            address: primary_address(&organization.addresses).map(PreparedAddress::new),
+        }
+    }
+
+    fn display_name(&self) -> &OrganizationName<'a> {
+        &self.names[0]
+    }
+}
+
+fn name_weight(c: &NameComparison) -> f64 {
+    match c.kind {
         MatchKind::Different => ORG_NAME_DIFFERENT,
         MatchKind::Abbreviation => ORG_NAME * 0.6,
         _ => ORG_NAME * ramp(c.similarity, NAME_RAMP_FLOOR),
-    };
+    }
+}
 
-    let display =
-        compare_organization_names(&a.display_name, &a.acronym, &b.display_name, &b.acronym);
+/// What is known of a pair of organisations before the costly comparisons: the matches of
+/// the fields that are cheap to compare, and the most the whole score can be.
+struct FirstLook<'a> {
+    /// Acronym, website domain, emails, phones, country and postal code, in display order.
+    cheap: Vec<Compared<'a>>,
+    at_most: f64,
+}
+
+fn first_look<'a>(a: &'a PreparedOrganization, b: &'a PreparedOrganization) -> FirstLook<'a> {
+    let (oa, ob) = (a.organization, b.organization);
+    let cheap = vec![
+        compare_acronyms(a, b),
+        compare_domains(a, b),
+        compare_sets(
+            "emails",
+            oa.emails.iter().map(|e| e.address.as_str()),
+            ob.emails.iter().map(|e| e.address.as_str()),
+            EMAIL_SAME,
+        ),
+        compare_sets(
+            "phones",
+            oa.phones.iter().map(|p| p.e164.as_str()),
+            ob.phones.iter().map(|p| p.e164.as_str()),
+            PHONE_SAME,
+        ),
+        compare_countries(
+            &oa.country_code,
+            &ob.country_code,
+            ORG_COUNTRY_SAME,
+            ORG_COUNTRY_DIFFERENT,
+        ),
+        compare_postal_codes(a.address.as_ref(), b.address.as_ref()),
+    ];
+    // The best name pair earns the name's weight; the edit similarity can raise an open
+    // comparison's similarity no higher than the bound of its length difference.
+    let mut name_at_most = f64::NEG_INFINITY;
+    for name_a in &a.names {
+        for name_b in &b.names {
+            let weight = match check_organization_names(name_a, &a.acronym, name_b, &b.acronym) {
+                NameCheck::Settled(c) => name_weight(&c),
+                NameCheck::Open {
+                    by_words,
+                    same_sound,
+                } => {
+                    let at_most =
+                        by_words.max(whole_similarity_at_most(&name_a.tokens, &name_b.tokens));
+                    name_weight(&open_name_comparison(at_most, same_sound))
+                }
+            };
+            // The name's weight is that of the display names or of a better pair.
+            name_at_most = name_at_most.max(weight);
+        }
+    }
+    let line_at_most = address_line_at_most(a.address.as_ref(), b.address.as_ref());
+    let at_most = cheap.iter().map(|m| m.weight).sum::<f64>() + name_at_most + line_at_most;
+    FirstLook { cheap, at_most }
+}
+
+/// Scores a pair of organisations from their names, acronyms, website domains, emails,
+/// phones, countries and primary addresses.
+pub fn score_organizations(a: &Organization, b: &Organization) -> Scored {
+    score_prepared_organizations(&PreparedOrganization::new(a), &PreparedOrganization::new(b))
+}
+
+/// `score_organizations` of two prepared organisations.
+pub fn score_prepared_organizations(a: &PreparedOrganization, b: &PreparedOrganization) -> Scored {
+    let look = first_look(a, b);
+    score_after_first_look(a, b, look)
+}
+
+/// `score_organizations` of two prepared organisations when it reaches `lowest`; `None`,
+/// without the costly comparisons, when it certainly does not.
+pub fn score_prepared_organizations_reaching(
+    a: &PreparedOrganization,
+    b: &PreparedOrganization,
+    lowest: f64,
+) -> Option<Scored> {
+    let look = first_look(a, b);
+    if look.at_most.clamp(0.0, 1.0) < lowest {
+        return None;
+    }
+    let scored = score_after_first_look(a, b, look);
+    (scored.score >= lowest).then_some(scored)
+}
+
+fn score_after_first_look<'a>(
+    a: &'a PreparedOrganization,
+    b: &'a PreparedOrganization,
+    look: FirstLook<'a>,
+) -> Scored {
+    let mut matches = Vec::with_capacity(look.cheap.len() + 3);
+    let (display_a, display_b) = (a.display_name(), b.display_name());
+    let display = compare_organization_names(display_a, &a.acronym, display_b, &b.acronym);
     let display_weight = name_weight(&display);
     // The best pair involving an alternative name, when it beats the display names.
-    let mut best_alternative: Option<(NameComparison, f64, String, String)> = None;
-    if !a.alternative_names.is_empty() || !b.alternative_names.is_empty() {
-        let names_a: Vec<&String> = std::iter::once(&a.display_name)
-            .chain(a.alternative_names.iter())
-            .collect();
-        let names_b: Vec<&String> = std::iter::once(&b.display_name)
-            .chain(b.alternative_names.iter())
-            .collect();
-        for (i, name_a) in names_a.iter().enumerate() {
-            for (j, name_b) in names_b.iter().enumerate() {
-                if i == 0 && j == 0 {
-                    continue;
-                }
-                let c = compare_organization_names(name_a, &a.acronym, name_b, &b.acronym);
-                let w = name_weight(&c);
-                if best_alternative
-                    .as_ref()
-                    .is_none_or(|(_, bw, _, _)| w > *bw)
-                {
-                    best_alternative = Some((c, w, (*name_a).clone(), (*name_b).clone()));
-                }
+    let mut best_alternative: Option<(NameComparison, f64, &str, &str)> = None;
+    for (i, name_a) in a.names.iter().enumerate() {
+        for (j, name_b) in b.names.iter().enumerate() {
+            if i == 0 && j == 0 {
+                continue;
+            }
+            let c = compare_organization_names(name_a, &a.acronym, name_b, &b.acronym);
+            let w = name_weight(&c);
+            if best_alternative
+                .as_ref()
+                .is_none_or(|(_, bw, _, _)| w > *bw)
+            {
+                best_alternative = Some((c, w, name_a.written, name_b.written));
             }
         }
     }
@@ -666,8 +928,8 @@ pub fn score_organizations(a: &Organization, b: &Organization) -> Scored {
                 display.kind,
                 display.similarity,
                 0.0,
-                a.display_name.clone(),
-                b.display_name.clone(),
+                display_a.written,
+                display_b.written,
             ));
             matches.push(field_match(
                 "alternative_names",
@@ -684,8 +946,8 @@ pub fn score_organizations(a: &Organization, b: &Organization) -> Scored {
                 display.kind,
                 display.similarity,
                 display_weight,
-                a.display_name.clone(),
-                b.display_name.clone(),
+                display_a.written,
+                display_b.written,
             ));
             if let Some((c, _, value_a, value_b)) = other {
                 matches.push(field_match(
@@ -699,32 +961,20 @@ pub fn score_organizations(a: &Organization, b: &Organization) -> Scored {
             }
         }
     }
-
-    matches.push(compare_acronyms(a, b));
-    matches.push(compare_domains(a, b));
-    matches.push(compare_emails(
-        a.emails.iter().map(|e| e.address.as_str()),
-        b.emails.iter().map(|e| e.address.as_str()),
+    matches.extend(look.cheap);
+    matches.push(compare_address_lines(
+        a.address.as_ref(),
+        b.address.as_ref(),
     ));
-    matches.push(compare_phones(
-        a.phones.iter().map(|p| p.e164.as_str()),
-        b.phones.iter().map(|p| p.e164.as_str()),
-    ));
-    matches.push(compare_countries(
-        &a.country_code,
-        &b.country_code,
-        ORG_COUNTRY_SAME,
-        ORG_COUNTRY_DIFFERENT,
-    ));
-    matches.extend(compare_addresses(&a.addresses, &b.addresses));
     finish(matches)
 }
 
-fn compare_acronyms(a: &Organization, b: &Organization) -> FieldMatch {
-    let (acr_a, acr_b) = (compact(&a.acronym), compact(&b.acronym));
-    let (shown_a, shown_b) = (a.acronym.clone(), b.acronym.clone());
+fn compare_acronyms<'a>(a: &'a PreparedOrganization, b: &'a PreparedOrganization) -> Compared<'a> {
+    let (acr_a, acr_b) = (&a.acronym, &b.acronym);
+    let (written_a, written_b) = (&a.organization.acronym, &b.organization.acronym);
+    let (shown_a, shown_b) = (written_a.as_str(), written_b.as_str());
     match (acr_a.is_empty(), acr_b.is_empty()) {
-        (false, false) if a.acronym == b.acronym => field_match(
+        (false, false) if written_a == written_b => field_match(
             "acronym",
             MatchKind::Exact,
             1.0,
@@ -743,34 +993,34 @@ fn compare_acronyms(a: &Organization, b: &Organization) -> FieldMatch {
         (false, false) => field_match(
             "acronym",
             MatchKind::Different,
-            strsim::jaro_winkler(&acr_a, &acr_b),
+            strsim::jaro_winkler(acr_a, acr_b),
             ORG_ACRONYM_DIFFERENT,
             shown_a,
             shown_b,
         ),
         // One side has an acronym: compare it with the other's initials.
-        (false, true) if acr_a == initials(&b.display_name) => field_match(
+        (false, true) if *acr_a == b.display_name().initials => field_match(
             "acronym",
             MatchKind::Abbreviation,
             0.9,
             ORG_ACRONYM_SAME,
             shown_a,
-            b.display_name.clone(),
+            b.organization.display_name.as_str(),
         ),
-        (true, false) if acr_b == initials(&a.display_name) => field_match(
+        (true, false) if *acr_b == a.display_name().initials => field_match(
             "acronym",
             MatchKind::Abbreviation,
             0.9,
             ORG_ACRONYM_SAME,
-            a.display_name.clone(),
+            a.organization.display_name.as_str(),
             shown_b,
         ),
         _ => missing("acronym", shown_a, shown_b),
     }
 }
 
-fn compare_domains(a: &Organization, b: &Organization) -> FieldMatch {
-    match (website_domain(&a.website), website_domain(&b.website)) {
+fn compare_domains<'a>(a: &'a PreparedOrganization, b: &'a PreparedOrganization) -> Compared<'a> {
+    match (&a.domain, &b.domain) {
         (Some(da), Some(db)) if da == db => {
             let shared = SHARED_HOSTS.contains(&da.as_str());
             let (kind, weight) = if shared {
@@ -781,7 +1031,7 @@ fn compare_domains(a: &Organization, b: &Organization) -> FieldMatch {
             field_match("website_domain", kind, 1.0, weight, da, db)
         }
         (Some(da), Some(db)) => {
-            let similarity = strsim::jaro_winkler(&da, &db);
+            let similarity = strsim::jaro_winkler(da, db);
             field_match(
                 "website_domain",
                 MatchKind::Different,
@@ -793,38 +1043,22 @@ fn compare_domains(a: &Organization, b: &Organization) -> FieldMatch {
         }
         (da, db) => missing(
             "website_domain",
-            da.unwrap_or_default(),
-            db.unwrap_or_default(),
+            da.as_deref().unwrap_or_default(),
+            db.as_deref().unwrap_or_default(),
         ),
     }
 }
 
-/// Compares two lists of already-normalised emails: one shared address is strong evidence.
-fn compare_emails<'x>(
-    a: impl Iterator<Item = &'x str>,
-    b: impl Iterator<Item = &'x str>,
-) -> FieldMatch {
-    compare_sets("emails", a, b, EMAIL_SAME)
-}
-
-/// Compares two lists of E.164 numbers.
-fn compare_phones<'x>(
-    a: impl Iterator<Item = &'x str>,
-    b: impl Iterator<Item = &'x str>,
-) -> FieldMatch {
-    compare_sets("phones", a, b, PHONE_SAME)
-}
-
 fn compare_sets<'x>(
-    field: &str,
+    field: &'static str,
     a: impl Iterator<Item = &'x str>,
     b: impl Iterator<Item = &'x str>,
     weight: f64,
-) -> FieldMatch {
+) -> Compared<'x> {
     let a: Vec<&str> = a.filter(|v| !v.is_empty()).collect();
     let b: Vec<&str> = b.filter(|v| !v.is_empty()).collect();
     if a.is_empty() || b.is_empty() {
-        return missing(field, a.join("; "), b.join("; "));
+        return missing(field, shown_list(&a), shown_list(&b));
     }
     match a.iter().find(|v| b.contains(v)) {
         Some(shared) => field_match(field, MatchKind::Exact, 1.0, weight, *shared, *shared),
@@ -833,13 +1067,13 @@ fn compare_sets<'x>(
             MatchKind::Different,
             0.0,
             CONTACT_DIFFERENT,
-            a.join("; "),
-            b.join("; "),
+            shown_list(&a),
+            shown_list(&b),
         ),
     }
 }
 
-fn compare_countries(a: &str, b: &str, same: f64, different: f64) -> FieldMatch {
+fn compare_countries<'a>(a: &'a str, b: &'a str, same: f64, different: f64) -> Compared<'a> {
     if a.is_empty() || b.is_empty() {
         missing("country_code", a, b)
     } else if a == b {
@@ -849,33 +1083,50 @@ fn compare_countries(a: &str, b: &str, same: f64, different: f64) -> FieldMatch 
     }
 }
 
-/// Compares the primary addresses: their postal codes (with the country) and their street
-/// lines and locality.
-fn compare_addresses(a: &[PostalAddress], b: &[PostalAddress]) -> Vec<FieldMatch> {
-    let (Some(pa), Some(pb)) = (primary_address(a), primary_address(b)) else {
-        let shown = |x: &[PostalAddress]| {
-            primary_address(x)
-                .map(|p| p.postal_code.clone())
-                .unwrap_or_default()
-        };
-        return vec![
-            missing("postal_code", shown(a), shown(b)),
-            missing("addresses", "", ""),
-        ];
+/// A primary postal address with its postal code compacted and its street lines and
+/// locality folded into words.
+#[derive(Debug, Clone)]
+struct PreparedAddress<'a> {
+    address: &'a PostalAddress,
+    postal_code: String,
+    line: String,
+    folded: String,
+    words: Words,
+}
+
+impl<'a> PreparedAddress<'a> {
+    fn new(address: &'a PostalAddress) -> Self {
+        let mut parts = address.address_lines.clone();
+        if !address.locality.is_empty() {
+            parts.push(address.locality.clone());
+        }
+        let line = parts.join(", ");
+        Self {
+            address,
+            postal_code: compact_postal_code(&address.postal_code),
+            folded: fold(&line),
+            words: Words::new(words(&line)),
+            line,
+        }
+    }
+}
+
+/// Compares the postal codes of the primary addresses, with the country.
+fn compare_postal_codes<'a>(
+    a: Option<&'a PreparedAddress>,
+    b: Option<&'a PreparedAddress>,
+) -> Compared<'a> {
+    let (Some(pa), Some(pb)) = (a, b) else {
+        let shown =
+            |x: Option<&'a PreparedAddress>| x.map_or("", |p| p.address.postal_code.as_str());
+        return missing("postal_code", shown(a), shown(b));
     };
-    let mut out = Vec::with_capacity(2);
-    let (code_a, code_b) = (
-        compact_postal_code(&pa.postal_code),
-        compact_postal_code(&pb.postal_code),
-    );
-    out.push(if code_a.is_empty() || code_b.is_empty() {
-        missing(
-            "postal_code",
-            pa.postal_code.clone(),
-            pb.postal_code.clone(),
-        )
-    } else if code_a == code_b && pa.country_code == pb.country_code {
-        let kind = if pa.postal_code == pb.postal_code {
+    let (written_a, written_b) = (&pa.address.postal_code, &pb.address.postal_code);
+    if pa.postal_code.is_empty() || pb.postal_code.is_empty() {
+        missing("postal_code", written_a.as_str(), written_b.as_str())
+    } else if pa.postal_code == pb.postal_code && pa.address.country_code == pb.address.country_code
+    {
+        let kind = if written_a == written_b {
             MatchKind::Exact
         } else {
             MatchKind::Normalized
@@ -885,8 +1136,8 @@ fn compare_addresses(a: &[PostalAddress], b: &[PostalAddress]) -> Vec<FieldMatch
             kind,
             1.0,
             POSTAL_SAME,
-            pa.postal_code.clone(),
-            pb.postal_code.clone(),
+            written_a.as_str(),
+            written_b.as_str(),
         )
     } else {
         field_match(
@@ -894,22 +1145,24 @@ fn compare_addresses(a: &[PostalAddress], b: &[PostalAddress]) -> Vec<FieldMatch
             MatchKind::Different,
             0.0,
             POSTAL_DIFFERENT,
-            pa.postal_code.clone(),
-            pb.postal_code.clone(),
+            written_a.as_str(),
+            written_b.as_str(),
         )
-    });
-    let line = |p: &PostalAddress| {
-        let mut parts = p.address_lines.clone();
-        if !p.locality.is_empty() {
-            parts.push(p.locality.clone());
-        }
-        parts.join(", ")
+    }
+}
+
+/// Compares the street lines and locality of the primary addresses.
+fn compare_address_lines<'a>(
+    a: Option<&'a PreparedAddress>,
+    b: Option<&'a PreparedAddress>,
+) -> Compared<'a> {
+    let (Some(pa), Some(pb)) = (a, b) else {
+        return missing("addresses", "", "");
     };
-    let (line_a, line_b) = (line(pa), line(pb));
-    let (fold_a, fold_b) = (fold(&line_a), fold(&line_b));
-    out.push(if fold_a.is_empty() || fold_b.is_empty() {
+    let (line_a, line_b) = (pa.line.as_str(), pb.line.as_str());
+    if pa.folded.is_empty() || pb.folded.is_empty() {
         missing("addresses", line_a, line_b)
-    } else if fold_a == fold_b {
+    } else if pa.folded == pb.folded {
         let kind = if line_a == line_b {
             MatchKind::Exact
         } else {
@@ -917,7 +1170,7 @@ fn compare_addresses(a: &[PostalAddress], b: &[PostalAddress]) -> Vec<FieldMatch
         };
         field_match("addresses", kind, 1.0, ADDRESS_SAME, line_a, line_b)
     } else {
-        let similarity = name_similarity(&words(&line_a), &words(&line_b));
+        let similarity = name_similarity(&pa.words, &pb.words);
         if similarity >= 0.9 {
             field_match(
                 "addresses",
@@ -937,8 +1190,15 @@ fn compare_addresses(a: &[PostalAddress], b: &[PostalAddress]) -> Vec<FieldMatch
                 line_b,
             )
         }
-    });
-    out
+    }
+}
+
+/// The most `compare_address_lines` can weigh, without comparing the lines word by word.
+fn address_line_at_most(a: Option<&PreparedAddress>, b: Option<&PreparedAddress>) -> f64 {
+    match (a, b) {
+        (Some(pa), Some(pb)) if !pa.folded.is_empty() && !pb.folded.is_empty() => ADDRESS_SAME,
+        _ => 0.0,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -962,12 +1222,52 @@ const BIRTH_DIFFERENT: f64 = -0.4;
 const ORGANIZATION_SAME: f64 = 0.1;
 const ORGANIZATION_DIFFERENT: f64 = -0.02;
 
+/// A given or family name with its words and their sound.
+#[derive(Debug, Clone)]
+struct NamePart<'a> {
+    written: &'a str,
+    words: Words,
+    sound: String,
+}
+
+impl<'a> NamePart<'a> {
+    fn new(written: &'a str) -> Self {
+        let words = words(written);
+        Self {
+            written,
+            sound: phonetic(&words),
+            words: Words::new(words),
+        }
+    }
+}
+
+/// A person with what the comparisons need worked out once (name words and sounds, primary
+/// address), so that a scan comparing them with many others does not redo it for every pair.
+#[derive(Debug, Clone)]
+pub struct PreparedPerson<'a> {
+    person: &'a Person,
+    given: NamePart<'a>,
+    family: NamePart<'a>,
+    address: Option<PreparedAddress<'a>>,
+}
+
+impl<'a> PreparedPerson<'a> {
+    pub fn new(person: &'a Person) -> Self {
+        Self {
+            person,
+            given: NamePart::new(&person.given_name),
+            family: NamePart::new(&person.family_name),
+            address: primary_address(&person.addresses).map(PreparedAddress::new),
+        }
+    }
+}
+
 /// How one name part compares with another.
-fn compare_name_part(a: &str, b: &str) -> (MatchKind, f64) {
-    if a == b {
+fn compare_name_part(a: &NamePart, b: &NamePart) -> (MatchKind, f64) {
+    if a.written == b.written {
         return (MatchKind::Exact, 1.0);
     }
-    let (wa, wb) = (words(a), words(b));
+    let (wa, wb) = (&a.words.words, &b.words.words);
     if wa == wb {
         return (MatchKind::Normalized, 1.0);
     }
@@ -979,14 +1279,13 @@ fn compare_name_part(a: &str, b: &str) -> (MatchKind, f64) {
                 .first()
                 .is_some_and(|w| w.starts_with(short[0].as_str()))
     };
-    if initial_of(&wa, &wb) || initial_of(&wb, &wa) {
+    if initial_of(wa, wb) || initial_of(wb, wa) {
         return (MatchKind::Abbreviation, 0.8);
     }
-    let similarity = name_similarity(&wa, &wb);
-    let sound_a = phonetic(&wa);
+    let similarity = name_similarity(&a.words, &b.words);
     // Short names of unlike spelling often share a code ("Yui" and "Aoi", "Ren" and
     // "Rin"): a shared sound counts only for names that are spelt alike as well.
-    if !sound_a.is_empty() && sound_a == phonetic(&wb) && similarity >= FUZZY_FLOOR {
+    if !a.sound.is_empty() && a.sound == b.sound && similarity >= FUZZY_FLOOR {
         (MatchKind::Phonetic, similarity.max(SAME_SOUND))
     } else if similarity >= FUZZY_FLOOR {
         (MatchKind::Fuzzy, similarity)
@@ -1005,22 +1304,23 @@ fn name_part_weight(kind: MatchKind, similarity: f64, full: f64) -> f64 {
 }
 
 /// Compares given and family names straight and crossed, keeping the better reading.
-fn compare_person_names(a: &Person, b: &Person) -> Vec<FieldMatch> {
-    let part = |x: &str, y: &str, full: f64| -> (MatchKind, f64, f64) {
-        if x.is_empty() || y.is_empty() {
+fn compare_person_names<'a>(a: &'a PreparedPerson, b: &'a PreparedPerson) -> Vec<Compared<'a>> {
+    let part = |x: &NamePart, y: &NamePart, full: f64| -> (MatchKind, f64, f64) {
+        if x.written.is_empty() || y.written.is_empty() {
             (MatchKind::Missing, 0.0, 0.0)
         } else {
             let (kind, similarity) = compare_name_part(x, y);
             (kind, similarity, name_part_weight(kind, similarity, full))
         }
     };
-    let given = part(&a.given_name, &b.given_name, GIVEN_NAME);
-    let family = part(&a.family_name, &b.family_name, FAMILY_NAME);
+    let given = part(&a.given, &b.given, GIVEN_NAME);
+    let family = part(&a.family, &b.family, FAMILY_NAME);
     let straight = given.2 + family.2;
 
-    let crossed_given = part(&a.given_name, &b.family_name, GIVEN_NAME);
-    let crossed_family = part(&a.family_name, &b.given_name, FAMILY_NAME);
-    let both_present = |x: &Person| !x.given_name.is_empty() && !x.family_name.is_empty();
+    let crossed_given = part(&a.given, &b.family, GIVEN_NAME);
+    let crossed_family = part(&a.family, &b.given, FAMILY_NAME);
+    let both_present =
+        |x: &PreparedPerson| !x.given.written.is_empty() && !x.family.written.is_empty();
     let crossed = (crossed_given.2 + crossed_family.2) * SWAPPED_FACTOR;
     if both_present(a)
         && both_present(b)
@@ -1034,16 +1334,16 @@ fn compare_person_names(a: &Person, b: &Person) -> Vec<FieldMatch> {
                 MatchKind::Swapped,
                 crossed_given.1,
                 crossed_given.2 * SWAPPED_FACTOR,
-                a.given_name.clone(),
-                b.given_name.clone(),
+                a.given.written,
+                b.given.written,
             ),
             field_match(
                 "family_name",
                 MatchKind::Swapped,
                 crossed_family.1,
                 crossed_family.2 * SWAPPED_FACTOR,
-                a.family_name.clone(),
-                b.family_name.clone(),
+                a.family.written,
+                b.family.written,
             ),
         ];
     }
@@ -1053,16 +1353,16 @@ fn compare_person_names(a: &Person, b: &Person) -> Vec<FieldMatch> {
             given.0,
             given.1,
             given.2,
-            a.given_name.clone(),
-            b.given_name.clone(),
+            a.given.written,
+            b.given.written,
         ),
         field_match(
             "family_name",
             family.0,
             family.1,
             family.2,
-            a.family_name.clone(),
-            b.family_name.clone(),
+            a.family.written,
+            b.family.written,
         ),
     ]
 }
@@ -1088,7 +1388,7 @@ fn transposed(a: &Date, b: &Date) -> bool {
     matches!(differing.as_slice(), [i, j] if *j == i + 1 && da[*i] == db[*j] && da[*j] == db[*i])
 }
 
-fn compare_birth_dates(a: Option<&Date>, b: Option<&Date>, reveal: bool) -> FieldMatch {
+fn compare_birth_dates(a: Option<&Date>, b: Option<&Date>, reveal: bool) -> Compared<'static> {
     let shown = |d: Option<&Date>| match d {
         Some(d) if reveal => format_date(d),
         _ => String::new(),
@@ -1127,7 +1427,21 @@ fn compare_birth_dates(a: Option<&Date>, b: Option<&Date>, reveal: bool) -> Fiel
 /// date of birth, primary address and primary organisation. Dates of birth always count;
 /// `reveal_birth_dates` only decides whether the caller may see them in the matches.
 pub fn score_people(a: &Person, b: &Person, reveal_birth_dates: bool) -> Scored {
-    let mut matches = compare_person_names(a, b);
+    score_prepared_people(
+        &PreparedPerson::new(a),
+        &PreparedPerson::new(b),
+        reveal_birth_dates,
+    )
+}
+
+/// `score_people` of two prepared people.
+pub fn score_prepared_people(
+    prepared_a: &PreparedPerson,
+    prepared_b: &PreparedPerson,
+    reveal_birth_dates: bool,
+) -> Scored {
+    let (a, b) = (prepared_a.person, prepared_b.person);
+    let mut matches = compare_person_names(prepared_a, prepared_b);
     matches.push(compare_sets(
         "emails",
         a.emails.iter().map(|e| e.address.as_str()),
@@ -1151,18 +1465,20 @@ pub fn score_people(a: &Person, b: &Person, reveal_birth_dates: bool) -> Scored 
         b.birth_date.as_ref(),
         reveal_birth_dates,
     ));
-    matches.extend(compare_addresses(&a.addresses, &b.addresses));
+    let (address_a, address_b) = (prepared_a.address.as_ref(), prepared_b.address.as_ref());
+    matches.push(compare_postal_codes(address_a, address_b));
+    matches.push(compare_address_lines(address_a, address_b));
     let (org_a, org_b) = (&a.primary_organization, &b.primary_organization);
     matches.push(if org_a.is_empty() || org_b.is_empty() {
-        missing("primary_organization", org_a.clone(), org_b.clone())
+        missing("primary_organization", org_a, org_b)
     } else if org_a == org_b {
         field_match(
             "primary_organization",
             MatchKind::Exact,
             1.0,
             ORGANIZATION_SAME,
-            org_a.clone(),
-            org_b.clone(),
+            org_a,
+            org_b,
         )
     } else {
         field_match(
@@ -1170,8 +1486,8 @@ pub fn score_people(a: &Person, b: &Person, reveal_birth_dates: bool) -> Scored 
             MatchKind::Different,
             0.0,
             ORGANIZATION_DIFFERENT,
-            org_a.clone(),
-            org_b.clone(),
+            org_a,
+            org_b,
         )
     });
     finish(matches)
@@ -1468,6 +1784,82 @@ mod tests {
         // An initial instead of the given name still meets the full name.
         let q = person("M.", "García");
         assert!(share_key(&keys, &person_blocking_keys(&q)));
+    }
+
+    #[test]
+    fn the_bound_of_the_edit_similarity_is_never_below_it() {
+        let words = |text: &str| Words::new(words(text));
+        for (a, b) in [
+            ("ninos del sur", "ninos del sud"),
+            ("greenpeace", "green peace"),
+            ("abcd", "badc"),
+            ("red juvenil lope", "red juvenil mira"),
+            ("oxfam", "oxfam international"),
+            ("calle 12", "calle 21"),
+            ("", "sur"),
+            ("", ""),
+        ] {
+            let (a, b) = (words(a), words(b));
+            let exact = strsim::normalized_damerau_levenshtein(&a.joined, &b.joined);
+            let bound = whole_similarity_at_most(&a, &b);
+            assert!(bound >= exact, "{a:?} {b:?}: {bound} < {exact}");
+        }
+        // Names of other letters are bounded well below 1, so the edit distance is skipped.
+        let bound =
+            whole_similarity_at_most(&words("red juvenil lope"), &words("red juvenil mira"));
+        assert!(bound < 0.8, "{bound}");
+    }
+
+    #[test]
+    fn a_pair_found_below_the_lowest_score_early_is_below_it() {
+        let mut with_email = org("Red Juvenil del Pacífico", "MX");
+        with_email.emails = vec![EmailAddress {
+            address: "contacto@rjp.org".to_string(),
+            ..Default::default()
+        }];
+        let mut with_address = org("Red Juvenil Lope", "MX");
+        with_address.addresses = vec![PostalAddress {
+            address_lines: vec!["Calle Luna 12".to_string()],
+            postal_code: "06700".to_string(),
+            country_code: "MX".to_string(),
+            ..Default::default()
+        }];
+        let records = [
+            with_email.clone(),
+            with_address.clone(),
+            org("Red Juvenil Mira", "MX"),
+            org("Red Juvenil Lopa", "MX"),
+            org("Red Juvenil Lope", "AR"),
+            org("RJP", "MX"),
+            org("Green Peace", "MX"),
+            org("Greenpeace", "MX"),
+            Organization {
+                alternative_names: vec!["Red Juvenil Lope".to_string()],
+                ..org("Colectivo Caminos", "MX")
+            },
+            Organization {
+                emails: with_email.emails.clone(),
+                ..org("Pacific Youth Network", "")
+            },
+        ];
+        let prepared: Vec<PreparedOrganization> =
+            records.iter().map(PreparedOrganization::new).collect();
+        let (mut kept, mut dropped) = (0, 0);
+        for a in &prepared {
+            for b in &prepared {
+                let full = score_prepared_organizations(a, b);
+                let lowest = bands().possible;
+                let early = score_prepared_organizations_reaching(a, b, lowest);
+                if full.score >= lowest {
+                    assert_eq!(early.as_ref(), Some(&full));
+                    kept += 1;
+                } else {
+                    assert_eq!(early, None, "{full:?}");
+                    dropped += 1;
+                }
+            }
+        }
+        assert!(kept > 0 && dropped > 0);
     }
 
     #[test]
