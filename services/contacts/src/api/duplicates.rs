@@ -10,8 +10,9 @@ use engage_platform::{Caller, Error, with_connection, write_transaction};
 
 use super::{ContactsApi, actor, method, page_limits, writer};
 use crate::domain::duplicates::{
-    Scored, Thresholds, band, organization_blocking_keys, pairs_sharing_a_key,
-    person_blocking_keys, score_organizations, score_people,
+    PreparedOrganization, PreparedPerson, Scored, Thresholds, band, organization_blocking_keys,
+    pairs_sharing_a_key, person_blocking_keys, score_prepared_organizations_reaching,
+    score_prepared_people,
 };
 use crate::store::kinds::{DUPLICATE_KEY, REVIEW, candidate_pair, review_term};
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
@@ -27,29 +28,67 @@ const READ_BATCH: i64 = 2_000;
 /// A register whose records duplicate detection compares.
 pub(super) trait Dedupe: Resource + Send + Sync + 'static {
     const RECORD_TYPE: RecordType;
+    /// The record with what scoring needs worked out once, for all the pairs it is in.
+    type Prepared<'a>: Send + Sync
+    where
+        Self: 'a;
     fn blocking_keys(&self) -> Vec<String>;
-    fn score(older: &Self, newer: &Self) -> Scored;
+    fn prepare(&self) -> Self::Prepared<'_>;
+    /// The score of a pair when it reaches `lowest`; `None` when it does not.
+    fn score_reaching(
+        older: &Self::Prepared<'_>,
+        newer: &Self::Prepared<'_>,
+        lowest: f64,
+    ) -> Option<Scored>;
 }
 
 impl Dedupe for Organization {
     const RECORD_TYPE: RecordType = RecordType::Organization;
+    type Prepared<'a> = PreparedOrganization<'a>;
     fn blocking_keys(&self) -> Vec<String> {
         organization_blocking_keys(self)
     }
-    fn score(older: &Self, newer: &Self) -> Scored {
-        score_organizations(older, newer)
+    fn prepare(&self) -> PreparedOrganization<'_> {
+        PreparedOrganization::new(self)
+    }
+    fn score_reaching(
+        older: &PreparedOrganization<'_>,
+        newer: &PreparedOrganization<'_>,
+        lowest: f64,
+    ) -> Option<Scored> {
+        score_prepared_organizations_reaching(older, newer, lowest)
     }
 }
 
 impl Dedupe for Person {
     const RECORD_TYPE: RecordType = RecordType::Person;
+    type Prepared<'a> = PreparedPerson<'a>;
     fn blocking_keys(&self) -> Vec<String> {
         person_blocking_keys(self)
     }
-    fn score(older: &Self, newer: &Self) -> Scored {
-        // Stored candidates never show a birth date: they are read by non-admins too.
-        score_people(older, newer, false)
+    fn prepare(&self) -> PreparedPerson<'_> {
+        PreparedPerson::new(self)
     }
+    fn score_reaching(
+        older: &PreparedPerson<'_>,
+        newer: &PreparedPerson<'_>,
+        lowest: f64,
+    ) -> Option<Scored> {
+        // Stored candidates never show a birth date: they are read by non-admins too.
+        let scored = score_prepared_people(older, newer, false);
+        (scored.score >= lowest).then_some(scored)
+    }
+}
+
+/// The score and band of a pair, older record first, when it is in a band.
+fn score_in_band<R: Dedupe>(
+    older: &R::Prepared<'_>,
+    newer: &R::Prepared<'_>,
+    thresholds: &Thresholds,
+) -> Option<(Scored, DuplicateBand)> {
+    let lowest = thresholds.possible.min(thresholds.likely);
+    let scored = R::score_reaching(older, newer, lowest)?;
+    band(scored.score, thresholds).map(|b| (scored, b))
 }
 
 /// Thresholds from the environment (ENGAGE_CONTACTS_DUPLICATE_LIKELY / _POSSIBLE), else the
@@ -98,6 +137,7 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
         .term_owners(DUPLICATE_KEY, &keys, MAX_COMPARED + 1)
         .await?;
     let mut found = Vec::new();
+    let prepared = value.prepare();
     for row in conn.load_many(R::KIND, &ids).await? {
         let live =
             row.delete_time.is_none() && row.merged_into.is_none() && row.erase_time.is_none();
@@ -106,8 +146,8 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
         }
         let other = Stored::<R>::decode(row)?;
         // The older record is `record_a`; a record being created is the newer.
-        let scored = R::score(&other.value, value);
-        if let Some(band) = band(scored.score, thresholds) {
+        let in_band = score_in_band::<R>(&other.value.prepare(), &prepared, thresholds);
+        if let Some((scored, band)) = in_band {
             found.push(Found {
                 other,
                 scored,
@@ -128,25 +168,47 @@ fn is_older<R>(a: &Stored<R>, b: &Stored<R>) -> bool {
     (a.row.create_time, &a.row.id) <= (b.row.create_time, &b.row.id)
 }
 
+/// `work` over `items` split into one slice per core, the results in the items' order.
+fn on_every_core<'t, T: Sync, U: Send>(
+    items: &'t [T],
+    work: impl Fn(&'t [T]) -> Vec<U> + Sync,
+) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| scope.spawn(move || work(c)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 /// The pairs of `records` that share a blocking key (see `pairs_sharing_a_key`).
 fn blocked_pairs<R: Dedupe>(records: &[Stored<R>]) -> Vec<(usize, usize)> {
     let largest_block = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
-    pairs_sharing_a_key(
-        records.iter().map(|record| record.value.blocking_keys()),
-        largest_block,
-    )
+    let keys = on_every_core(records, |chunk| {
+        chunk.iter().map(|r| r.value.blocking_keys()).collect()
+    });
+    pairs_sharing_a_key(keys, largest_block)
 }
 
 /// The pairs of `pairs` in a band, scored older record first, as (older, newer, score,
-/// band). Split over the machine's cores: pairs are independent.
+/// band). Each record is prepared once for all its pairs; pairs are independent, so both
+/// steps are split over the machine's cores.
 fn score_pairs<R: Dedupe>(
     records: &[Stored<R>],
     pairs: &[(usize, usize)],
     thresholds: &Thresholds,
 ) -> Vec<(usize, usize, Scored, DuplicateBand)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = pairs.len().div_ceil(threads).max(1);
-    let score_chunk = |chunk: &[(usize, usize)]| {
+    let prepared = on_every_core(records, |chunk| {
+        chunk.iter().map(|r| r.value.prepare()).collect()
+    });
+    on_every_core(pairs, |chunk| {
         chunk
             .iter()
             .filter_map(|&(i, j)| {
@@ -155,19 +217,9 @@ fn score_pairs<R: Dedupe>(
                 } else {
                     (j, i)
                 };
-                let scored = R::score(&records[older].value, &records[newer].value);
-                band(scored.score, thresholds).map(|b| (older, newer, scored, b))
+                score_in_band::<R>(&prepared[older], &prepared[newer], thresholds)
+                    .map(|(scored, b)| (older, newer, scored, b))
             })
-            .collect::<Vec<_>>()
-    };
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = pairs
-            .chunks(chunk)
-            .map(|c| scope.spawn(move || score_chunk(c)))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
             .collect()
     })
 }
@@ -273,9 +325,8 @@ pub(super) async fn detect<R: Dedupe, C: Register + Journal + Send>(
         // newer one here): the same pair then always gives the same matches.
         let (older, newer) = older_first(stored, &f.other);
         let (scored, band_of) = if older.row.id == stored.row.id {
-            let scored = R::score(&older.value, &newer.value);
-            match band(scored.score, thresholds) {
-                Some(b) => (scored, b),
+            match score_in_band::<R>(&older.value.prepare(), &newer.value.prepare(), thresholds) {
+                Some(in_band) => in_band,
                 None => continue,
             }
         } else {
