@@ -101,6 +101,15 @@ fn person(p: &EvalPerson) -> Person {
     }
 }
 
+/// Seconds of CPU the current thread has used (Linux), so that timings hold while other work
+/// shares the cores; 0 where the kernel does not say.
+fn cpu_time() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns / 1e9)
+}
+
 /// How one band did: pairs proposed, and how many of them are true duplicates.
 #[derive(Default)]
 struct Tally {
@@ -126,18 +135,21 @@ impl Tally {
     }
 }
 
-/// Blocks `records` by their keys, scores every pair that shares a key, and prints the figures
-/// of LIKELY and LIKELY+POSSIBLE, then a few wrong POSSIBLE pairs as `describe` shows them.
-fn evaluate<R>(
-    records: &[R],
+/// Blocks `records` by their keys, prepares each record once and scores every pair that
+/// shares a key (0 for a pair found below POSSIBLE early), as the scan does on one core, and
+/// prints the figures of LIKELY and LIKELY+POSSIBLE, then a few wrong POSSIBLE pairs as
+/// `describe` shows them.
+fn evaluate<'r, R, P>(
+    records: &'r [R],
     cluster: impl Fn(usize) -> usize,
     keys: impl Fn(&R) -> Vec<String>,
-    score: impl Fn(&R, &R) -> f64,
+    prepare: impl Fn(&'r R) -> P,
+    score: impl Fn(&P, &P) -> f64,
     describe: impl Fn(usize) -> String,
 ) {
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_time());
     let pairs = pairs_sharing_a_key(records.iter().map(keys), LARGEST_BLOCK);
-    let blocking = started.elapsed();
+    let (blocking, blocking_cpu) = (started.elapsed(), cpu_time() - cpu);
     let mut sizes: HashMap<usize, usize> = HashMap::new();
     for i in 0..records.len() {
         *sizes.entry(cluster(i)).or_default() += 1;
@@ -147,12 +159,15 @@ fn evaluate<R>(
     let thresholds = Thresholds::default();
     let (mut likely, mut any) = (Tally::default(), Tally::default());
     let mut wrong_possible = Vec::new();
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_time());
+    let prepared: Vec<P> = records.iter().map(prepare).collect();
+    let (preparing, preparing_cpu) = (started.elapsed(), cpu_time() - cpu);
+    let (started, cpu) = (Instant::now(), cpu_time());
     let scores: Vec<f64> = pairs
         .iter()
-        .map(|&(i, j)| score(&records[i], &records[j]))
+        .map(|&(i, j)| score(&prepared[i], &prepared[j]))
         .collect();
-    let scoring = started.elapsed();
+    let (scoring, scoring_cpu) = (started.elapsed(), cpu_time() - cpu);
     for (&(i, j), &s) in pairs.iter().zip(&scores) {
         let duplicate = cluster(i) == cluster(j);
         match band(s, &thresholds) {
@@ -170,11 +185,16 @@ fn evaluate<R>(
         }
     }
     println!(
-        "records {} keys and blocking {:.2} s, scoring on one core {:.2} s ({:.1} µs a pair)",
+        "records {}, on one thread: keys and blocking {:.2} s ({:.2} s of CPU), preparing {:.2} s \
+         ({:.2} s), scoring {:.2} s ({:.2} s, {:.2} µs of CPU a pair)",
         records.len(),
         blocking.as_secs_f64(),
+        blocking_cpu,
+        preparing.as_secs_f64(),
+        preparing_cpu,
         scoring.as_secs_f64(),
-        scoring.as_secs_f64() * 1e6 / pairs.len().max(1) as f64
+        scoring_cpu,
+        scoring_cpu * 1e6 / pairs.len().max(1) as f64
     );
     println!(
         "pairs {} duplicates {duplicates} likely {:?} likely+possible {:?}",
@@ -196,7 +216,11 @@ fn organisations_offline() {
         &records,
         |i| set[i].cluster,
         organization_blocking_keys,
-        |a, b| score_organizations(a, b).score,
+        PreparedOrganization::new,
+        |a, b| {
+            score_prepared_organizations_reaching(a, b, Thresholds::default().possible)
+                .map_or(0.0, |scored| scored.score)
+        },
         |i| set[i].display_name.clone(),
     );
 }
@@ -210,7 +234,8 @@ fn people_offline() {
         &records,
         |i| set[i].cluster,
         person_blocking_keys,
-        |a, b| score_people(a, b, true).score,
+        PreparedPerson::new,
+        |a, b| score_prepared_people(a, b, true).score,
         |i| {
             format!(
                 "{} {} {:?}",
