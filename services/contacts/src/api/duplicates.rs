@@ -181,9 +181,13 @@ fn on_every_core<'t, T: Sync, U: Send>(
             .chunks(chunk)
             .map(|c| scope.spawn(move || work(c)))
             .collect();
+        // A part missing would shift every later index: a stopped worker stops the whole.
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     })
 }
