@@ -315,8 +315,140 @@ async fn search_finds_whole_words_word_beginnings_and_near_spellings(backend: Te
     assert!(search(&mut officer, "zzzzqqq").await.is_empty());
 }
 
+/// The names of a filtered listing in `order_by`, page by page, with `between` run after
+/// each page.
+async fn names_listed(
+    client: &mut Client,
+    filter: &str,
+    order_by: &str,
+    mut between: impl AsyncFnMut(&mut Client),
+) -> Vec<String> {
+    let mut token = String::new();
+    let mut names = Vec::new();
+    loop {
+        let page = client
+            .list_organizations(ListOrganizationsRequest {
+                filter: filter.into(),
+                order_by: order_by.into(),
+                page_size: 3,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("list {filter:?} by {order_by:?}: {e:?}"))
+            .into_inner();
+        names.extend(page.organizations.into_iter().map(|o| o.display_name));
+        if page.next_page_token.is_empty() {
+            return names;
+        }
+        token = page.next_page_token;
+        between(client).await;
+    }
+}
+
+async fn a_page_of_terms_keeps_its_order_and_leaves_out_what_it_hides(backend: TestBackend) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    let mut kenyan = Vec::new();
+    for i in 0..12 {
+        let tags: &[&str] = if i % 2 == 0 { &["cop12"] } else { &[] };
+        // Created in an order unlike the names' order.
+        let name = format!("Partner {:02}", (i * 5) % 12);
+        kenyan.push(create(&mut officer, organization(&name, "KE", tags)).await);
+    }
+    create(&mut officer, organization("Partner 99", "NG", &["cop12"])).await;
+    // Partner 05 (i = 1) is deleted, Partner 10 (i = 2) merged into Partner 00 (i = 0).
+    officer
+        .delete_organization(DeleteOrganizationRequest {
+            name: kenyan[1].name.clone(),
+            etag: kenyan[1].etag.clone(),
+        })
+        .await
+        .unwrap();
+    let preview = officer
+        .preview_organization_merge(PreviewOrganizationMergeRequest {
+            survivor: kenyan[0].name.clone(),
+            merged: kenyan[2].name.clone(),
+            field_choices: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    officer
+        .merge_organizations(MergeOrganizationsRequest {
+            survivor: kenyan[0].name.clone(),
+            survivor_etag: preview.survivor_etag.clone(),
+            merged: kenyan[2].name.clone(),
+            merged_etag: preview.merged_etag.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("merge: {e:?}"));
+
+    let ke = "country_code = \"KE\"";
+    let live: Vec<String> = [0, 1, 2, 3, 4, 6, 7, 8, 9, 11]
+        .iter()
+        .map(|i| format!("Partner {i:02}"))
+        .collect();
+    let nothing = async |_: &mut Client| {};
+    assert_eq!(names_listed(&mut officer, ke, "", nothing).await, live);
+    let mut descending = live.clone();
+    descending.reverse();
+    assert_eq!(
+        names_listed(&mut officer, ke, "display_name desc", nothing).await,
+        descending
+    );
+    // Two terms: the live Kenyan organisations tagged cop12 (i even but not 2, the one
+    // merged).
+    let tagged: Vec<String> = [0, 2, 4, 6, 8]
+        .iter()
+        .map(|i| format!("Partner {i:02}"))
+        .collect();
+    assert_eq!(
+        names_listed(
+            &mut officer,
+            &format!("{ke} AND tags:\"cop12\""),
+            "",
+            nothing
+        )
+        .await,
+        tagged
+    );
+
+    // Organisations created while paging, before and after the page being read, are
+    // listed at most once, and every one that existed throughout exactly once.
+    let mut created = 0;
+    let listed = names_listed(&mut officer, ke, "", async |client: &mut Client| {
+        for name in ["Partner 00a", "Partner 50"] {
+            created += 1;
+            create(
+                client,
+                organization(&format!("{name} {created}"), "KE", &[]),
+            )
+            .await;
+        }
+    })
+    .await;
+    let mut counted = std::collections::HashMap::new();
+    for name in &listed {
+        *counted.entry(name.clone()).or_insert(0) += 1;
+    }
+    assert!(
+        counted.values().all(|n| *n == 1),
+        "a row came twice: {listed:?}"
+    );
+    assert!(
+        live.iter().all(|name| counted.contains_key(name)),
+        "a row was skipped: {listed:?}"
+    );
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted, "out of order");
+}
+
 engage_platform::on_both_databases!(
     total_size_stays_exact_through_deletes_restores_and_merges,
     a_total_is_exact_up_to_a_thousand_and_never_a_thousand_above,
     search_finds_whole_words_word_beginnings_and_near_spellings,
+    a_page_of_terms_keeps_its_order_and_leaves_out_what_it_hides,
 );
