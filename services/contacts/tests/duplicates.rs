@@ -351,6 +351,51 @@ async fn a_person_imported_again_with_another_address_form_is_reported_and_expor
     }
 }
 
+/// An office email shared by hundreds of staff is too common to compare people by (as in the
+/// register scan), but it must not hide the one earlier record that shares a name and a birth
+/// date with a new person.
+async fn a_common_key_does_not_crowd_out_a_rare_one(backend: TestBackend) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    let office = "office@coalition.example";
+    let mut original = person("Amina", "Diallo", (1985, 3, 2));
+    original.emails = vec![EmailAddress {
+        address: office.into(),
+        ..EmailAddress::default()
+    }];
+    let original = create(&mut officer, original).await.person.unwrap();
+
+    let mut csv =
+        String::from("external_id,given_name,family_name,emails,country_code,birth_date\n");
+    for i in 0..260 {
+        let (given, family) = (format!("Gx{i:03}"), format!("Fy{i:03}"));
+        let day = 1 + i % 28;
+        csv.push_str(&format!(
+            "staff-{i},{given},{family},{office},CH,1970-01-{day:02}\n"
+        ));
+    }
+    let imported = import_people(&mut officer, &csv).await;
+    assert!(
+        imported
+            .iter()
+            .all(|r| r.outcome == ImportRowOutcome::Created as i32),
+        "{imported:?}"
+    );
+
+    let mut copy = person("Amina", "Dialo", (1985, 3, 2));
+    copy.emails = vec![EmailAddress {
+        address: office.into(),
+        ..EmailAddress::default()
+    }];
+    let created = create(&mut officer, copy).await;
+    let found: Vec<&str> = created
+        .duplicate_candidates
+        .iter()
+        .map(|c| c.record_a.as_str())
+        .collect();
+    assert_eq!(found, [original.name.as_str()], "{created:?}");
+}
+
 engage_platform::on_both_databases!(
     a_person_imported_again_with_another_address_form_is_reported_and_exported_whole,
     a_surname_typo_with_the_same_birth_date_is_a_likely_duplicate,
@@ -358,4 +403,5 @@ engage_platform::on_both_databases!(
     a_pair_marked_not_a_duplicate_is_not_proposed_again,
     phone_numbers_in_different_national_formats_compare_equal,
     the_register_listing_is_paged_by_score,
+    a_common_key_does_not_crowd_out_a_rare_one,
 );

@@ -133,9 +133,7 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = conn
-        .term_owners(DUPLICATE_KEY, &keys, MAX_COMPARED + 1)
-        .await?;
+    let ids = sharing_a_key(conn, &keys).await?;
     let mut found = Vec::new();
     let prepared = value.prepare();
     for row in conn.load_many(R::KIND, &ids).await? {
@@ -157,6 +155,35 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
     }
     found.sort_by(|a, b| b.scored.score.total_cmp(&a.scored.score));
     Ok(found)
+}
+
+/// The records holding one of the blocking `keys`, leaving out a key held by more than
+/// MAX_COMPARED records: as in the register scan, a key that common pairs none. Asked key by
+/// key only when the keys together have more holders than that, so that a common key cannot
+/// crowd out the few records sharing a rare one.
+async fn sharing_a_key<C: Register + Send>(
+    conn: &mut C,
+    keys: &[String],
+) -> Result<Vec<String>, Error> {
+    let largest_block = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
+    let owners = conn
+        .term_owners(DUPLICATE_KEY, keys, MAX_COMPARED + 1)
+        .await?;
+    if owners.len() <= largest_block {
+        return Ok(owners);
+    }
+    let mut ids = Vec::new();
+    for key in keys {
+        let owners = conn
+            .term_owners(DUPLICATE_KEY, std::slice::from_ref(key), MAX_COMPARED + 1)
+            .await?;
+        if owners.len() <= largest_block {
+            ids.extend(owners);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 fn older_first<'a, R>(a: &'a Stored<R>, b: &'a Stored<R>) -> (&'a Stored<R>, &'a Stored<R>) {
