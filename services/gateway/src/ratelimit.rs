@@ -2,11 +2,11 @@
 //!
 //! With Redis configured, one atomic Lua script keeps each limit in Redis, timed by Redis's
 //! own clock, so the limit holds across gateway replicas. A gateway takes a few calls'
-//! worth at a time for a principal who calls often (a lease), so most calls do not wait for
-//! Redis; the lease only ever makes the limit stricter. Without Redis, or while Redis is
-//! unreachable, each gateway limits in memory on its own: a replica keeps serving (with
-//! limits per replica rather than shared) instead of refusing every call because the
-//! limiter's store is down. See `docs/adr/0008-rate-limits.md`.
+//! worth at a time for a principal who calls often (a lease), so most of that principal's
+//! calls do not wait for Redis; what a lease adds to the limit is bounded (ADR 0008).
+//! Without Redis, or while Redis is unreachable, each gateway limits in memory on its own: a
+//! replica keeps serving (with limits per replica rather than shared) instead of refusing
+//! every call because the limiter's store is down. See `docs/adr/0008-rate-limits.md`.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -38,6 +38,12 @@ impl Rate {
     /// what replicas hold unused is small beside the limit.
     fn lease_size(&self) -> u32 {
         (self.count.get() / 10).clamp(1, 16)
+    }
+
+    /// How long a lease's calls may be used: as long as they take at the sustained rate, and
+    /// at least [`SHORTEST_LEASE`] so that a high limit's lease outlives the next call.
+    fn lease_lifetime(&self) -> Duration {
+        (self.interval() * self.lease_size()).max(SHORTEST_LEASE)
     }
 }
 
@@ -156,8 +162,8 @@ return 0
 ";
 
 /// Calls taken from Redis ahead of use, per limit key. A lease lasts as long as its calls
-/// take at the sustained rate; what is left then is dropped, so an idle principal's lease
-/// cannot be saved up beyond the burst.
+/// take at the sustained rate (at least [`SHORTEST_LEASE`]); what is left then is dropped,
+/// so an idle principal's lease cannot be saved up.
 #[derive(Default)]
 struct Leases {
     held: HashMap<String, Lease>,
@@ -167,6 +173,10 @@ struct Lease {
     left: u32,
     until: Instant,
 }
+
+/// The shortest a lease lasts. Calls used later than they were taken can exceed the burst by
+/// what the rate allows in a lease's lifetime, so this stays short beside a second.
+const SHORTEST_LEASE: Duration = Duration::from_millis(50);
 
 /// Leases kept before the expired ones are swept out.
 const LEASES_BEFORE_SWEEP: usize = 10_000;
@@ -265,7 +275,7 @@ impl RedisLimits {
         if size > 1 && self.take(&key, rate, size).await? == 0 {
             let now = Instant::now();
             if let Ok(mut leases) = self.leases.lock() {
-                leases.hold(key, size - 1, now, now + rate.interval() * size);
+                leases.hold(key, size - 1, now, now + rate.lease_lifetime());
             }
             return Ok(0);
         }
@@ -365,6 +375,11 @@ mod tests {
         assert_eq!(rate.lease_size(), 10);
         assert_eq!("3/s".parse::<Rate>().unwrap().lease_size(), 1);
         assert_eq!("1000/s".parse::<Rate>().unwrap().lease_size(), 16);
+        assert_eq!(rate.lease_lifetime(), Duration::from_millis(100));
+        assert_eq!(
+            "100000/s".parse::<Rate>().unwrap().lease_lifetime(),
+            SHORTEST_LEASE
+        );
 
         let mut leases = Leases::default();
         let now = Instant::now();
