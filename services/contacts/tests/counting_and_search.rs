@@ -1,19 +1,42 @@
-//! A listing's total (exact up to 1,000) and search's cuts (whole words first, near spellings after), on
-//! both databases: the count reads the records' state kept beside their terms, so it must
-//! follow deletes, restores and merges; search must still find a misspelt word.
+//! A listing's total (exact up to 1,000) and search's cuts (whole words first, near spellings
+//! after), on both databases: the count reads the records' state kept beside their terms, so
+//! it must follow deletes, restores and merges; search must still find a misspelt word.
 
 #[allow(
     dead_code,
     reason = "each test binary uses part of what the tests share"
 )]
 mod common;
-use common::{Client, client};
+use common::{Client, client, create_organization};
 
 use engage_api::contacts::*;
 use engage_api::types::Sector;
 use engage_contacts::Contacts;
 use engage_platform::Role;
 use engage_platform::testkit::{TestBackend, TestServer};
+
+/// Merges `merged` into `survivor` as previewed, keeping the survivor's values.
+async fn merge(officer: &mut Client, survivor: &str, merged: &str) {
+    let preview = officer
+        .preview_organization_merge(PreviewOrganizationMergeRequest {
+            survivor: survivor.into(),
+            merged: merged.into(),
+            field_choices: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    officer
+        .merge_organizations(MergeOrganizationsRequest {
+            survivor: survivor.into(),
+            survivor_etag: preview.survivor_etag,
+            merged: merged.into(),
+            merged_etag: preview.merged_etag,
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("merge: {e:?}"));
+}
 
 fn organization(name: &str, country: &str, tags: &[&str]) -> Organization {
     Organization {
@@ -23,19 +46,6 @@ fn organization(name: &str, country: &str, tags: &[&str]) -> Organization {
         tags: tags.iter().map(|t| (*t).to_owned()).collect(),
         ..Organization::default()
     }
-}
-
-async fn create(client: &mut Client, org: Organization) -> Organization {
-    client
-        .create_organization(CreateOrganizationRequest {
-            organization: Some(org),
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("create: {e:?}"))
-        .into_inner()
-        .organization
-        .unwrap()
 }
 
 /// The first page's total and every organisation of the listing, page by page.
@@ -92,9 +102,9 @@ async fn total_size_stays_exact_through_deletes_restores_and_merges(backend: Tes
         ("Mombasa Women's Forum", &[][..]),
         ("Kisumu Integrity Trust", &["cop12", "donor"][..]),
     ] {
-        kenyan.push(create(&mut officer, organization(name, "KE", tags)).await);
+        kenyan.push(create_organization(&mut officer, organization(name, "KE", tags)).await);
     }
-    create(
+    create_organization(
         &mut officer,
         organization("Lagos Civic Union", "NG", &["cop12"]),
     )
@@ -135,25 +145,7 @@ async fn total_size_stays_exact_through_deletes_restores_and_merges(backend: Tes
     .await;
 
     // Merging hides the merged organisation; the survivor takes its tags.
-    let preview = officer
-        .preview_organization_merge(PreviewOrganizationMergeRequest {
-            survivor: kenyan[2].name.clone(),
-            merged: kenyan[1].name.clone(),
-            field_choices: vec![],
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    officer
-        .merge_organizations(MergeOrganizationsRequest {
-            survivor: kenyan[2].name.clone(),
-            survivor_etag: preview.survivor_etag.clone(),
-            merged: kenyan[1].name.clone(),
-            merged_etag: preview.merged_etag.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("merge: {e:?}"));
+    merge(&mut officer, &kenyan[2].name, &kenyan[1].name).await;
     assert_totals(
         &mut officer,
         &[
@@ -203,14 +195,14 @@ async fn a_total_is_exact_up_to_a_thousand_and_never_a_thousand_above(backend: T
     let mut last = None;
     for i in 0..1_000 {
         last = Some(
-            create(
+            create_organization(
                 &mut officer,
                 organization(&format!("Partner {i:04}"), "FR", &["cop12"]),
             )
             .await,
         );
     }
-    create(&mut officer, organization("Partner Abroad", "DE", &[])).await;
+    create_organization(&mut officer, organization("Partner Abroad", "DE", &[])).await;
     assert_eq!(first_total(&mut officer, "tags:\"cop12\"").await, 1_000);
     assert_eq!(
         first_total(&mut officer, "tags:\"cop12\" AND country_code = \"FR\"").await,
@@ -256,18 +248,18 @@ async fn search_finds_whole_words_word_beginnings_and_near_spellings(backend: Te
     let mut officer = client(&server, Role::CsuOfficer);
     let mut kamuti = organization("Kamuti Transparency Network Nairobi", "KE", &[]);
     kamuti.website = "https://kamutinet.org".into();
-    create(&mut officer, kamuti).await;
-    create(
+    create_organization(&mut officer, kamuti).await;
+    create_organization(
         &mut officer,
         organization("Transparency Alliance Lagos", "NG", &[]),
     )
     .await;
-    create(
+    create_organization(
         &mut officer,
         organization("Women's Association of Recife", "BR", &[]),
     )
     .await;
-    let gone = create(
+    let gone = create_organization(
         &mut officer,
         organization("Transparency Watch Kampala", "UG", &[]),
     )
@@ -354,9 +346,9 @@ async fn a_page_of_terms_keeps_its_order_and_leaves_out_what_it_hides(backend: T
         let tags: &[&str] = if i % 2 == 0 { &["cop12"] } else { &[] };
         // Created in an order unlike the names' order.
         let name = format!("Partner {:02}", (i * 5) % 12);
-        kenyan.push(create(&mut officer, organization(&name, "KE", tags)).await);
+        kenyan.push(create_organization(&mut officer, organization(&name, "KE", tags)).await);
     }
-    create(&mut officer, organization("Partner 99", "NG", &["cop12"])).await;
+    create_organization(&mut officer, organization("Partner 99", "NG", &["cop12"])).await;
     // Partner 05 (i = 1) is deleted, Partner 10 (i = 2) merged into Partner 00 (i = 0).
     officer
         .delete_organization(DeleteOrganizationRequest {
@@ -365,25 +357,7 @@ async fn a_page_of_terms_keeps_its_order_and_leaves_out_what_it_hides(backend: T
         })
         .await
         .unwrap();
-    let preview = officer
-        .preview_organization_merge(PreviewOrganizationMergeRequest {
-            survivor: kenyan[0].name.clone(),
-            merged: kenyan[2].name.clone(),
-            field_choices: vec![],
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    officer
-        .merge_organizations(MergeOrganizationsRequest {
-            survivor: kenyan[0].name.clone(),
-            survivor_etag: preview.survivor_etag.clone(),
-            merged: kenyan[2].name.clone(),
-            merged_etag: preview.merged_etag.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("merge: {e:?}"));
+    merge(&mut officer, &kenyan[0].name, &kenyan[2].name).await;
 
     let ke = "country_code = \"KE\"";
     let live: Vec<String> = [0, 1, 2, 3, 4, 6, 7, 8, 9, 11]
@@ -421,7 +395,7 @@ async fn a_page_of_terms_keeps_its_order_and_leaves_out_what_it_hides(backend: T
     let listed = names_listed(&mut officer, ke, "", async |client: &mut Client| {
         for name in ["Partner 00a", "Partner 50"] {
             created += 1;
-            create(
+            create_organization(
                 client,
                 organization(&format!("{name} {created}"), "KE", &[]),
             )

@@ -5,7 +5,7 @@
     reason = "each test binary uses part of what the tests share"
 )]
 mod common;
-use common::{Client, client};
+use common::{Client, client, create_organization};
 
 use engage_api::contacts::*;
 use engage_api::types::{Date, RegionalGroup, Sector};
@@ -22,19 +22,6 @@ fn organization(name: &str, country: &str) -> Organization {
         country_code: country.into(),
         ..Organization::default()
     }
-}
-
-async fn create(client: &mut Client, org: Organization) -> Organization {
-    client
-        .create_organization(CreateOrganizationRequest {
-            organization: Some(org),
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("create: {e:?}"))
-        .into_inner()
-        .organization
-        .unwrap()
 }
 
 async fn outbox(server: &TestServer) -> Vec<engage_platform::journal::StoredEvent> {
@@ -84,7 +71,7 @@ async fn an_organisation_lives_through_create_update_delete_with_its_audit_trail
         ..Default::default()
     }];
     org.tags = vec!["Donor".into(), "donor".into()];
-    let created = create(&mut officer, org).await;
+    let created = create_organization(&mut officer, org).await;
     assert!(created.name.starts_with("organizations/"));
     assert_eq!(created.display_name, "Asociación Niños del Sur");
     assert_eq!(created.country_code, "AR");
@@ -285,7 +272,7 @@ async fn bad_input_is_refused_field_by_field_and_nothing_is_stored(backend: Test
 
     let mut first = organization("Fundación Mar Azul", "CL");
     first.external_id = "crm-17".into();
-    create(&mut officer, first.clone()).await;
+    create_organization(&mut officer, first.clone()).await;
     first.display_name = "Fundacion Mar Azul (again)".into();
     let taken = officer
         .create_organization(CreateOrganizationRequest {
@@ -312,11 +299,11 @@ async fn filters_order_and_search_find_what_an_officer_asks_for(backend: TestBac
     let mut officer = client(&server, Role::CsuOfficer);
     let mut ans = organization("Asociación Niños del Sur", "AR");
     ans.tags = vec!["cop12".into()];
-    create(&mut officer, ans).await;
+    create_organization(&mut officer, ans).await;
     let mut academia = organization("Université de Genève", "CH");
     academia.sector = Sector::Academia as i32;
-    create(&mut officer, academia).await;
-    create(&mut officer, organization("Bogotá Youth Network", "CO")).await;
+    create_organization(&mut officer, academia).await;
+    create_organization(&mut officer, organization("Bogotá Youth Network", "CO")).await;
 
     let names = |orgs: Vec<Organization>| -> Vec<String> {
         orgs.into_iter().map(|o| o.display_name).collect()
@@ -396,7 +383,8 @@ async fn paging_returns_each_existing_row_once_while_rows_are_inserted(backend: 
     let mut officer = client(&server, Role::CsuOfficer);
     let mut existing = std::collections::HashSet::new();
     for i in 0..1000 {
-        let org = create(&mut officer, organization(&format!("Partner {i:04}"), "FR")).await;
+        let org =
+            create_organization(&mut officer, organization(&format!("Partner {i:04}"), "FR")).await;
         existing.insert(org.name);
     }
     let mut writer = client(&server, Role::CsuOfficer);
@@ -404,7 +392,7 @@ async fn paging_returns_each_existing_row_once_while_rows_are_inserted(backend: 
         for i in 0..200 {
             // Names that sort before, between and after the pages being read.
             let name = format!("{} {i}", ["Aaa", "Partner 0500x", "Zzz"][i % 3]);
-            create(&mut writer, organization(&name, "DE")).await;
+            create_organization(&mut writer, organization(&name, "DE")).await;
         }
     });
     let mut seen = Vec::new();
@@ -460,7 +448,7 @@ async fn paging_returns_each_existing_row_once_while_rows_are_inserted(backend: 
 async fn of_two_updates_from_the_same_version_one_wins_and_one_is_aborted(backend: TestBackend) {
     let server = TestServer::start::<Contacts>(backend).await;
     let mut officer = client(&server, Role::CsuOfficer);
-    let org = create(&mut officer, organization("Red de Mujeres", "PE")).await;
+    let org = create_organization(&mut officer, organization("Red de Mujeres", "PE")).await;
     let update = |acronym: &'static str| {
         let mut client = client(&server, Role::CsuOfficer);
         let mut patch = org.clone();

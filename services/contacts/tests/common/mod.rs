@@ -2,6 +2,7 @@
 //! values every test writes.
 
 use engage_api::contacts::contacts_service_client::ContactsServiceClient;
+use engage_api::contacts::{CreateOrganizationRequest, Organization};
 use engage_api::types::Date;
 use engage_platform::identity::InternalTokenInterceptor;
 use engage_platform::testkit::TestServer;
@@ -27,4 +28,18 @@ pub fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
     Some(prost_types::FieldMask {
         paths: paths.iter().map(|p| (*p).to_owned()).collect(),
     })
+}
+
+/// Creates `org` and returns it as stored.
+pub async fn create_organization(client: &mut Client, org: Organization) -> Organization {
+    client
+        .create_organization(CreateOrganizationRequest {
+            organization: Some(org),
+            ..Default::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("create: {e:?}"))
+        .into_inner()
+        .organization
+        .unwrap()
 }
