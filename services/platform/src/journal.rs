@@ -439,6 +439,15 @@ macro_rules! insert_in_one_task {
 /// numberer at a time, means no event numbered later can have committed earlier than one a
 /// reader has already seen. Every read of events in order numbers first.
 async fn number_committed_events(conn: &mut AsyncPgConnection) -> Result<(), Error> {
+    // The relay asks on every poll; an idle one finds nothing and takes no lock.
+    let unnumbered = diesel::select(diesel::dsl::exists(
+        outbox_events::table.filter(outbox_events::sequence.is_null()),
+    ))
+    .get_result::<bool>(conn)
+    .await?;
+    if !unnumbered {
+        return Ok(());
+    }
     conn.transaction(async |conn| {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7314150004)")
             .execute(conn)
@@ -455,7 +464,8 @@ async fn number_committed_events(conn: &mut AsyncPgConnection) -> Result<(), Err
                  RETURNING e.sequence \
              ) \
              UPDATE outbox_numbering \
-                SET last_sequence = last_sequence + (SELECT count(*) FROM numbered)",
+                SET last_sequence = last_sequence + (SELECT count(*) FROM numbered) \
+              WHERE EXISTS (SELECT 1 FROM numbered)",
         )
         .execute(conn)
         .await?;
