@@ -19,7 +19,7 @@ use crate::store::lifecycle::{self, Resource, Stored, Writer};
 use crate::store::{Condition, ListQuery, RecordKind, Register, SortColumn, SortValue};
 
 /// Most records a new or changed record is compared with.
-const MAX_COMPARED: i64 = 200;
+const MAX_COMPARED: usize = 200;
 /// Candidates written per transaction by RunDuplicateDetection.
 const SCAN_BATCH: i64 = 500;
 /// Records read per query by RunDuplicateDetection.
@@ -165,19 +165,17 @@ async fn sharing_a_key<C: Register + Send>(
     conn: &mut C,
     keys: &[String],
 ) -> Result<Vec<String>, Error> {
-    let largest_block = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
-    let owners = conn
-        .term_owners(DUPLICATE_KEY, keys, MAX_COMPARED + 1)
-        .await?;
-    if owners.len() <= largest_block {
+    let limit = i64::try_from(MAX_COMPARED + 1).unwrap_or(i64::MAX);
+    let owners = conn.term_owners(DUPLICATE_KEY, keys, limit).await?;
+    if owners.len() <= MAX_COMPARED {
         return Ok(owners);
     }
     let mut ids = Vec::new();
     for key in keys {
         let owners = conn
-            .term_owners(DUPLICATE_KEY, std::slice::from_ref(key), MAX_COMPARED + 1)
+            .term_owners(DUPLICATE_KEY, std::slice::from_ref(key), limit)
             .await?;
-        if owners.len() <= largest_block {
+        if owners.len() <= MAX_COMPARED {
             ids.extend(owners);
         }
     }
@@ -221,11 +219,10 @@ fn on_every_core<'t, T: Sync, U: Send>(
 
 /// The pairs of `records` that share a blocking key (see `pairs_sharing_a_key`).
 fn blocked_pairs<R: Dedupe>(records: &[Stored<R>]) -> Vec<(usize, usize)> {
-    let largest_block = usize::try_from(MAX_COMPARED).unwrap_or(usize::MAX);
     let keys = on_every_core(records, |chunk| {
         chunk.iter().map(|r| r.value.blocking_keys()).collect()
     });
-    pairs_sharing_a_key(keys, largest_block)
+    pairs_sharing_a_key(keys, MAX_COMPARED)
 }
 
 /// The pairs of `pairs` in a band, scored older record first, as (older, newer, score,
