@@ -214,7 +214,7 @@ const REDIS_RETRY_AFTER: Duration = Duration::from_secs(5);
 struct RedisLimits {
     client: redis::Client,
     connection: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
-    unreachable_until: std::sync::Mutex<Option<std::time::Instant>>,
+    unreachable_until: Mutex<Option<Instant>>,
     script: redis::Script,
     prefix: String,
     leases: Mutex<Leases>,
@@ -224,13 +224,13 @@ impl RedisLimits {
     fn resting(&self) -> bool {
         self.unreachable_until
             .lock()
-            .map(|until| until.is_some_and(|t| std::time::Instant::now() < t))
+            .map(|until| until.is_some_and(|t| Instant::now() < t))
             .unwrap_or(false)
     }
 
     fn mark_unreachable(&self) {
         if let Ok(mut until) = self.unreachable_until.lock() {
-            *until = Some(std::time::Instant::now() + REDIS_RETRY_AFTER);
+            *until = Some(Instant::now() + REDIS_RETRY_AFTER);
         }
     }
 
@@ -315,7 +315,7 @@ impl RateLimiter {
             redis: Some(Arc::new(RedisLimits {
                 client: redis::Client::open(url)?,
                 connection: tokio::sync::OnceCell::new(),
-                unreachable_until: std::sync::Mutex::new(None),
+                unreachable_until: Mutex::new(None),
                 script: redis::Script::new(GCRA_SCRIPT),
                 prefix: prefix.to_owned(),
                 leases: Mutex::new(Leases::default()),
