@@ -759,7 +759,59 @@ async fn an_import_reports_likely_duplicates_and_skips_them_when_asked(backend: 
     assert_eq!(listed.duplicate_candidates[0].record_a, existing.name);
 }
 
+/// Rows of one file that duplicate each other are paired once and name each other; a row
+/// duplicating a stored record names it; a file's unrelated row names nothing.
+async fn rows_of_one_import_are_paired_with_each_other_and_the_register(backend: TestBackend) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    let existing = create(
+        &mut officer,
+        organization("Asociación Niños del Sur", "ans.org.ar"),
+    )
+    .await
+    .organization
+    .unwrap();
+    let csv = "display_name,sector,country_code,website\n\
+               Asociacion Ninos del Sur,ngo,AR,ans.org.ar\n\
+               Red Juvenil Andina,ngo,PE,redjuvenilandina.pe\n\
+               Fundación Mar Azul,ngo,CL,marazul.cl\n\
+               Red Juvenil Andina,ngo,PE,https://www.redjuvenilandina.pe\n";
+    let rows = import_rows(&mut officer, csv, ImportDuplicatePolicy::Create).await;
+    assert!(
+        rows.iter()
+            .all(|r| r.outcome == ImportRowOutcome::Created as i32),
+        "{rows:?}"
+    );
+    assert_eq!(rows[0].likely_duplicates, vec![existing.name.clone()]);
+    assert_eq!(rows[1].likely_duplicates, vec![rows[3].resource.clone()]);
+    assert!(rows[2].likely_duplicates.is_empty(), "{rows:?}");
+    assert_eq!(rows[3].likely_duplicates, vec![rows[1].resource.clone()]);
+
+    let listed = open_candidates(&mut officer).await;
+    assert_eq!(listed.total_size, 2, "{listed:?}");
+    let pair = |a: &str, b: &str| {
+        listed
+            .duplicate_candidates
+            .iter()
+            .find(|c| (c.record_a == a && c.record_b == b) || (c.record_a == b && c.record_b == a))
+    };
+    let stored = pair(&existing.name, &rows[0].resource).expect("the stored record's pair");
+    assert_eq!(
+        stored.record_a, existing.name,
+        "the stored record is the older"
+    );
+    assert_eq!(stored.suggested_survivor, existing.name);
+    let in_file = pair(&rows[1].resource, &rows[3].resource).expect("the file's own pair");
+    assert_eq!(
+        in_file.record_a, rows[1].resource,
+        "the earlier row is the older"
+    );
+    assert_eq!(in_file.suggested_survivor, rows[1].resource);
+    assert_eq!(in_file.band, DuplicateBand::Likely as i32);
+}
+
 engage_platform::on_both_databases!(
+    rows_of_one_import_are_paired_with_each_other_and_the_register,
     an_import_reports_likely_duplicates_and_skips_them_when_asked,
     duplicates_are_found_on_create_reviewed_and_never_proposed_again,
     a_merge_leaves_nothing_pointing_at_the_merged_organisation,

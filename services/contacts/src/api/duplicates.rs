@@ -133,16 +133,18 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = sharing_a_key(conn, &keys).await?;
+    let holders = conn
+        .term_holders(R::KIND, DUPLICATE_KEY, &keys, MAX_COMPARED)
+        .await?;
+    let mut ids: Vec<String> = holders.into_values().flatten().collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut found = Vec::new();
     let prepared = value.prepare();
-    for row in conn.load_many(R::KIND, &ids).await? {
-        let live =
-            row.delete_time.is_none() && row.merged_into.is_none() && row.erase_time.is_none();
-        if !live || Some(row.id.as_str()) == id {
+    for other in live_records::<R, C>(conn, &ids).await? {
+        if Some(other.row.id.as_str()) == id {
             continue;
         }
-        let other = Stored::<R>::decode(row)?;
         // The older record is `record_a`; a record being created is the newer.
         let in_band = score_in_band::<R>(&other.value.prepare(), &prepared, thresholds);
         if let Some((scored, band)) = in_band {
@@ -157,31 +159,18 @@ async fn find_similar<R: Dedupe, C: Register + Send>(
     Ok(found)
 }
 
-/// The records holding one of the blocking `keys`, leaving out a key held by more than
-/// MAX_COMPARED records: as in the register scan, a key that common pairs none. Asked key by
-/// key only when the keys together have more holders than that, so that a common key cannot
-/// crowd out the few records sharing a rare one.
-async fn sharing_a_key<C: Register + Send>(
+/// The records among `ids` that are neither deleted, merged nor erased.
+async fn live_records<R: Dedupe, C: Register + Send>(
     conn: &mut C,
-    keys: &[String],
-) -> Result<Vec<String>, Error> {
-    let limit = i64::try_from(MAX_COMPARED + 1).unwrap_or(i64::MAX);
-    let owners = conn.term_owners(DUPLICATE_KEY, keys, limit).await?;
-    if owners.len() <= MAX_COMPARED {
-        return Ok(owners);
-    }
-    let mut ids = Vec::new();
-    for key in keys {
-        let owners = conn
-            .term_owners(DUPLICATE_KEY, std::slice::from_ref(key), limit)
-            .await?;
-        if owners.len() <= MAX_COMPARED {
-            ids.extend(owners);
+    ids: &[String],
+) -> Result<Vec<Stored<R>>, Error> {
+    let mut live = Vec::new();
+    for row in conn.load_many(R::KIND, ids).await? {
+        if row.delete_time.is_none() && row.merged_into.is_none() && row.erase_time.is_none() {
+            live.push(Stored::<R>::decode(row)?);
         }
     }
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
+    Ok(live)
 }
 
 fn older_first<'a, R>(a: &'a Stored<R>, b: &'a Stored<R>) -> (&'a Stored<R>, &'a Stored<R>) {
@@ -274,6 +263,45 @@ fn unchanged(kept: &DuplicateCandidate, scored: &Scored, band: DuplicateBand) ->
     kept.score == scored.score && kept.band == band as i32 && kept.matches == scored.matches
 }
 
+/// The record a merge of the pair should keep: the one more records refer to, the older
+/// when as many refer to both.
+async fn suggested_survivor<R: Dedupe, C: Register + Send>(
+    conn: &mut C,
+    older: &Stored<R>,
+    newer: &Stored<R>,
+) -> Result<String, Error> {
+    let (older_name, newer_name) = (older.name(), newer.name());
+    let older_refs = conn.references(&older.row.id, &older_name).await?;
+    let newer_refs = conn.references(&newer.row.id, &newer_name).await?;
+    Ok(if newer_refs > older_refs {
+        newer_name
+    } else {
+        older_name
+    })
+}
+
+/// The open candidate of a scored pair, older record first.
+fn open_candidate<R: Dedupe>(
+    older: &Stored<R>,
+    newer: &Stored<R>,
+    scored: &Scored,
+    band: DuplicateBand,
+    suggested_survivor: String,
+) -> DuplicateCandidate {
+    DuplicateCandidate {
+        record_type: R::RECORD_TYPE as i32,
+        record_a: older.name(),
+        record_b: newer.name(),
+        score: scored.score,
+        band: band as i32,
+        matches: scored.matches.clone(),
+        state: DuplicateCandidateState::Open as i32,
+        suggested_survivor,
+        detect_time: Some(timestamp(now_micros())),
+        ..DuplicateCandidate::default()
+    }
+}
+
 /// Records or refreshes the candidate of a scored pair. A decided pair (not a duplicate, or
 /// merged) is left alone: it is never proposed again. Returns the open candidate.
 async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
@@ -299,25 +327,8 @@ async fn keep_candidate<R: Dedupe, C: Register + Journal + Send>(
     {
         return Ok((Some(existing.clone()), false));
     }
-    let older_refs = conn.references(&older.row.id, &older_name).await?;
-    let newer_refs = conn.references(&newer.row.id, &newer_name).await?;
-    let suggested = if newer_refs > older_refs {
-        newer_name.clone()
-    } else {
-        older_name.clone()
-    };
-    let fresh = DuplicateCandidate {
-        record_type: R::RECORD_TYPE as i32,
-        record_a: older_name.clone(),
-        record_b: newer_name.clone(),
-        score: scored.score,
-        band: band as i32,
-        matches: scored.matches.clone(),
-        state: DuplicateCandidateState::Open as i32,
-        suggested_survivor: suggested,
-        detect_time: Some(timestamp(now_micros())),
-        ..DuplicateCandidate::default()
-    };
+    let suggested = suggested_survivor(conn, older, newer).await?;
+    let fresh = open_candidate(older, newer, scored, band, suggested);
     match existing {
         None => Ok((
             Some(lifecycle::create(conn, writer, None, fresh).await?),
@@ -368,6 +379,105 @@ pub(super) async fn detect<R: Dedupe, C: Register + Journal + Send>(
         }
     }
     Ok((candidates, compared, new))
+}
+
+/// Scores records created together (the rows of an import transaction) against their
+/// register, each other included, and keeps their candidates: the holders of all their keys
+/// are looked up at once and the records they meet read once, as the register scan does,
+/// instead of a few round trips per record. Returns each record's likely duplicates, best
+/// first.
+pub(super) async fn detect_created<R: Dedupe, C: Register + Journal + Send>(
+    conn: &mut C,
+    writer: Writer<'_>,
+    created: &[Stored<R>],
+    thresholds: &Thresholds,
+) -> Result<Vec<Vec<String>>, Error> {
+    let keys: Vec<Vec<String>> = created.iter().map(|s| s.value.blocking_keys()).collect();
+    let mut every_key: Vec<String> = keys.iter().flatten().cloned().collect();
+    every_key.sort_unstable();
+    every_key.dedup();
+    let holders = conn
+        .term_holders(R::KIND, DUPLICATE_KEY, &every_key, MAX_COMPARED)
+        .await?;
+    let fresh: HashMap<&str, usize> = created
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.row.id.as_str(), i))
+        .collect();
+    let mut older_ids: Vec<String> = holders
+        .values()
+        .flatten()
+        .filter(|id| !fresh.contains_key(id.as_str()))
+        .cloned()
+        .collect();
+    older_ids.sort_unstable();
+    older_ids.dedup();
+    let others = live_records::<R, C>(conn, &older_ids).await?;
+    let other_index: HashMap<&str, usize> = others
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.row.id.as_str(), i))
+        .collect();
+    let prepared_created: Vec<R::Prepared<'_>> =
+        created.iter().map(|s| s.value.prepare()).collect();
+    let prepared_others: Vec<R::Prepared<'_>> = others.iter().map(|s| s.value.prepare()).collect();
+
+    let mut likely: Vec<Vec<(f64, String)>> = vec![Vec::new(); created.len()];
+    let mut candidates = Vec::new();
+    for (i, record) in created.iter().enumerate() {
+        let mut met: Vec<&str> = keys[i]
+            .iter()
+            .filter_map(|k| holders.get(k))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        met.sort_unstable();
+        met.dedup();
+        for id in met {
+            // A pair of two new records is scored once, from the earlier of them.
+            let (other, prepared_other, fresh_other) = match fresh.get(id) {
+                Some(&j) if j <= i => continue,
+                Some(&j) => (&created[j], &prepared_created[j], Some(j)),
+                None => match other_index.get(id) {
+                    Some(&k) => (&others[k], &prepared_others[k], None),
+                    None => continue,
+                },
+            };
+            let record_is_older = is_older(record, other);
+            let (older, newer, prepared_older, prepared_newer) = if record_is_older {
+                (record, other, &prepared_created[i], prepared_other)
+            } else {
+                (other, record, prepared_other, &prepared_created[i])
+            };
+            let Some((scored, band)) =
+                score_in_band::<R>(prepared_older, prepared_newer, thresholds)
+            else {
+                continue;
+            };
+            // Nothing refers to a record created this instant: the older one is kept.
+            let suggested = if fresh.contains_key(newer.row.id.as_str()) {
+                older.name()
+            } else {
+                suggested_survivor(conn, older, newer).await?
+            };
+            if band == DuplicateBand::Likely {
+                likely[i].push((scored.score, other.name()));
+                if let Some(j) = fresh_other {
+                    likely[j].push((scored.score, record.name()));
+                }
+            }
+            candidates.push((None, open_candidate(older, newer, &scored, band, suggested)));
+        }
+    }
+    // A new record has no candidate yet: every pair found is a new one.
+    lifecycle::create_many(conn, writer, candidates).await?;
+    Ok(likely
+        .into_iter()
+        .map(|mut found| {
+            found.sort_by(|a, b| b.0.total_cmp(&a.0));
+            found.into_iter().map(|(_, name)| name).collect()
+        })
+        .collect())
 }
 
 /// What a create would duplicate, without storing anything (validate_only): candidates with

@@ -865,28 +865,6 @@ async fn likely_before_create<R: Dedupe, C: Register + Send>(
     )
 }
 
-/// Keeps the duplicate candidates of a created record; returns its likely duplicates.
-async fn likely_after_create<R: Dedupe, C: Register + Journal + Send>(
-    conn: &mut C,
-    batch: &Batch<'_>,
-    stored: &Stored<R>,
-) -> Result<Vec<String>, Error> {
-    let own = stored.name();
-    let (candidates, _, _) =
-        duplicates::detect(conn, batch.writer, stored, &batch.thresholds).await?;
-    Ok(candidates
-        .into_iter()
-        .filter(|c| c.band == DuplicateBand::Likely as i32)
-        .map(|c| {
-            if c.record_a == own {
-                c.record_b
-            } else {
-                c.record_a
-            }
-        })
-        .collect())
-}
-
 /// A row that matches no record: skipped when it is a likely duplicate and the policy says
 /// so, otherwise created (at the transaction's end; in a dry run only reported). `row`
 /// holds the row's number, external id and warnings.
@@ -953,17 +931,19 @@ async fn create_new_records<C: Register + Journal + Send>(
     }
     let mut names = HashMap::new();
     let stored = lifecycle::create_many(conn, batch.writer, organizations).await?;
-    for (row_number, stored) in organization_rows.into_iter().zip(stored) {
-        let likely = likely_after_create(conn, batch, &stored).await?;
+    let likely = duplicates::detect_created(conn, batch.writer, &stored, &batch.thresholds).await?;
+    for ((row_number, stored), likely) in organization_rows.into_iter().zip(stored).zip(likely) {
         names.insert(row_number, (stored.name(), likely));
     }
     let stored = lifecycle::create_many(conn, batch.writer, people).await?;
+    let likely = duplicates::detect_created(conn, batch.writer, &stored, &batch.thresholds).await?;
     let mut affiliations = Vec::new();
-    for ((row_number, affiliation), stored) in person_rows.into_iter().zip(stored) {
+    for (((row_number, affiliation), stored), likely) in
+        person_rows.into_iter().zip(stored).zip(likely)
+    {
         if let Some(affiliation) = affiliation {
             affiliations.push((Some(stored.row.id.clone()), affiliation));
         }
-        let likely = likely_after_create(conn, batch, &stored).await?;
         names.insert(row_number, (stored.name(), likely));
     }
     lifecycle::create_many(conn, batch.writer, affiliations).await?;

@@ -10,6 +10,8 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod schema;
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use engage_platform::Error;
@@ -288,6 +290,18 @@ pub trait Register {
         values: &[String],
         limit: i64,
     ) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+
+    /// The records of `kind` holding term `field` with each of `values`, by value, leaving
+    /// out a value held by more than `most` of them (a value that common tells nothing).
+    /// Each holder list is read through the term index and cut at `most + 1`, so a common
+    /// value costs as little as a rare one.
+    fn term_holders(
+        &mut self,
+        kind: RecordKind,
+        field: &str,
+        values: &[String],
+        most: usize,
+    ) -> impl Future<Output = Result<HashMap<String, Vec<String>>, Error>> + Send;
 
     /// How many live records refer to record `id` named `name`: its children, and records
     /// holding its name in a term (an affiliation's organisation, an interaction's people).
@@ -751,7 +765,8 @@ macro_rules! impl_register {
         $index_search:path,
         $insert_many:path,
         $estimate:path,
-        $term_page:path
+        $term_page:path,
+        $term_holders:path
     ) => {
         impl Register for $conn {
             async fn load(
@@ -973,6 +988,21 @@ macro_rules! impl_register {
                     .await?)
             }
 
+            async fn term_holders(
+                &mut self,
+                kind: RecordKind,
+                field: &str,
+                values: &[String],
+                most: usize,
+            ) -> Result<HashMap<String, Vec<String>>, Error> {
+                let mut values = values.to_vec();
+                values.sort_unstable();
+                values.dedup();
+                let mut holders = $term_holders(self, kind, field, values, most).await?;
+                holders.retain(|_, ids| ids.len() <= most);
+                Ok(holders)
+            }
+
             async fn references(&mut self, id: &str, name: &str) -> Result<i64, Error> {
                 // Children and term holders apart, each through its index: joined by OR in
                 // one query, PostgreSQL reads every record, once per candidate scored.
@@ -1165,7 +1195,8 @@ impl_register!(
     index_search_postgres,
     insert_many_postgres,
     estimate_postgres,
-    term_page_postgres
+    term_page_postgres,
+    term_holders_postgres
 );
 impl_register!(
     SqliteAsyncConnection,
@@ -1173,7 +1204,8 @@ impl_register!(
     index_search_sqlite,
     insert_many_sqlite,
     estimate_sqlite,
-    term_page_sqlite
+    term_page_sqlite,
+    term_holders_sqlite
 );
 
 /// Up to how many rows a listing's total is counted exactly. Counting is reading every
@@ -1367,6 +1399,73 @@ async fn term_page_sqlite(
 const RECORDS_PER_INSERT: usize = 1_000;
 /// Terms one multi-row insert writes (3 columns each).
 const TERMS_PER_INSERT: usize = 10_000;
+
+/// A holder of a term value.
+#[derive(QueryableByName)]
+struct TermHolder {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    record_id: String,
+}
+
+/// The holders of every value in one statement: a lateral probe of the term index per
+/// value, each cut at `most + 1`, so an import transaction's thousands of keys cost one
+/// round trip.
+async fn term_holders_postgres(
+    conn: &mut AsyncPgConnection,
+    kind: RecordKind,
+    field: &str,
+    values: Vec<String>,
+    most: usize,
+) -> Result<HashMap<String, Vec<String>>, Error> {
+    use diesel::sql_types::{Array, BigInt, Integer, Text};
+    if values.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<TermHolder> = diesel::sql_query(
+        "SELECT v.value, h.record_id FROM unnest($1::text[]) AS v(value) \
+         CROSS JOIN LATERAL (SELECT t.record_id FROM record_terms t \
+         WHERE t.field = $2 AND t.value = v.value AND t.kind = $3 LIMIT $4) h",
+    )
+    .bind::<Array<Text>, _>(values)
+    .bind::<Text, _>(field)
+    .bind::<Integer, _>(kind as i32)
+    .bind::<BigInt, _>(i64::try_from(most).unwrap_or(i64::MAX - 1) + 1)
+    .load(conn)
+    .await?;
+    let mut holders: HashMap<String, Vec<String>> = HashMap::new();
+    for row in rows {
+        holders.entry(row.value).or_default().push(row.record_id);
+    }
+    Ok(holders)
+}
+
+/// SQLite answers in process: a query per value costs no round trip.
+async fn term_holders_sqlite(
+    conn: &mut SqliteAsyncConnection,
+    kind: RecordKind,
+    field: &str,
+    values: Vec<String>,
+    most: usize,
+) -> Result<HashMap<String, Vec<String>>, Error> {
+    let limit = i64::try_from(most).unwrap_or(i64::MAX - 1) + 1;
+    let mut holders = HashMap::new();
+    for value in values {
+        let ids: Vec<String> = record_terms::table
+            .filter(record_terms::field.eq(field))
+            .filter(record_terms::value.eq(&value))
+            .filter(record_terms::kind.eq(kind as i32))
+            .select(record_terms::record_id)
+            .limit(limit)
+            .load(conn)
+            .await?;
+        if !ids.is_empty() {
+            holders.insert(value, ids);
+        }
+    }
+    Ok(holders)
+}
 
 /// PostgreSQL indexes search text itself, so new records go in a few multi-row inserts
 /// instead of a round trip per record and per term.
