@@ -1,7 +1,7 @@
 //! The load benchmark: engage under load, each figure beside a baseline measured in the
 //! same run on the same machine, so that the ratios hold on a busy machine.
 //!
-//! Four phases, each starting the system afresh in a process of its own
+//! Five phases, each starting the system afresh in a process of its own
 //! ([`server::SystemProcess`]) so that its CPU time and memory are the servers' alone:
 //!
 //! 1. Point reads and writes on a contacts register of `--seed` organisations: the bare
@@ -12,7 +12,11 @@
 //!    stored once in a database of their own and reused by later runs.
 //! 3. A CSV import of `--import-rows` organisations through the gateway into an empty
 //!    register, then duplicate detection over them.
-//! 4. `engage dev` from start to serving, and its idle memory.
+//! 4. The initiatives, declarations and briefings services through the gateway
+//!    ([`services`]): a coordinator's milestone progress and initiative reads, signatures
+//!    and the list of signatories, registration for one briefing under contention; beside
+//!    pgbench measured in the same phase.
+//! 5. `engage dev` from start to serving, and its idle memory.
 
 mod clients;
 mod dataset;
@@ -21,6 +25,7 @@ mod drive;
 mod pgbench;
 mod report;
 mod server;
+mod services;
 
 pub use server::{SystemArgs, serve as serve_system};
 
@@ -76,7 +81,7 @@ pub struct LoadArgs {
     /// 20,000 imported.
     #[arg(long)]
     quick: bool,
-    /// Phases to run (points, lists, import, dev); all by default.
+    /// Phases to run (points, lists, import, services, dev); all by default.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The `engage` binary for the `engage dev` phase.
@@ -160,6 +165,10 @@ pub async fn run(mut args: LoadArgs) -> Result<()> {
     }
     if args.runs("import") {
         import(&args, &keys, &mut report).await?;
+        report.save(&args.out)?;
+    }
+    if args.runs("services") {
+        services::run(&args, &keys, &mut report).await?;
         report.save(&args.out)?;
     }
     if args.runs("dev") {
