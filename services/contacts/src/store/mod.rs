@@ -766,7 +766,8 @@ macro_rules! impl_register {
         $insert_many:path,
         $estimate:path,
         $term_page:path,
-        $term_holders:path
+        $term_holders:path,
+        $load_many:path
     ) => {
         impl Register for $conn {
             async fn load(
@@ -788,12 +789,12 @@ macro_rules! impl_register {
                 kind: RecordKind,
                 ids: &[String],
             ) -> Result<Vec<RecordRow>, Error> {
-                Ok(records::table
-                    .filter(records::id.eq_any(ids))
-                    .filter(records::kind.eq(kind as i32))
-                    .select(RecordRow::as_select())
-                    .load(self)
-                    .await?)
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut rows = $load_many(self, ids).await?;
+                rows.retain(|row| row.kind == kind as i32);
+                Ok(rows)
             }
 
             async fn deleted_ids(
@@ -1196,7 +1197,8 @@ impl_register!(
     insert_many_postgres,
     estimate_postgres,
     term_page_postgres,
-    term_holders_postgres
+    term_holders_postgres,
+    load_many_postgres
 );
 impl_register!(
     SqliteAsyncConnection,
@@ -1205,7 +1207,8 @@ impl_register!(
     insert_many_sqlite,
     estimate_sqlite,
     term_page_sqlite,
-    term_holders_sqlite
+    term_holders_sqlite,
+    load_many_sqlite
 );
 
 /// Up to how many rows a listing's total is counted exactly. Counting is reading every
@@ -1399,6 +1402,39 @@ async fn term_page_sqlite(
 const RECORDS_PER_INSERT: usize = 1_000;
 /// Terms one multi-row insert writes (3 columns each).
 const TERMS_PER_INSERT: usize = 10_000;
+
+/// Records by id, on PostgreSQL: the ids as a set the primary key is probed with. A plain
+/// `id = ANY($1) AND kind = $2` is a prepared statement whose plan, made once while the
+/// register was small, may walk a whole `(kind, …, id)` index and compare each entry with
+/// every id (5.9 s for 5,000 ids among 80,000 records during an import); a statement with
+/// this literal is planned for each call.
+async fn load_many_postgres(
+    conn: &mut AsyncPgConnection,
+    ids: &[String],
+) -> Result<Vec<RecordRow>, Error> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Array, Bool, Text};
+    Ok(records::table
+        .filter(
+            sql::<Bool>(r#""records"."id" IN (SELECT unnest("#)
+                .bind::<Array<Text>, _>(ids.to_vec())
+                .sql("))"),
+        )
+        .select(RecordRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+async fn load_many_sqlite(
+    conn: &mut SqliteAsyncConnection,
+    ids: &[String],
+) -> Result<Vec<RecordRow>, Error> {
+    Ok(records::table
+        .filter(records::id.eq_any(ids))
+        .select(RecordRow::as_select())
+        .load(conn)
+        .await?)
+}
 
 /// A holder of a term value.
 #[derive(QueryableByName)]
