@@ -276,8 +276,8 @@ pub(super) async fn run(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Re
 
     // Briefings: registration for one event of limited capacity, under contention.
     let contacts = connect(gateway, connections, &officer, contacts).await?;
-    // Enough distinct people for every call at the rate contacts creates them (about 900 a
-    // second here); a call past the pool finds its person already registered, counted below.
+    // One person per call at up to 600 registrations a second, three times what one event
+    // took here; a call past the pool finds its person registered already, counted below.
     let pool_size = (600 * (args.warmup + args.duration)).clamp(1_000, 20_000) as usize;
     let people = Arc::new(people(&contacts, pool_size, n).await?);
     let clients = connect(gateway, connections, &officer, briefings).await?;
