@@ -204,7 +204,14 @@ impl From<diesel::result::Error> for Error {
             D::DatabaseError(Kind::SerializationFailure, _) => {
                 Error::Unavailable("transaction conflict, retry".into())
             }
-            D::DatabaseError(Kind::ClosedConnection, _) => {
+            D::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
+                Error::Unavailable("database connection closed".into())
+            }
+            // The server ended the session (a restart, a terminated backend): the pool drops
+            // the connection and the next call gets a fresh one.
+            D::DatabaseError(_, ref info)
+                if info.message().starts_with("terminating connection") =>
+            {
                 Error::Unavailable("database connection closed".into())
             }
             D::DatabaseError(_, ref info) if is_sqlite_busy(info.message()) => {
@@ -426,6 +433,26 @@ mod tests {
         let status: tonic::Status = Error::Internal("password=hunter2 at db".into()).into();
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("hunter2"));
+    }
+
+    #[test]
+    fn a_connection_the_server_closed_is_unavailable_not_internal() {
+        use diesel::result::{DatabaseErrorKind as Kind, Error as D};
+        let closed = [
+            D::DatabaseError(
+                Kind::UnableToSendCommand,
+                Box::new("connection closed".to_owned()),
+            ),
+            D::DatabaseError(
+                Kind::Unknown,
+                Box::new("terminating connection due to administrator command".to_owned()),
+            ),
+        ];
+        for e in closed {
+            assert_eq!(Error::from(e).code(), Code::Unavailable);
+        }
+        let other = D::DatabaseError(Kind::Unknown, Box::new("syntax error".to_owned()));
+        assert_eq!(Error::from(other).code(), Code::Internal);
     }
 
     #[test]

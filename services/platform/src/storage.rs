@@ -2,7 +2,7 @@
 //!
 //! Queries are written once with the diesel DSL and run on either backend through
 //! [`with_connection!`](crate::with_connection) and [`write_transaction!`](crate::write_transaction),
-//! which expand the same body once per backend. See `docs/adr/0002-storage-two-backends.md`.
+//! which expand the same body once per backend. See `docs/adr/0002-one-connection-type-over-postgres-and-sqlite.md`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,7 +10,9 @@ use std::time::Duration;
 use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
@@ -173,15 +175,23 @@ where
 
 impl Database {
     /// Opens a pool. For SQLite the file and its folder are created when missing.
+    ///
+    /// A connection is handed out again without a test query: checking it cost a round trip
+    /// on every call, and a connection the server closed answers its first statement with
+    /// UNAVAILABLE, after which the pool drops it (ADR 0002).
     pub async fn open(options: &DatabaseOptions) -> Result<Self, StorageError> {
         match parse_url(&options.url)? {
             Target::Postgres(url) => {
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+                let mut config = ManagerConfig::<AsyncPgConnection>::default();
+                config.recycling_method = RecyclingMethod::Fast;
+                let manager =
+                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
                 Ok(Database::Postgres(build_pool(manager, options)?))
             }
             Target::Sqlite(path) => {
                 create_parent_folder(path)?;
                 let mut config = ManagerConfig::<SqliteAsyncConnection>::default();
+                config.recycling_method = RecyclingMethod::Fast;
                 config.custom_setup = Box::new(|url| {
                     async move {
                         let mut conn = SqliteAsyncConnection::establish(url).await?;

@@ -10,7 +10,7 @@ use engage_platform::journal::{
 };
 use engage_platform::paging::{Page, PageLimits};
 use engage_platform::resource::{check_etag, etag, new_id, now_micros};
-use engage_platform::storage::{Database, Migrations, migrate};
+use engage_platform::storage::{Database, DatabaseOptions, Migrations, migrate};
 use engage_platform::testkit::{TestBackend, TestDatabase};
 use engage_platform::{
     Caller, Error, Role, idempotent_write, on_both_databases, with_connection, write_transaction,
@@ -389,6 +389,52 @@ async fn a_later_commit_gets_a_higher_number_and_waits_for_no_open_write() {
         "the later commit is found after the earlier one's number"
     );
     assert_eq!(later[0].resource_name, format!("notes/{}", slow.id));
+}
+
+#[derive(QueryableByName)]
+struct BackendPid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+/// The PostgreSQL backend serving a call from `pool`.
+async fn backend_pid(pool: &Database) -> Result<i32, Error> {
+    Ok(with_connection!(pool, |conn| {
+        diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result::<BackendPid>(conn)
+            .await?
+            .pid
+    }))
+}
+
+/// A pooled connection is handed out again without a test query (ADR 0002). One the server
+/// has ended (a restart, a terminated backend) is replaced, or fails one call with
+/// UNAVAILABLE, which callers retry: never INTERNAL, and never twice.
+#[tokio::test]
+async fn a_connection_the_server_ended_is_replaced_and_never_internal() {
+    let (db, _) = migrated(TestBackend::Postgres).await;
+    let mut options = DatabaseOptions::new(db.url.clone());
+    options.max_connections = 1;
+    let pool = Database::open(&options).await.expect("pool");
+    let ended = backend_pid(&pool).await.expect("first call");
+    let admin = Database::open(&DatabaseOptions::new(db.url.clone()))
+        .await
+        .expect("admin pool");
+    let terminated: Result<_, Error> = async {
+        Ok(with_connection!(admin, |conn| {
+            diesel::sql_query(format!("SELECT pg_terminate_backend({ended})"))
+                .execute(conn)
+                .await?
+        }))
+    }
+    .await;
+    terminated.expect("terminating the pooled connection's backend");
+    match backend_pid(&pool).await {
+        Ok(fresh) => assert_ne!(fresh, ended, "the ended connection was handed out"),
+        Err(e) => assert_eq!(e.code(), tonic::Code::Unavailable, "{e:?}"),
+    }
+    let replaced = backend_pid(&pool).await.expect("a fresh connection");
+    assert_ne!(replaced, ended);
 }
 
 async fn a_page_token_belongs_to_its_query(backend: TestBackend) {
