@@ -7,7 +7,8 @@
 //! idle subscriber.
 //!
 //! `engage-bench load`: engage under load (point reads and writes, listing and search over a
-//! million organisations, CSV import, duplicate detection, `engage dev` start), beside raw
+//! million organisations, CSV import, duplicate detection, progress on initiatives,
+//! signatures, registration for a briefing under contention, `engage dev` start), beside raw
 //! PostgreSQL (pgbench), raw gRPC and the contacts service called without the gateway.
 //!
 //! `engage-bench summary`: the time from a verified signature to the WatchSummary snapshot
