@@ -947,8 +947,79 @@ async fn without_contacts_a_signing_is_unavailable_and_writes_nothing(backend: T
     );
 }
 
+async fn every_endorsed_area_is_stored_and_an_update_replaces_them(backend: TestBackend) {
+    let system = System::start(backend).await;
+    let mut officer = system.client(Role::CsuOfficer);
+    let declaration = open_declaration(&mut officer, &["prevention", "victims", "justice"]).await;
+    let org = system.organization("Red Nacional", "PE", Sector::Ngo).await;
+    let mut signature = by_organization(&org.name);
+    signature.endorsed_area_ids = vec!["prevention".into(), "victims".into(), "justice".into()];
+    let signed = sign(&mut officer, &declaration.name, signature)
+        .await
+        .expect("sign")
+        .signature
+        .expect("signature");
+    let areas = |officer: &Client| {
+        let (mut client, parent) = (officer.clone(), declaration.name.clone());
+        async move {
+            let mut found = Vec::new();
+            for area in ["prevention", "victims", "justice"] {
+                let filter = format!("area:\"{area}\"");
+                found.push(all_signatures(&mut client, &parent, &filter).await.len());
+            }
+            let counts = client
+                .count_signatures(CountSignaturesRequest {
+                    parent,
+                    filter: String::new(),
+                })
+                .await
+                .expect("count")
+                .into_inner();
+            let mut pending: Vec<(String, i32)> = counts
+                .by_area
+                .iter()
+                .map(|a| (a.area_id.clone(), a.counts.unwrap_or_default().pending))
+                .collect();
+            pending.sort();
+            (found, pending)
+        }
+    };
+    let (found, pending) = areas(&officer).await;
+    assert_eq!(
+        found,
+        [1, 1, 1],
+        "the signature is found under each of its areas"
+    );
+    assert_eq!(
+        pending,
+        [
+            ("justice".to_owned(), 1),
+            ("prevention".to_owned(), 1),
+            ("victims".to_owned(), 1)
+        ]
+    );
+
+    let mut patch = signed.clone();
+    patch.endorsed_area_ids = vec!["victims".into()];
+    officer
+        .update_signature(UpdateSignatureRequest {
+            signature: Some(patch),
+            update_mask: mask(&["endorsed_area_ids"]),
+        })
+        .await
+        .expect("update");
+    let (found, pending) = areas(&officer).await;
+    assert_eq!(found, [0, 1, 0], "only the area it keeps");
+    assert_eq!(
+        pending.iter().map(|(_, n)| *n).sum::<i32>(),
+        1,
+        "counted once: {pending:?}"
+    );
+}
+
 engage_platform::on_both_databases!(
     without_contacts_a_signing_is_unavailable_and_writes_nothing,
+    every_endorsed_area_is_stored_and_an_update_replaces_them,
     signatures_are_filtered_updated_and_each_write_leaves_its_event,
     an_open_declarations_text_is_frozen_and_a_new_version_follows_it,
     bad_signings_are_refused_with_the_reason_and_change_nothing,

@@ -413,20 +413,58 @@ macro_rules! grouped {
     };
 }
 
-/// Inserts a signature's endorsed areas, one row each (at most 50; SQLite's diesel
-/// backend has no multi-row insert of tuples).
-macro_rules! insert_areas {
-    ($conn:expr, $row:expr) => {
-        for area in $row.areas() {
+/// The `signature_areas` rows of a signature's endorsed areas.
+type AreaRows = Vec<(
+    diesel::dsl::Eq<signature_areas::signature_id, String>,
+    diesel::dsl::Eq<signature_areas::area_id, String>,
+)>;
+
+fn area_rows(row: &SignatureRow) -> AreaRows {
+    row.areas()
+        .into_iter()
+        .map(|area| {
+            (
+                signature_areas::signature_id.eq(row.id.clone()),
+                signature_areas::area_id.eq(area),
+            )
+        })
+        .collect()
+}
+
+/// Writes a signature's endorsed areas (at most 50) in one multi-row INSERT.
+trait InsertAreas {
+    fn insert_areas(&mut self, rows: AreaRows) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+impl InsertAreas for AsyncPgConnection {
+    async fn insert_areas(&mut self, rows: AreaRows) -> Result<(), Error> {
+        if !rows.is_empty() {
             diesel::insert_into(signature_areas::table)
-                .values((
-                    signature_areas::signature_id.eq($row.id.clone()),
-                    signature_areas::area_id.eq(area),
-                ))
-                .execute($conn)
+                .values(rows)
+                .execute(self)
                 .await?;
         }
-    };
+        Ok(())
+    }
+}
+
+impl InsertAreas for SqliteAsyncConnection {
+    async fn insert_areas(&mut self, rows: AreaRows) -> Result<(), Error> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // diesel writes a multi-row INSERT on SQLite only through the synchronous
+        // connection, which the async wrapper lends to one blocking task (in the
+        // transaction already open on it).
+        self.spawn_blocking(move |sync| {
+            diesel::RunQueryDsl::execute(
+                diesel::insert_into(signature_areas::table).values(rows),
+                sync,
+            )
+        })
+        .await?;
+        Ok(())
+    }
 }
 
 macro_rules! impl_store {
@@ -568,7 +606,7 @@ macro_rules! impl_store {
                     .values(row)
                     .execute(self)
                     .await?;
-                insert_areas!(self, row);
+                self.insert_areas(area_rows(row)).await?;
                 Ok(())
             }
 
@@ -593,7 +631,7 @@ macro_rules! impl_store {
                 )
                 .execute(self)
                 .await?;
-                insert_areas!(self, row);
+                self.insert_areas(area_rows(row)).await?;
                 Ok(true)
             }
 
