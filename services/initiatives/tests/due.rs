@@ -453,7 +453,91 @@ async fn the_dashboard_summary_is_computed_as_of_today(backend: TestBackend) {
     assert_eq!(violated_fields(&out_of_range), ["due_within_days"]);
 }
 
+/// The roadmap figures and next milestone due that GetInitiative reads through diesel's
+/// query builder are those of the composed SQL the lists and the summary use, on any day.
+async fn built_roadmap_queries_answer_as_the_composed_sql(backend: TestBackend) {
+    use engage_initiatives::store::{NextDueRow, RoadmapRow, Store, queries};
+    let world = world(backend).await;
+    let mut officer = world.env.client(Role::CsuOfficer);
+    // Two due the same day (the tie goes to the lower id), and a mean of thirds: Brazil's
+    // blocked 0, 34 and 0, the dropped one left out.
+    for (title, status, percent) in [
+        ("tie one", MilestoneStatus::InProgress, 34),
+        ("tie two", MilestoneStatus::Planned, 0),
+        ("dropped too", MilestoneStatus::Dropped, 0),
+    ] {
+        let mut draft = milestone(title, "coord-br", date(2026, 12, 3));
+        draft.status = status as i32;
+        draft.percent_complete = percent;
+        add_milestone(&mut officer, &world.brazil.name, draft).await;
+    }
+    let ids: Vec<String> = [&world.kenya, &world.brazil]
+        .iter()
+        .map(|i| i.name.trim_start_matches("initiatives/").to_owned())
+        .chain(["no-such-initiative".to_owned()])
+        .collect();
+    for today in [
+        "2026-01-01",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-12-02",
+        "2026-12-03",
+        "2027-06-01",
+    ] {
+        let answers: Result<_, engage_platform::Error> = async {
+            Ok(engage_platform::with_connection!(
+                world.env.initiatives.database,
+                |conn| {
+                    let built = conn.roadmap_figures(today, &ids).await?;
+                    let composed: Vec<RoadmapRow> = conn
+                        .rows(&queries::roadmaps(today, today, Some(&ids)))
+                        .await?;
+                    let next_built = conn.next_due(today, &ids).await?;
+                    let next_composed: Vec<NextDueRow> =
+                        conn.rows(&queries::next_due(today, &ids)).await?;
+                    (built, composed, next_built, next_composed)
+                }
+            ))
+        }
+        .await;
+        let (mut built, mut composed, mut next_built, mut next_composed) =
+            answers.expect("queries");
+        let figures = |rows: &mut Vec<RoadmapRow>| {
+            rows.sort_by(|a, b| a.initiative_id.cmp(&b.initiative_id));
+            rows.iter()
+                .map(|r| {
+                    let counts = (r.milestone_count, r.planned, r.in_progress, r.done);
+                    let more = (r.blocked, r.dropped, r.overdue, r.progress.to_bits());
+                    (r.initiative_id.clone(), counts, more)
+                })
+                .collect::<Vec<_>>()
+        };
+        let built = figures(&mut built);
+        assert_eq!(
+            built.len(),
+            2,
+            "{today}: the two initiatives with milestones"
+        );
+        assert_eq!(built, figures(&mut composed), "{today}");
+        let due = |rows: &mut Vec<NextDueRow>| {
+            rows.sort_by(|a, b| a.initiative_id.cmp(&b.initiative_id));
+            rows.iter()
+                .map(|r| {
+                    (
+                        r.initiative_id.clone(),
+                        r.id.clone(),
+                        r.title.clone(),
+                        r.due_date.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(due(&mut next_built), due(&mut next_composed), "{today}");
+    }
+}
+
 engage_platform::on_both_databases!(
+    built_roadmap_queries_answer_as_the_composed_sql,
     overdue_and_due_soon_milestones_on_a_fixed_clock,
     initiatives_are_listed_by_country_group_status_coordinator_and_partner,
     the_dashboard_summary_is_computed_as_of_today,

@@ -81,10 +81,8 @@ impl InitiativesApi {
             .iter()
             .map(|i| i.name.trim_start_matches("initiatives/").to_owned())
             .collect();
-        let figures: Vec<RoadmapRow> = conn
-            .rows(&queries::roadmaps(&today, &today, Some(&ids)))
-            .await?;
-        let next: Vec<NextDueRow> = conn.rows(&queries::next_due(&today, &ids)).await?;
+        let figures: Vec<RoadmapRow> = conn.roadmap_figures(&today, &ids).await?;
+        let next: Vec<NextDueRow> = conn.next_due(&today, &ids).await?;
         let figures: HashMap<&str, &RoadmapRow> = figures
             .iter()
             .map(|r| (r.initiative_id.as_str(), r))

@@ -6,9 +6,11 @@ pub mod queries;
 pub mod schema;
 pub mod sql;
 
+use diesel::dsl::case_when;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Text};
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use engage_api::initiatives::MilestoneStatus;
 use engage_platform::Error;
 use engage_platform::storage::SqliteAsyncConnection;
 
@@ -234,6 +236,92 @@ pub trait Store {
 
     /// Appends a progress entry.
     fn insert_entry(&mut self, row: &EntryRow) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// The roadmap figures of the initiatives among `ids` that have live milestones, as of
+    /// `today`: [`queries::roadmaps`] written with diesel's query builder, so that
+    /// PostgreSQL keeps it as a prepared statement (diesel never caches composed SQL, so it
+    /// would be parsed and planned on every call).
+    fn roadmap_figures(
+        &mut self,
+        today: &str,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<RoadmapRow>, Error>> + Send;
+
+    /// The open milestone of each of `ids` due first on or after `today` (ties by id):
+    /// [`queries::next_due`] written with diesel's query builder, for the same reason.
+    fn next_due(
+        &mut self,
+        today: &str,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<NextDueRow>, Error>> + Send;
+}
+
+const PLANNED: i32 = MilestoneStatus::Planned as i32;
+const IN_PROGRESS: i32 = MilestoneStatus::InProgress as i32;
+const DONE: i32 = MilestoneStatus::Done as i32;
+const BLOCKED: i32 = MilestoneStatus::Blocked as i32;
+const DROPPED: i32 = MilestoneStatus::Dropped as i32;
+
+/// Whether a milestone status column is open (PLANNED, IN_PROGRESS, BLOCKED), as
+/// [`queries::OPEN`] says.
+macro_rules! open {
+    ($status:expr) => {
+        $status
+            .eq(PLANNED)
+            .or($status.eq(IN_PROGRESS))
+            .or($status.eq(BLOCKED))
+    };
+}
+
+/// The sums the roadmap figures are made of: the initiative, its live milestones, those in
+/// each status (planned, in progress, done, blocked, dropped), the overdue ones, and the
+/// sum of the contributions of those not DROPPED.
+type RoadmapSums = (
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+impl From<RoadmapSums> for RoadmapRow {
+    fn from(
+        (
+            initiative_id,
+            milestone_count,
+            planned,
+            in_progress,
+            done,
+            blocked,
+            dropped,
+            overdue,
+            contributions,
+        ): RoadmapSums,
+    ) -> Self {
+        let dropped = dropped.unwrap_or_default();
+        // AVG over the milestones not DROPPED, 0 when there is none, as in queries::roadmaps.
+        let counted = milestone_count - dropped;
+        let progress = if counted > 0 {
+            contributions.unwrap_or_default() as f64 / counted as f64
+        } else {
+            0.0
+        };
+        RoadmapRow {
+            initiative_id,
+            milestone_count,
+            planned: planned.unwrap_or_default(),
+            in_progress: in_progress.unwrap_or_default(),
+            done: done.unwrap_or_default(),
+            blocked: blocked.unwrap_or_default(),
+            dropped,
+            overdue: overdue.unwrap_or_default(),
+            progress,
+        }
+    }
 }
 
 /// Binds the values of `$sql` to a boxed raw query for the connection's backend.
@@ -386,6 +474,92 @@ macro_rules! impl_store {
                     .execute(self)
                     .await?;
                 Ok(())
+            }
+
+            async fn roadmap_figures(
+                &mut self,
+                today: &str,
+                ids: &[String],
+            ) -> Result<Vec<RoadmapRow>, Error> {
+                use diesel::dsl::{count_star, sum};
+                let m = milestones::status;
+                let counted =
+                    |status: i32| sum(case_when::<_, _, Integer>(m.eq(status), 1).otherwise(0));
+                let rows: Vec<RoadmapSums> = milestones::table
+                    .filter(milestones::delete_time.is_null())
+                    .filter(milestones::initiative_id.eq_any(ids))
+                    .group_by(milestones::initiative_id)
+                    .select((
+                        milestones::initiative_id,
+                        count_star(),
+                        counted(PLANNED),
+                        counted(IN_PROGRESS),
+                        counted(DONE),
+                        counted(BLOCKED),
+                        counted(DROPPED),
+                        sum(case_when::<_, _, Integer>(
+                            open!(m).and(milestones::due_date.lt(today)),
+                            1,
+                        )
+                        .otherwise(0)),
+                        sum(
+                            case_when::<_, _, Nullable<Integer>>(m.eq(DROPPED), None::<i32>)
+                                .when(m.eq(DONE), Some(100))
+                                .otherwise(milestones::percent_complete.nullable()),
+                        ),
+                    ))
+                    .load(self)
+                    .await?;
+                Ok(rows.into_iter().map(RoadmapRow::from).collect())
+            }
+
+            async fn next_due(
+                &mut self,
+                today: &str,
+                ids: &[String],
+            ) -> Result<Vec<NextDueRow>, Error> {
+                let n = diesel::alias!(milestones as n);
+                let (n_initiative, n_id, n_due, n_status, n_deleted) = (
+                    n.field(milestones::initiative_id),
+                    n.field(milestones::id),
+                    n.field(milestones::due_date),
+                    n.field(milestones::status),
+                    n.field(milestones::delete_time),
+                );
+                let earlier = n
+                    .filter(n_initiative.eq(milestones::initiative_id))
+                    .filter(n_deleted.is_null())
+                    .filter(open!(n_status))
+                    .filter(n_due.ge(today))
+                    .filter(
+                        n_due
+                            .lt(milestones::due_date)
+                            .or(n_due.eq(milestones::due_date).and(n_id.lt(milestones::id))),
+                    )
+                    .select(n_id);
+                let rows: Vec<(String, String, String, String)> = milestones::table
+                    .filter(milestones::delete_time.is_null())
+                    .filter(open!(milestones::status))
+                    .filter(milestones::due_date.ge(today))
+                    .filter(milestones::initiative_id.eq_any(ids))
+                    .filter(diesel::dsl::not(diesel::dsl::exists(earlier)))
+                    .select((
+                        milestones::initiative_id,
+                        milestones::id,
+                        milestones::title,
+                        milestones::due_date,
+                    ))
+                    .load(self)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(initiative_id, id, title, due_date)| NextDueRow {
+                        initiative_id,
+                        id,
+                        title,
+                        due_date,
+                    })
+                    .collect())
             }
         }
     };
