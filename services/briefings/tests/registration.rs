@@ -913,7 +913,69 @@ async fn raised_capacity_promotes_and_organisations_change_within_the_limit(back
     assert_eq!(first.promoted.len(), 1);
 }
 
+/// A line of the database's own description of an index or a plan.
+#[derive(diesel::QueryableByName)]
+struct Described {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line: String,
+}
+
+/// The registration counts read under the event's lock (by status, with the latest
+/// update_time) are covered by one index; SQLite reads them from it alone.
+async fn the_counts_of_an_event_are_read_from_an_index(backend: TestBackend) {
+    use diesel_async::RunQueryDsl;
+    let world = World::start(backend).await;
+    let described: Result<Vec<Described>, engage_platform::Error> = async {
+        Ok(engage_platform::with_connection!(
+            world.briefings.database,
+            |conn| {
+                if backend == TestBackend::Postgres {
+                    diesel::sql_query(
+                        "SELECT indexdef AS line FROM pg_indexes \
+                     WHERE indexname = 'registrations_event_status'",
+                    )
+                    .load(conn)
+                    .await?
+                } else {
+                    diesel::sql_query(
+                        "EXPLAIN QUERY PLAN SELECT status, count(*), max(update_time) \
+                     FROM registrations WHERE event_id = 'e' GROUP BY status",
+                    )
+                    .load::<PlanLine>(conn)
+                    .await?
+                    .into_iter()
+                    .map(|p| Described { line: p.detail })
+                    .collect()
+                }
+            }
+        ))
+    }
+    .await;
+    let described: Vec<String> = described
+        .expect("describing")
+        .into_iter()
+        .map(|d| d.line)
+        .collect();
+    let expected = if backend == TestBackend::Postgres {
+        "(event_id, status, waitlist_position, update_time)"
+    } else {
+        "USING COVERING INDEX registrations_event_status"
+    };
+    assert!(
+        described.iter().any(|l| l.contains(expected)),
+        "{expected} in {described:?}"
+    );
+}
+
+/// A line of SQLite's EXPLAIN QUERY PLAN.
+#[derive(diesel::QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
 engage_platform::on_both_databases!(
+    the_counts_of_an_event_are_read_from_an_index,
     raised_capacity_promotes_and_organisations_change_within_the_limit,
     capacity_holds_under_concurrent_registrations_and_cancellations_promote_in_order,
     the_organisation_limit_holds_under_concurrent_registrations,
