@@ -232,38 +232,7 @@ async fn points(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()>
         .push(Row::baseline("raw gRPC: bare tonic health check", &closed, &echo).server(cpu, rss));
 
     // Raw PostgreSQL.
-    let pg = if args.database == DatabaseKind::Postgres && pgbench::available() {
-        let select = pgbench::run(
-            &db.url,
-            &pgbench::point_select(seed),
-            n,
-            timing,
-            &args.out.join("pgbench/select"),
-        )?;
-        let insert = pgbench::run(
-            &db.url,
-            &pgbench::single_row_insert(),
-            n,
-            timing,
-            &args.out.join("pgbench/insert"),
-        )?;
-        report.rows.push(Row::baseline(
-            "raw PostgreSQL: pgbench point select by primary key",
-            &closed,
-            &select,
-        ));
-        report.rows.push(Row::baseline(
-            "raw PostgreSQL: pgbench single-row insert",
-            &closed,
-            &insert,
-        ));
-        Some((select, insert))
-    } else {
-        report.notes.push(
-            "No pgbench baseline: it runs on PostgreSQL only (and needs pgbench installed).".into(),
-        );
-        None
-    };
+    let pg = pgbench::baselines(args, &db.url, seed, timing, None, report)?;
 
     let gateway = clients::contacts(addresses.gateway, connections, &keys.gateway()?).await?;
     let direct = clients::contacts(addresses.contacts, connections, &keys.direct()?).await?;

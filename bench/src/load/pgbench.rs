@@ -9,7 +9,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use prost::Message as _;
 
+use super::LoadArgs;
 use super::drive::{Measured, Timing};
+use super::report::{Report, Row};
+use super::server::DatabaseKind;
 use crate::stats::Latency;
 
 /// GetOrganization's read: every column of one organisation by its id (ids as
@@ -140,4 +143,56 @@ pub fn run(
         latency_us: Latency::of(latencies),
         first_error: None,
     })
+}
+
+/// pgbench's point select and single-row insert on the register of `organizations` at
+/// `url`, with as many connections as the scenarios' callers, added to `report` as baselines named after `phase`;
+/// `None`, with a note, where pgbench cannot run (SQLite, or pgbench missing).
+pub fn baselines(
+    args: &LoadArgs,
+    url: &str,
+    organizations: u64,
+    timing: Timing,
+    phase: Option<&str>,
+    report: &mut Report,
+) -> Result<Option<(Measured, Measured)>> {
+    let (clients, out) = (args.concurrency, &args.out);
+    let named = |what: &str| match phase {
+        Some(phase) => format!("raw PostgreSQL: {what} ({phase} phase)"),
+        None => format!("raw PostgreSQL: {what}"),
+    };
+    let dir = |what: &str| match phase {
+        Some(phase) => out.join(format!("pgbench/{phase}-{what}")),
+        None => out.join(format!("pgbench/{what}")),
+    };
+    if args.database != DatabaseKind::Postgres || !available() {
+        let phase = phase
+            .map(|p| format!(" for the {p} phase"))
+            .unwrap_or_default();
+        report.notes.push(format!(
+            "No pgbench baseline{phase}: it runs on PostgreSQL only (and needs pgbench \
+             installed)."
+        ));
+        return Ok(None);
+    }
+    let load = format!("closed, {clients} callers");
+    let select = run(
+        url,
+        &point_select(organizations),
+        clients,
+        timing,
+        &dir("select"),
+    )?;
+    let insert = run(url, &single_row_insert(), clients, timing, &dir("insert"))?;
+    report.rows.push(Row::baseline(
+        &named("pgbench point select by primary key"),
+        &load,
+        &select,
+    ));
+    report.rows.push(Row::baseline(
+        &named("pgbench single-row insert"),
+        &load,
+        &insert,
+    ));
+    Ok(Some((select, insert)))
 }

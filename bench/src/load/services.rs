@@ -47,7 +47,6 @@ use super::clients::Auth;
 use super::drive::{self, Timing};
 use super::pgbench;
 use super::report::{Goal, Report, Row};
-use super::server::DatabaseKind;
 use super::{Keys, LoadArgs, observed};
 
 type Authorised = InterceptedService<Channel, Auth>;
@@ -99,40 +98,7 @@ pub(super) async fn run(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Re
     let closed = format!("closed, {n} callers");
 
     // The baselines, seconds before the scenarios they are compared with.
-    let pg = if args.database == DatabaseKind::Postgres && pgbench::available() {
-        let select = pgbench::run(
-            &db.url,
-            &pgbench::point_select(seed),
-            n,
-            timing,
-            &args.out.join("pgbench/services-select"),
-        )?;
-        let insert = pgbench::run(
-            &db.url,
-            &pgbench::single_row_insert(),
-            n,
-            timing,
-            &args.out.join("pgbench/services-insert"),
-        )?;
-        report.rows.push(Row::baseline(
-            "raw PostgreSQL: pgbench point select by primary key (services phase)",
-            &closed,
-            &select,
-        ));
-        report.rows.push(Row::baseline(
-            "raw PostgreSQL: pgbench single-row insert (services phase)",
-            &closed,
-            &insert,
-        ));
-        Some((select, insert))
-    } else {
-        report.notes.push(
-            "Initiatives, declarations and briefings: no pgbench baseline (PostgreSQL only, \
-             and pgbench must be installed)."
-                .into(),
-        );
-        None
-    };
+    let pg = pgbench::baselines(args, &db.url, seed, timing, Some("services"), report)?;
     let against_insert = |row: Row, goal: Goal| match &pg {
         Some((_, insert)) => row.against_throughput("pgbench single-row insert", insert, goal),
         None => row,
