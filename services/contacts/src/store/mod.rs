@@ -1400,8 +1400,6 @@ async fn term_page_sqlite(
 /// Records one multi-row insert writes: 18 columns each, within PostgreSQL's 65,535
 /// bind parameters.
 const RECORDS_PER_INSERT: usize = 1_000;
-/// Terms one multi-row insert writes (3 columns each).
-const TERMS_PER_INSERT: usize = 10_000;
 
 /// Records by id, on PostgreSQL: the ids as a set the primary key is probed with. A plain
 /// `id = ANY($1) AND kind = $2` is a prepared statement whose plan, made once while the
@@ -1521,17 +1519,54 @@ async fn insert_many_postgres(
         vocabulary(records.iter().map(|(row, _)| row.search_text.as_str())),
     )
     .await?;
-    let mut terms: Vec<TermRow> = Vec::new();
+    let mut terms = TermColumns::default();
     for (row, record_terms) in records {
-        terms.extend(distinct(record_terms).map(|(field, value)| TermRow::of(row, field, value)));
+        for (field, value) in distinct(record_terms) {
+            terms.push(TermRow::of(row, field, value));
+        }
     }
-    for chunk in terms.chunks(TERMS_PER_INSERT) {
-        diesel::insert_into(record_terms::table)
-            .values(chunk.to_vec())
-            .execute(conn)
-            .await?;
+    terms.insert(conn).await
+}
+
+/// Term rows as one array per column: an import transaction's 17,000 terms go in one
+/// statement of five parameters, where a multi-row VALUES list of 50,000 parameters cost as
+/// much to parse and bind as to run.
+#[derive(Default)]
+struct TermColumns {
+    fields: Vec<String>,
+    values: Vec<String>,
+    record_ids: Vec<String>,
+    kinds: Vec<i32>,
+    hidden: Vec<i16>,
+}
+
+impl TermColumns {
+    fn push(&mut self, term: TermRow) {
+        self.fields.push(term.field);
+        self.values.push(term.value);
+        self.record_ids.push(term.record_id);
+        self.kinds.push(term.kind);
+        self.hidden.push(term.hidden);
     }
-    Ok(())
+
+    async fn insert(self, conn: &mut AsyncPgConnection) -> Result<(), Error> {
+        use diesel::sql_types::{Array, Integer, SmallInt, Text};
+        if self.fields.is_empty() {
+            return Ok(());
+        }
+        diesel::sql_query(
+            "INSERT INTO record_terms (field, value, record_id, kind, hidden) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int4[], $5::int2[])",
+        )
+        .bind::<Array<Text>, _>(self.fields)
+        .bind::<Array<Text>, _>(self.values)
+        .bind::<Array<Text>, _>(self.record_ids)
+        .bind::<Array<Integer>, _>(self.kinds)
+        .bind::<Array<SmallInt>, _>(self.hidden)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// SQLite numbers each record's search row, so records go in one by one, all in one
