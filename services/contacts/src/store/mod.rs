@@ -1334,7 +1334,7 @@ async fn term_page_planned(
     let kind = query.kind as i32;
     let shown = shown(query);
     // Every term row carries its record's kind and state, so each term's owners can be
-    // read from the index (field, value, kind, record_id) INCLUDE (hidden).
+    // read from the primary key (field, value, record_id) INCLUDE (kind, hidden) alone.
     let terms: Vec<(&str, Vec<String>)> = std::iter::once((field, vec![value.to_owned()]))
         .chain(also)
         .collect();
