@@ -93,6 +93,14 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
+    /// The warm-up and measured time of every scenario.
+    fn timing(&self) -> Timing {
+        Timing {
+            warmup: Duration::from_secs(self.warmup),
+            duration: Duration::from_secs(self.duration),
+        }
+    }
+
     fn runs(&self, phase: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|p| p == phase)
     }
@@ -194,10 +202,7 @@ async fn fresh_contacts(database: DatabaseKind, count: u64) -> Result<TestDataba
 }
 
 async fn points(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()> {
-    let timing = Timing {
-        warmup: Duration::from_secs(args.warmup),
-        duration: Duration::from_secs(args.duration),
-    };
+    let timing = args.timing();
     let n = args.concurrency;
     let connections = n.clamp(1, 4);
     let seed = args.seed.max(1);
@@ -422,10 +427,7 @@ const SEARCH_QUERIES: &[&str] = &[
 ];
 
 async fn lists(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()> {
-    let timing = Timing {
-        warmup: Duration::from_secs(args.warmup),
-        duration: Duration::from_secs(args.duration),
-    };
+    let timing = args.timing();
     let url = data_set_url(args);
     std::fs::create_dir_all(&args.out)?;
     let prepared = dataset::prepare(

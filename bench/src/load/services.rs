@@ -44,7 +44,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 use super::clients::Auth;
-use super::drive::{self, Timing};
+use super::drive;
 use super::pgbench;
 use super::report::{Goal, Report, Row};
 use super::{Keys, LoadArgs, observed};
@@ -83,10 +83,7 @@ const FAMILY_NAMES: &[&str] = &[
 ];
 
 pub(super) async fn run(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()> {
-    let timing = Timing {
-        warmup: Duration::from_secs(args.warmup),
-        duration: Duration::from_secs(args.duration),
-    };
+    let timing = args.timing();
     let n = args.concurrency;
     let connections = n.clamp(1, 4);
     let seed = args.seed.max(1);
