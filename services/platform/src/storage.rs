@@ -177,8 +177,8 @@ impl Database {
     /// Opens a pool. For SQLite the file and its folder are created when missing.
     ///
     /// A connection is handed out again without a test query: checking it cost a round trip
-    /// on every call, and a connection the server closed answers its first statement with
-    /// UNAVAILABLE, after which the pool drops it (ADR 0002).
+    /// on every call, and a connection the server closed answers UNAVAILABLE until the client
+    /// has seen it close, after which the pool drops it (ADR 0002).
     pub async fn open(options: &DatabaseOptions) -> Result<Self, StorageError> {
         match parse_url(&options.url)? {
             Target::Postgres(url) => {
