@@ -208,7 +208,7 @@ impl From<diesel::result::Error> for Error {
                 Error::Unavailable("database connection closed".into())
             }
             // The server ended the session (a restart, a terminated backend): the pool drops
-            // the connection and the next call gets a fresh one.
+            // the connection once the client has seen it close.
             D::DatabaseError(_, ref info)
                 if info.message().starts_with("terminating connection") =>
             {

@@ -153,6 +153,14 @@ fn create_parent_folder(path: &str) -> Result<(), StorageError> {
     }
 }
 
+/// A pool's connection settings with no test query when a connection is handed out again
+/// (see [`Database::open`]).
+fn handed_out_unchecked<C: AsyncConnection + 'static>() -> ManagerConfig<C> {
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    config
+}
+
 fn build_pool<C>(
     manager: AsyncDieselConnectionManager<C>,
     options: &DatabaseOptions,
@@ -182,16 +190,15 @@ impl Database {
     pub async fn open(options: &DatabaseOptions) -> Result<Self, StorageError> {
         match parse_url(&options.url)? {
             Target::Postgres(url) => {
-                let mut config = ManagerConfig::<AsyncPgConnection>::default();
-                config.recycling_method = RecyclingMethod::Fast;
-                let manager =
-                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    url,
+                    handed_out_unchecked(),
+                );
                 Ok(Database::Postgres(build_pool(manager, options)?))
             }
             Target::Sqlite(path) => {
                 create_parent_folder(path)?;
-                let mut config = ManagerConfig::<SqliteAsyncConnection>::default();
-                config.recycling_method = RecyclingMethod::Fast;
+                let mut config = handed_out_unchecked::<SqliteAsyncConnection>();
                 config.custom_setup = Box::new(|url| {
                     async move {
                         let mut conn = SqliteAsyncConnection::establish(url).await?;

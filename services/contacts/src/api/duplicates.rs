@@ -393,9 +393,7 @@ pub(super) async fn detect_created<R: Dedupe, C: Register + Journal + Send>(
     thresholds: &Thresholds,
 ) -> Result<Vec<Vec<String>>, Error> {
     let keys: Vec<Vec<String>> = created.iter().map(|s| s.value.blocking_keys()).collect();
-    let mut every_key: Vec<String> = keys.iter().flatten().cloned().collect();
-    every_key.sort_unstable();
-    every_key.dedup();
+    let every_key: Vec<String> = keys.iter().flatten().cloned().collect();
     let holders = conn
         .term_holders(R::KIND, DUPLICATE_KEY, &every_key, MAX_COMPARED)
         .await?;

@@ -999,7 +999,9 @@ macro_rules! impl_register {
                 let mut values = values.to_vec();
                 values.sort_unstable();
                 values.dedup();
-                let mut holders = $term_holders(self, kind, field, values, most).await?;
+                // One more than `most` tells a value held by too many from one held by `most`.
+                let limit = i64::try_from(most).unwrap_or(i64::MAX - 1) + 1;
+                let mut holders = $term_holders(self, kind, field, values, limit).await?;
                 holders.retain(|_, ids| ids.len() <= most);
                 Ok(holders)
             }
@@ -1444,14 +1446,14 @@ struct TermHolder {
 }
 
 /// The holders of every value in one statement: a lateral probe of the term index per
-/// value, each cut at `most + 1`, so an import transaction's thousands of keys cost one
+/// value, each cut at `limit`, so an import transaction's thousands of keys cost one
 /// round trip.
 async fn term_holders_postgres(
     conn: &mut AsyncPgConnection,
     kind: RecordKind,
     field: &str,
     values: Vec<String>,
-    most: usize,
+    limit: i64,
 ) -> Result<HashMap<String, Vec<String>>, Error> {
     use diesel::sql_types::{Array, BigInt, Integer, Text};
     if values.is_empty() {
@@ -1465,7 +1467,7 @@ async fn term_holders_postgres(
     .bind::<Array<Text>, _>(values)
     .bind::<Text, _>(field)
     .bind::<Integer, _>(kind as i32)
-    .bind::<BigInt, _>(i64::try_from(most).unwrap_or(i64::MAX - 1) + 1)
+    .bind::<BigInt, _>(limit)
     .load(conn)
     .await?;
     let mut holders: HashMap<String, Vec<String>> = HashMap::new();
@@ -1481,9 +1483,8 @@ async fn term_holders_sqlite(
     kind: RecordKind,
     field: &str,
     values: Vec<String>,
-    most: usize,
+    limit: i64,
 ) -> Result<HashMap<String, Vec<String>>, Error> {
-    let limit = i64::try_from(most).unwrap_or(i64::MAX - 1) + 1;
     let mut holders = HashMap::new();
     for value in values {
         let ids: Vec<String> = record_terms::table
