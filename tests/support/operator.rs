@@ -7,6 +7,9 @@ use engage_platform::Caller;
 
 use crate::TestSystem;
 
+/// How long one command may run before the test gives up on it.
+const COMMAND_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// What a command printed and its exit status.
 pub struct Outcome {
     /// The exit status.
@@ -67,7 +70,14 @@ impl Operator {
         ];
         all.extend_from_slice(args);
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = engage::cli::run_args(all, &mut out, &mut err).await;
+        // A command that waits for something that never comes (a feed short of its limit)
+        // fails the test instead of holding the whole run open.
+        let code = tokio::time::timeout(
+            COMMAND_TIME_LIMIT,
+            engage::cli::run_args(all, &mut out, &mut err),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("engage {args:?} did not finish within {COMMAND_TIME_LIMIT:?}"));
         Outcome {
             code,
             stdout: String::from_utf8(out).expect("UTF-8 output"),
