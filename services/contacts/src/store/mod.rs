@@ -933,8 +933,20 @@ macro_rules! impl_register {
                         for (field, values) in also {
                             let owners = other_terms
                                 .filter(other_terms.field(record_terms::field).eq(field.to_owned()))
-                                .filter(other_terms.field(record_terms::value).eq_any(values))
-                                .select(other_terms.field(record_terms::record_id));
+                                .select(other_terms.field(record_terms::record_id))
+                                .into_boxed();
+                            // One value compared with `=`, so that its owners come from the
+                            // primary key in record order and the two scans merge; `= ANY`
+                            // hides that order, and the planner then probed each owner of
+                            // the first term or walked every term row (50 to 155 ms for
+                            // 1,001 rows on the 1M set, against 8 to 14 ms merged).
+                            let owners = match values.as_slice() {
+                                [value] => owners.filter(
+                                    other_terms.field(record_terms::value).eq(value.clone()),
+                                ),
+                                _ => owners
+                                    .filter(other_terms.field(record_terms::value).eq_any(values)),
+                            };
                             q = q.filter(record_terms::record_id.eq_any(owners));
                         }
                         q.select(sql::<Integer>("1"))
