@@ -384,14 +384,7 @@ fn spread(i: u64, count: u64) -> u64 {
 
 /// The listing and search data set's location for `args`.
 fn data_set_url(args: &LoadArgs) -> String {
-    let n = args.organizations;
-    let size = if n.is_multiple_of(1_000_000) {
-        format!("{}m", n / 1_000_000)
-    } else if n.is_multiple_of(1_000) {
-        format!("{}k", n / 1_000)
-    } else {
-        n.to_string()
-    };
+    let size = register_size(args.organizations).to_lowercase();
     match args.database {
         DatabaseKind::Postgres => dataset::postgres_url(&format!("engage_bench_{size}")),
         DatabaseKind::Sqlite => {
@@ -425,6 +418,18 @@ const SEARCH_QUERIES: &[&str] = &[
     "anti-corruption coalition",
     "womens asociation",
 ];
+
+/// A register's size as the report names it: 1M, 100k, or the number itself.
+fn register_size(organizations: u64) -> String {
+    let n = organizations;
+    if n.is_multiple_of(1_000_000) {
+        format!("{}M", n / 1_000_000)
+    } else if n.is_multiple_of(1_000) {
+        format!("{}k", n / 1_000)
+    } else {
+        n.to_string()
+    }
+}
 
 async fn lists(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()> {
     let timing = args.timing();
@@ -464,7 +469,10 @@ async fn lists(args: &LoadArgs, keys: &Keys, report: &mut Report) -> Result<()> 
     .await;
     report.rows.push(
         Row::baseline(
-            "GetOrganization through the gateway, 1M register",
+            &format!(
+                "GetOrganization through the gateway, {} register",
+                register_size(count)
+            ),
             &closed,
             &get,
         )
@@ -661,4 +669,17 @@ fn split_csv(file: &[u8], limit: usize) -> Vec<Vec<u8>> {
     }
     chunks.push(current);
     chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::register_size;
+
+    #[test]
+    fn a_register_is_named_by_its_size() {
+        assert_eq!(register_size(1_000_000), "1M");
+        assert_eq!(register_size(100_000), "100k");
+        assert_eq!(register_size(1_500), "1500");
+        assert_eq!(register_size(42), "42");
+    }
 }

@@ -918,15 +918,14 @@ macro_rules! impl_register {
                 use diesel::dsl::sql;
                 use diesel::sql_types::Integer;
                 let query = &resolve_children(self, query).await?;
-                // One more than the bound tells "above it" from "exactly it".
-                let bound = EXACT_TOTAL_UP_TO + 1;
-                let rows: Vec<i32> =
-                    if let Some(TermListing { field, value, also }) = counted_by_terms(query) {
-                        // Kind and state sit beside the terms: an index-only scan, and the
-                        // owners of several terms meet by merging scans in record order.
+                // Kind and state sit beside the terms: a listing made of terms is counted
+                // from an index of the term rows alone, and the owners of several terms
+                // meet by merging scans in record order.
+                let term_rows = || {
+                    counted_by_terms(query).map(|TermListing { field, value, also }| {
                         let mut q = record_terms::table
-                            .filter(record_terms::field.eq(field))
-                            .filter(record_terms::value.eq(value))
+                            .filter(record_terms::field.eq(field.to_owned()))
+                            .filter(record_terms::value.eq(value.to_owned()))
                             .filter(record_terms::kind.eq(query.kind as i32))
                             .filter(record_terms::hidden.eq_any(shown(query)))
                             .into_boxed();
@@ -949,17 +948,26 @@ macro_rules! impl_register {
                             };
                             q = q.filter(record_terms::record_id.eq_any(owners));
                         }
+                        q
+                    })
+                };
+                // One more than the bound tells "above it" from "exactly it".
+                let bound = EXACT_TOTAL_UP_TO + 1;
+                let rows: Vec<i32> = match term_rows() {
+                    Some(q) => {
                         q.select(sql::<Integer>("1"))
                             .limit(bound)
                             .load(self)
                             .await?
-                    } else {
+                    }
+                    None => {
                         filtered!(query)
                             .select(sql::<Integer>("1"))
                             .limit(bound)
                             .load(self)
                             .await?
-                    };
+                    }
+                };
                 let counted = i64::try_from(rows.len()).unwrap_or(i64::MAX);
                 if counted <= EXACT_TOTAL_UP_TO {
                     return Ok(counted);
@@ -973,7 +981,10 @@ macro_rules! impl_register {
                 {
                     return Ok(estimate);
                 }
-                Ok(filtered!(query).count().get_result(self).await?)
+                Ok(match term_rows() {
+                    Some(q) => q.count().get_result(self).await?,
+                    None => filtered!(query).count().get_result(self).await?,
+                })
             }
 
             async fn parents(&mut self, query: &ListQuery) -> Result<Vec<String>, Error> {
