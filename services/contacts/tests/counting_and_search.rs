@@ -232,8 +232,9 @@ async fn a_total_is_exact_up_to_a_thousand_and_never_a_thousand_above(backend: T
             "{filter:?}"
         );
     }
-    // With statistics of the rows as they are, the estimate of one term and of two is close
-    // to the 1,001 there are.
+    // With statistics of the rows as they are, the total of no term, one and two (the
+    // planner's estimate on PostgreSQL, a count of the term rows on SQLite) is close to the
+    // 1,001 there are.
     analyze(&server).await;
     for filter in above {
         let total = first_total(&mut officer, filter).await;
