@@ -258,6 +258,21 @@ async fn the_operator_is_told_why_a_command_failed() {
     system.stop().await;
 }
 
+/// `engage feed` of organisation changes as JSON lines, resuming from the cursor in
+/// `cursor`, with `more` arguments.
+fn organisation_feed<'a>(cursor: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "feed",
+        "--json",
+        "--topic",
+        "contacts/Organization",
+        "--resume",
+        cursor,
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_feed_resumes_from_its_saved_cursor_and_the_summary_counts() {
     let system = TestSystem::start(TestBackend::Sqlite).await;
@@ -268,15 +283,7 @@ async fn the_feed_resumes_from_its_saved_cursor_and_the_summary_counts() {
     // present is before the import; the import's changes are then after the cursor whenever
     // the relay happens to publish them.
     let before = olga
-        .ok(&[
-            "feed",
-            "--json",
-            "--topic",
-            "contacts/Organization",
-            "--resume",
-            &cursor_arg,
-            "--until-caught-up",
-        ])
+        .ok(&organisation_feed(&cursor_arg, &["--until-caught-up"]))
         .await;
     assert_eq!(before, "", "nothing has changed yet");
     assert!(cursor.exists(), "the present was saved as the cursor");
@@ -284,17 +291,11 @@ async fn the_feed_resumes_from_its_saved_cursor_and_the_summary_counts() {
     write(&file, GOOD_AND_BAD);
     olga.run(&["import", "organizations", &file.display().to_string()])
         .await;
-    let args = [
-        "feed",
-        "--json",
-        "--topic",
-        "contacts/Organization",
-        "--resume",
-        &cursor_arg,
-        "--limit",
-        "3",
-    ];
-    let changes = records(&olga.ok(&args).await);
+    let changes = records(
+        &olga
+            .ok(&organisation_feed(&cursor_arg, &["--limit", "3"]))
+            .await,
+    );
     let mut created: Vec<String> = changes
         .iter()
         .map(|c| {
@@ -317,17 +318,11 @@ async fn the_feed_resumes_from_its_saved_cursor_and_the_summary_counts() {
         r#"{"displayName":"Colectivo Faro","sector":"SECTOR_NGO","countryCode":"CO"}"#,
     ])
     .await;
-    let args = [
-        "feed",
-        "--json",
-        "--topic",
-        "contacts/Organization",
-        "--resume",
-        &cursor_arg,
-        "--limit",
-        "1",
-    ];
-    let next = records(&olga.ok(&args).await);
+    let next = records(
+        &olga
+            .ok(&organisation_feed(&cursor_arg, &["--limit", "1"]))
+            .await,
+    );
     assert_eq!(next.len(), 1);
     assert_eq!(
         next[0]["changeType"], "CHANGE_TYPE_CREATED",
