@@ -1,0 +1,3 @@
+export default function OrganizationPage() {
+  return null;
+}
