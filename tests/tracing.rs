@@ -260,6 +260,7 @@ async fn one_request_is_one_trace(backend: TestBackend) {
         internal_key: key.clone(),
         limiter: RateLimiter::in_memory(RateLimits::default()),
         cors_origins: vec![],
+        console: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let gateway = listener.local_addr().expect("address");

@@ -84,6 +84,7 @@ impl BenchSystem {
             .map_err(|e| anyhow!("the rate limiter's Redis: {e}"))?,
             cors_origins: Vec::new(),
             bus: redis.bus.clone(),
+            console: Default::default(),
         };
         let running = RunningSystem::start(config)
             .await

@@ -88,6 +88,7 @@ impl TestSystem {
             bus: redis
                 .as_ref()
                 .map_or_else(EventBus::memory, |redis| redis.bus.clone()),
+            console: Default::default(),
         };
         let running = RunningSystem::start(config)
             .await

@@ -11,7 +11,9 @@ use engage_briefings::Briefings;
 use engage_contacts::Contacts;
 use engage_declarations::Declarations;
 use engage_feeds::Feeds;
-use engage_gateway::{GatewayArgs, mint_development_token};
+use engage_gateway::{
+    ConsoleConfig, GatewayArgs, IdentityArgs, RateLimitArgs, SignInArgs, mint_development_token,
+};
 use engage_initiatives::Initiatives;
 use engage_platform::config::{DatabaseArgs, ServiceArgs};
 use engage_platform::identity::{InternalKey, Secret};
@@ -42,7 +44,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every service and the gateway on this machine, with SQLite files under a data
-    /// folder. Prints the gateway address and a development token.
+    /// folder. Prints the gateway and web console address and a development token. The
+    /// gateway accepts development tokens and, when a JWKS is configured, the identity
+    /// provider's tokens as well.
     Dev {
         /// Address of the gateway.
         #[arg(long, env = "ENGAGE_DEV_LISTEN", default_value = "127.0.0.1:8080")]
@@ -57,6 +61,12 @@ enum Command {
         /// The demo data set's size relative to the full demo, with --seed.
         #[arg(long, default_value_t = 1.0, requires = "seed")]
         scale: f64,
+        #[command(flatten)]
+        identity: IdentityArgs,
+        #[command(flatten)]
+        rate_limits: RateLimitArgs,
+        #[command(flatten)]
+        sign_in: SignInArgs,
     },
     /// Run one service (as containers do).
     Serve {
@@ -217,7 +227,17 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             data_dir,
             seed,
             scale,
-        } => dev(listen, data_dir, seed.map(|seed| (seed, scale))).await,
+            identity,
+            rate_limits,
+            sign_in,
+        } => {
+            let trust = DevTrust {
+                identity,
+                rate_limits,
+                sign_in,
+            };
+            dev(listen, data_dir, seed.map(|seed| (seed, scale)), trust).await
+        }
         Command::Serve { service } => serve(service).await,
         Command::Migrate { service, database } => {
             let applied = match service {
@@ -317,7 +337,8 @@ async fn serve(target: ServeTarget) -> anyhow::Result<()> {
         ServeTarget::Briefings(args) => run::<Briefings>(&args, shutdown_signal()).await,
         ServeTarget::Feeds(args) => run::<Feeds>(&args, shutdown_signal()).await,
         ServeTarget::Gateway(args) => {
-            let config = args.load().await.context("configuring the gateway")?;
+            let mut config = args.load().await.context("configuring the gateway")?;
+            config.console.assets = engage::console::assets();
             let address = args.listen();
             let listener = tokio::net::TcpListener::bind(address)
                 .await
@@ -360,10 +381,19 @@ const DEV_TOKEN_TTL: Duration = Duration::from_secs(12 * 3600);
 /// gateway's per-caller write limit does not make seeding take minutes.
 const SEED_LANES: usize = 8;
 
+/// Whom `engage dev` trusts besides its development tokens, how it limits callers, and how
+/// its console signs people in.
+struct DevTrust {
+    identity: IdentityArgs,
+    rate_limits: RateLimitArgs,
+    sign_in: SignInArgs,
+}
+
 async fn dev(
     listen: SocketAddr,
     data_dir: PathBuf,
     seed: Option<(u64, f64)>,
+    trust: DevTrust,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
@@ -371,6 +401,18 @@ async fn dev(
     // data folder (owner-only) so that `engage token` can mint tokens for this system.
     let internal_secret = Secret::generate();
     let token_secret = development_key(&data_dir.join(DEV_KEY_FILE))?;
+    let sign_in = trust
+        .sign_in
+        .settings()
+        .context("the console's sign-in settings")?;
+    let keys = trust
+        .identity
+        .keys()
+        .await
+        .context("the identity provider's keys")?;
+    let trusts_provider = keys.is_some();
+    let console = engage::console::assets();
+    let has_console = console.is_some();
     let folder = data_dir.clone();
     let config = SystemConfig {
         database_url: Box::new(move |service| {
@@ -381,13 +423,24 @@ async fn dev(
         }),
         gateway_listen: listen,
         internal_key: InternalKey::new(&internal_secret),
-        authenticator: engage_gateway::Authenticator::development(&token_secret),
-        limiter: engage_gateway::RateLimiter::in_memory(engage_gateway::RateLimits::default()),
+        // Development tokens always; the identity provider's too when a JWKS is configured.
+        authenticator: engage_gateway::Authenticator::new(
+            trust.identity.settings(),
+            keys,
+            Some(&token_secret),
+        ),
+        limiter: engage_gateway::RateLimiter::in_memory(trust.rate_limits.rate_limits()),
         // Any local page may call the development system with gRPC-Web.
         cors_origins: vec!["*".to_owned()],
         // One process: the services' events travel in memory, restored from the outboxes
         // at start.
         bus: engage_platform::bus::EventBus::memory(),
+        console: ConsoleConfig {
+            assets: console,
+            sign_in: sign_in.clone(),
+            // Development sign-in: the console mints tokens with the development key.
+            development_key: Some(token_secret.clone()),
+        },
     };
     let mut system = RunningSystem::start(config)
         .await
@@ -402,9 +455,28 @@ async fn dev(
         data_dir.display()
     );
     println!();
+    if has_console {
+        println!("  Console: http://{}/", system.gateway);
+    } else {
+        println!("  Console: not in this build (built without the `console` feature)");
+    }
+    println!();
     println!("  gateway       http://{}", system.gateway);
     for (name, address) in &system.services {
         println!("  {name:<13} http://{address}  (internal)");
+    }
+    println!();
+    if trusts_provider {
+        println!(
+            "Tokens of {} are accepted as well as development tokens.",
+            trust.identity.jwt_issuers.join(", ")
+        );
+    }
+    if !sign_in.oidc_issuer.is_empty() {
+        println!(
+            "The console signs people in at {} (client {}), or with development sign-in.",
+            sign_in.oidc_issuer, sign_in.oidc_client_id
+        );
     }
     println!();
     println!("Development token (role admin, valid 12 hours; `engage token --help` mints others):");

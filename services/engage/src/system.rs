@@ -8,7 +8,9 @@ use engage_briefings::Briefings;
 use engage_contacts::Contacts;
 use engage_declarations::Declarations;
 use engage_feeds::Feeds;
-use engage_gateway::{Authenticator, GatewayConfig, GatewayError, RateLimiter, Upstream};
+use engage_gateway::{
+    Authenticator, ConsoleConfig, GatewayConfig, GatewayError, RateLimiter, Upstream,
+};
 use engage_initiatives::Initiatives;
 use engage_platform::bus::EventBus;
 use engage_platform::identity::InternalKey;
@@ -46,6 +48,8 @@ pub struct SystemConfig {
     pub cors_origins: Vec<String>,
     /// The event bus every service relays its outbox to.
     pub bus: EventBus,
+    /// The web console the gateway serves at `/`, and how it signs people in.
+    pub console: ConsoleConfig,
 }
 
 /// Why the system could not start.
@@ -220,6 +224,7 @@ impl RunningSystem {
             internal_key: config.internal_key.clone(),
             limiter: config.limiter.clone(),
             cors_origins: config.cors_origins.clone(),
+            console: config.console.clone(),
         };
         let stop_gateway = stopped(stop_rx.clone());
         tasks.spawn(async move {

@@ -137,7 +137,10 @@ impl Authenticator {
 
         let claims = if header.alg == Algorithm::HS256 {
             let key = self.development.as_ref().ok_or_else(invalid)?;
-            let validation = self.validation(Algorithm::HS256, &[DEVELOPMENT_ISSUER]);
+            let mut validation = self.validation(Algorithm::HS256, &[DEVELOPMENT_ISSUER]);
+            // Development tokens always name the default audience, whatever audience the
+            // identity provider's tokens are checked for.
+            validation.set_audience(&[DEFAULT_AUDIENCE]);
             jsonwebtoken::decode::<Claims>(token, key, &validation)
                 .map_err(|_| invalid())?
                 .claims

@@ -1,6 +1,8 @@
 //! What every public call passes before it reaches a handler or a service: the bearer
 //! token is verified, the method's permission checked against the caller's roles, and the
-//! caller's rate limit taken. Health and reflection are open.
+//! caller's rate limit taken. Health and reflection are open; the methods the permission
+//! table marks open (the web console's settings and development sign-in) need no token and
+//! are rate limited per client address.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -10,7 +12,7 @@ use engage_platform::identity::is_open_path;
 use futures::future::BoxFuture;
 
 use crate::auth::Authenticator;
-use crate::permissions::authorize;
+use crate::permissions::{authorize, is_open_method, required};
 use crate::ratelimit::RateLimiter;
 
 /// What the edge needs to decide.
@@ -77,6 +79,23 @@ where
         Box::pin(async move {
             let path = request.uri().path().to_owned();
             if is_open_path(&path) {
+                return inner.call(request).await;
+            }
+            if is_open_method(&path) {
+                let class = required(&path).map(|p| p.class());
+                let address = request
+                    .extensions()
+                    .get::<tonic::transport::server::TcpConnectInfo>()
+                    .and_then(|info| info.remote_addr())
+                    .map(|a| a.ip().to_string())
+                    .unwrap_or_else(|| "unknown".to_owned());
+                // Anonymous callers share one limit per address, kept apart from subjects.
+                let principal = format!("anonymous:{address}");
+                if let Some(class) = class
+                    && let Err(retry_after) = policy.limiter.check(&principal, class).await
+                {
+                    return Ok(Error::ResourceExhausted { retry_after }.into_response());
+                }
                 return inner.call(request).await;
             }
             let authorization = request

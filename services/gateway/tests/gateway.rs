@@ -17,11 +17,16 @@ use engage_api::feeds::{
     SubscribeRequest, SubscribeResponse, TopicInfo, WatchSummaryRequest, WatchSummaryResponse,
     subscribe_response,
 };
+use engage_api::gateway::gateway_service_client::GatewayServiceClient;
+use engage_api::gateway::{
+    CreateDevelopmentTokenRequest, GetCallerRequest, GetCallerResponse, GetConsoleSettingsRequest,
+    Role as WireRole,
+};
 use engage_api::service_names;
 use engage_gateway::jwks::{JwksSource, KeySet};
 use engage_gateway::{
-    AuthSettings, Authenticator, GatewayConfig, RateLimiter, RateLimits, Upstream,
-    mint_development_token,
+    AuthSettings, Authenticator, ConsoleAssets, ConsoleConfig, ConsoleFile, GatewayConfig,
+    RateLimiter, RateLimits, SignInSettings, Upstream, mint_development_token,
 };
 use engage_platform::identity::{InternalIdentityLayer, InternalKey, Secret};
 use engage_platform::testkit::{ServingStatus, health_status, loopback_channel};
@@ -32,6 +37,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tonic::transport::{Channel, Server};
 use tonic::{Code, Request, Response, Status};
+use tonic_types::StatusExt as _;
 
 const ISSUER: &str = "https://id.example.org/realms/engage";
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -169,6 +175,9 @@ struct Harness {
 struct Options {
     limiter: RateLimiter,
     jwks: JwksSource,
+    console: ConsoleConfig,
+    /// Development mode: CreateDevelopmentToken signs with the harness's development key.
+    development_sign_in: bool,
 }
 
 impl Default for Options {
@@ -176,6 +185,8 @@ impl Default for Options {
         Self {
             limiter: RateLimiter::in_memory(RateLimits::default()),
             jwks: JwksSource::File(format!("{FIXTURES}/jwks-a.json").into()),
+            console: ConsoleConfig::default(),
+            development_sign_in: false,
         }
     }
 }
@@ -199,6 +210,10 @@ async fn start_gateway(
         Some(dev_secret),
     );
     let contacts = closed_address().await;
+    let mut console = options.console;
+    if options.development_sign_in {
+        console.development_key = Some(dev_secret.clone());
+    }
     let config = GatewayConfig {
         upstreams: vec![
             Upstream {
@@ -214,6 +229,7 @@ async fn start_gateway(
         internal_key: key,
         limiter: options.limiter,
         cors_origins: vec!["https://dashboard.example.org".to_owned()],
+        console,
     };
     let (listener, address) = loopback().await;
     tokio::spawn(async move {
@@ -933,4 +949,336 @@ async fn a_grpc_web_request_over_http1_succeeds() {
     assert_eq!(message.topics[0].description, "browser");
     let trailers = String::from_utf8_lossy(&body[5 + length..]);
     assert!(trailers.contains("grpc-status:0"), "{trailers}");
+}
+
+// ---------------------------------------------------------------- the web console
+
+const INDEX_HTML: &str = "<!doctype html><html><head><script type=\"module\" \
+src=\"/assets/app-abc123.js\"></script></head><body><div id=\"root\"></div></body></html>";
+
+fn app_js() -> String {
+    "export const greeting = 'engage';\n".repeat(200)
+}
+
+fn gzipped(body: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(body).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+fn gunzipped(body: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .expect("gunzip");
+    out
+}
+
+/// A console of three files, signing in at the test issuer.
+fn test_console() -> ConsoleConfig {
+    let js = app_js();
+    ConsoleConfig {
+        assets: Some(ConsoleAssets::new([
+            ConsoleFile::new("index.html", INDEX_HTML).with_gzip(gzipped(INDEX_HTML.as_bytes())),
+            ConsoleFile::new("assets/app-abc123.js", js.clone()).with_gzip(gzipped(js.as_bytes())),
+            ConsoleFile::new("favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+        ])),
+        sign_in: SignInSettings {
+            oidc_issuer: ISSUER.to_owned(),
+            oidc_client_id: "engage-console".to_owned(),
+            oidc_scopes: "openid profile offline_access".to_owned(),
+            oidc_resource: "engage".to_owned(),
+        },
+        development_key: None,
+    }
+}
+
+async fn start_with_console(development_sign_in: bool) -> Harness {
+    Harness::start_with(Options {
+        console: test_console(),
+        development_sign_in,
+        ..Options::default()
+    })
+    .await
+}
+
+/// A browser-like HTTP/1.1 client that does not decompress on its own.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .http1_only()
+        .build()
+        .expect("client")
+}
+
+async fn get(harness: &Harness, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = browser().get(format!("http://{}{path}", harness.gateway));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("response")
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+fn assert_security_headers(response: &reqwest::Response) {
+    let csp = header(response, "content-security-policy");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains("connect-src 'self' https://id.example.org;"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("form-action 'self' https://id.example.org;"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("object-src 'none'"), "{csp}");
+    assert_eq!(header(response, "x-content-type-options"), "nosniff");
+    assert_eq!(header(response, "referrer-policy"), "no-referrer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_page_is_served_at_the_root_revalidated_and_locked_down() {
+    let harness = start_with_console(false).await;
+    let response = get(&harness, "/", &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "content-type"),
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+    assert_eq!(header(&response, "content-encoding"), "");
+    assert_security_headers(&response);
+    let etag = header(&response, "etag").to_owned();
+    assert!(etag.starts_with('"'), "{etag}");
+    assert_eq!(response.text().await.expect("body"), INDEX_HTML);
+
+    let again = get(&harness, "/", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status(), 304);
+    assert_security_headers(&again);
+    assert!(again.bytes().await.expect("body").is_empty());
+
+    let head = browser()
+        .head(format!("http://{}/", harness.gateway))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(head.status(), 200);
+    assert_eq!(header(&head, "cache-control"), "no-cache");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_assets_are_cached_for_a_year_and_gzipped_when_asked() {
+    let harness = start_with_console(false).await;
+    let path = "/assets/app-abc123.js";
+    let response = get(&harness, path, &[("accept-encoding", "gzip, deflate, br")]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(
+        header(&response, "content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(header(&response, "vary"), "Accept-Encoding");
+    assert_security_headers(&response);
+    let body = response.bytes().await.expect("body");
+    assert!(body.len() < app_js().len(), "the gzip form is sent");
+    assert_eq!(gunzipped(&body), app_js().as_bytes());
+
+    let plain = get(&harness, path, &[]).await;
+    assert_eq!(header(&plain, "content-encoding"), "");
+    assert_eq!(plain.text().await.expect("body"), app_js());
+
+    let refused = get(&harness, path, &[("accept-encoding", "gzip;q=0")]).await;
+    assert_eq!(header(&refused, "content-encoding"), "");
+
+    let other = get(&harness, "/favicon.svg", &[]).await;
+    assert_eq!(header(&other, "content-type"), "image/svg+xml");
+    assert_eq!(header(&other, "cache-control"), "public, max-age=300");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_side_routes_get_the_page_and_missing_assets_do_not() {
+    let harness = start_with_console(false).await;
+    for path in [
+        "/organizations/0190c2a4-7f00-7000-8000-000000000000",
+        "/signin/callback?code=abc&state=xyz",
+        "/organizations/x",
+    ] {
+        let response = get(&harness, path, &[]).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+        assert_eq!(response.text().await.expect("body"), INDEX_HTML, "{path}");
+    }
+    let missing = get(&harness, "/assets/missing.js", &[]).await;
+    assert_eq!(missing.status(), 404);
+    assert_security_headers(&missing);
+    assert_ne!(missing.text().await.expect("body"), INDEX_HTML);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_console_the_root_says_so() {
+    let harness = Harness::start().await;
+    let response = get(&harness, "/", &[]).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    let text = response.text().await.expect("body");
+    assert!(text.contains("without the web console"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_and_grpc_web_work_beside_the_console() {
+    let harness = start_with_console(false).await;
+    let health = health_status(harness.channel(), "").await.expect("health");
+    assert_eq!(health, ServingStatus::Serving);
+
+    let token = rsa_token(&claims("beside-the-console", &["viewer"]));
+    let caller = GatewayServiceClient::new(harness.channel())
+        .get_caller(with_token(GetCallerRequest {}, &token))
+        .await
+        .expect("GetCaller over gRPC")
+        .into_inner();
+    assert_eq!(caller.subject, "beside-the-console");
+
+    let response = browser()
+        .post(format!(
+            "http://{}/engage.gateway.v1.GatewayService/GetCaller",
+            harness.gateway
+        ))
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .header("authorization", format!("Bearer {token}"))
+        .body(grpc_web_frame(&GetCallerRequest {}))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-security-policy"), "");
+    let body = response.bytes().await.expect("body");
+    let length = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
+    let message: GetCallerResponse = prost::Message::decode(&body[5..5 + length]).expect("decodes");
+    assert_eq!(message.subject, "beside-the-console");
+    let trailers = String::from_utf8_lossy(&body[5 + length..]);
+    assert!(trailers.contains("grpc-status:0"), "{trailers}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_settings_need_no_token() {
+    let harness = start_with_console(false).await;
+    let settings = GatewayServiceClient::new(harness.channel())
+        .get_console_settings(GetConsoleSettingsRequest {})
+        .await
+        .expect("open")
+        .into_inner();
+    assert_eq!(settings.oidc_issuer, ISSUER);
+    assert_eq!(settings.oidc_client_id, "engage-console");
+    assert_eq!(settings.oidc_scopes, "openid profile offline_access");
+    assert_eq!(settings.oidc_resource, "engage");
+    assert!(!settings.development_sign_in);
+
+    let development = start_with_console(true).await;
+    let settings = GatewayServiceClient::new(development.channel())
+        .get_console_settings(GetConsoleSettingsRequest {})
+        .await
+        .expect("open")
+        .into_inner();
+    assert!(settings.development_sign_in);
+
+    // Open means these two methods only: GetCaller still needs a token.
+    let refused = GatewayServiceClient::new(harness.channel())
+        .get_caller(GetCallerRequest {})
+        .await
+        .expect_err("needs a token");
+    assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+fn development_request(roles: &[WireRole], initiatives: &[&str]) -> CreateDevelopmentTokenRequest {
+    CreateDevelopmentTokenRequest {
+        subject: String::new(),
+        display_name: "Officer in development".to_owned(),
+        roles: roles.iter().map(|r| *r as i32).collect(),
+        initiatives: initiatives.iter().map(|i| (*i).to_owned()).collect(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_sign_in_is_refused_outside_development_mode() {
+    let harness = start_with_console(false).await;
+    let refused = GatewayServiceClient::new(harness.channel())
+        .create_development_token(development_request(&[WireRole::Admin], &[]))
+        .await
+        .expect_err("refused");
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    let details = refused.get_error_details();
+    assert_eq!(
+        details.error_info().map(|i| i.reason.as_str()),
+        Some("DEVELOPMENT_SIGN_IN_DISABLED")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_sign_in_mints_a_token_for_the_roles_asked() {
+    let harness = start_with_console(true).await;
+    let mut client = GatewayServiceClient::new(harness.channel());
+    let initiative = "initiatives/0190c2a4-7f00-7000-8000-000000000001";
+    let minted = client
+        .create_development_token(development_request(
+            &[WireRole::Coordinator, WireRole::Viewer],
+            &[initiative],
+        ))
+        .await
+        .expect("minted")
+        .into_inner();
+    let expires = minted.expire_time.expect("expiry").seconds;
+    let in_twelve_hours = i64::try_from(now()).expect("now") + 12 * 3600;
+    assert!((in_twelve_hours - expires).abs() <= 2, "{expires}");
+
+    let caller = client
+        .get_caller(with_token(GetCallerRequest {}, &minted.token))
+        .await
+        .expect("the token identifies its caller")
+        .into_inner();
+    assert_eq!(caller.subject, "dev-user");
+    assert_eq!(caller.display_name, "Officer in development");
+    assert_eq!(
+        caller.roles,
+        [WireRole::Coordinator as i32, WireRole::Viewer as i32]
+    );
+    assert_eq!(caller.initiatives, [initiative]);
+
+    for (request, field) in [
+        (development_request(&[], &[]), "roles"),
+        (
+            development_request(&[WireRole::Unspecified], &[]),
+            "roles[0]",
+        ),
+        (
+            development_request(&[WireRole::Coordinator], &["initiative-7"]),
+            "initiatives[0]",
+        ),
+    ] {
+        let refused = client
+            .create_development_token(request)
+            .await
+            .expect_err("invalid");
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        let details = refused.get_error_details();
+        let fields: Vec<_> = details
+            .bad_request()
+            .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, [field]);
+    }
 }

@@ -13,6 +13,10 @@ use engage_platform::{Caller, Error, Role};
 /// What kind of access a method needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Access {
+    /// Needs no token at all: what the web console asks before anyone signs in
+    /// (GetConsoleSettings) and development sign-in (CreateDevelopmentToken, which the
+    /// gateway refuses outside development mode). Such calls are limited per client address.
+    Open,
     /// Knowing who one is (GetCaller): any verified caller.
     Identify,
     /// Reading records and figures.
@@ -41,7 +45,7 @@ impl Access {
         use Access::*;
         match role {
             Role::Admin => true,
-            _ if self == RegistrationDesk => true,
+            _ if matches!(self, Open | RegistrationDesk) => true,
             Role::CsuOfficer => matches!(
                 self,
                 Identify | Read | Watch | Subscribe | Coordinate | Write | Export
@@ -99,7 +103,7 @@ impl Permission {
     pub fn class(&self) -> MethodClass {
         if self.streaming {
             MethodClass::Stream
-        } else if matches!(self.access, Access::Identify | Access::Read) {
+        } else if matches!(self.access, Access::Open | Access::Identify | Access::Read) {
             MethodClass::Read
         } else {
             MethodClass::Write
@@ -113,6 +117,11 @@ static BY_METHOD: LazyLock<HashMap<&'static str, Permission>> =
 /// The permission `path` (`/package.Service/Method`) needs, if it is in the table.
 pub fn required(path: &str) -> Option<Permission> {
     BY_METHOD.get(path).copied()
+}
+
+/// Whether `path` names a method that needs no token ([`Access::Open`]).
+pub fn is_open_method(path: &str) -> bool {
+    required(path).is_some_and(|p| p.access == Access::Open)
 }
 
 /// Every entry of the table.
@@ -197,6 +206,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn only_the_consoles_settings_and_development_sign_in_are_open() {
+        let open: Vec<_> = all()
+            .filter(|(_, p)| p.access == Access::Open)
+            .map(|(m, _)| m)
+            .collect();
+        assert_eq!(
+            open,
+            [
+                "/engage.gateway.v1.GatewayService/GetConsoleSettings",
+                "/engage.gateway.v1.GatewayService/CreateDevelopmentToken",
+            ]
+        );
+        assert!(!is_open_method(
+            "/engage.gateway.v1.GatewayService/GetCaller"
+        ));
     }
 
     #[test]

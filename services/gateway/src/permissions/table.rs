@@ -547,6 +547,14 @@ pub(super) static TABLE: &[(&str, Permission)] = &[
         "/engage.gateway.v1.GatewayService/GetCaller",
         Permission::new("gateway.get_caller", Access::Identify, false),
     ),
+    (
+        "/engage.gateway.v1.GatewayService/GetConsoleSettings",
+        Permission::new("gateway.get_console_settings", Access::Open, false),
+    ),
+    (
+        "/engage.gateway.v1.GatewayService/CreateDevelopmentToken",
+        Permission::new("gateway.create_development_token", Access::Open, false),
+    ),
     // initiatives
     (
         "/engage.initiatives.v1.InitiativesService/GetInitiative",
