@@ -19,6 +19,12 @@ export default tseslint.config(
     },
   },
   {
+    // The browser tests and the tools' configuration run in Node.
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    files: ["e2e/**/*.ts", "*.config.ts"],
+    languageOptions: { globals: globals.node },
+  },
+  {
     extends: [js.configs.recommended],
     files: ["e2e/**/*.js", "*.js"],
     languageOptions: { globals: globals.node },
