@@ -1,0 +1,180 @@
+// An organisation's accreditations to conference sessions: request, grant and refuse for
+// writers.
+import { useState } from "react";
+import { Badge, Button, Group, Modal, Paper, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { contacts } from "../../api/contacts";
+import { fieldMessage, problemOf, type Problem } from "../../api/problem";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { AccreditationState, AccreditationStateSchema, type Accreditation } from "../../gen/engage/contacts/v1/resources_pb";
+import { useAbilities } from "../../session/session";
+import { dateText } from "../partners/model";
+import { newRequestId, useEnumLabel } from "../partners/shared";
+
+const stateColor: Record<number, string> = {
+  [AccreditationState.REQUESTED]: "blue",
+  [AccreditationState.GRANTED]: "green",
+  [AccreditationState.REFUSED]: "red",
+};
+
+export function Accreditations({ organization, writable }: { organization: string; writable: boolean }) {
+  const { t } = useTranslation("partners");
+  const can = useAbilities();
+  const label = useEnumLabel();
+  const queryClient = useQueryClient();
+  const [requesting, setRequesting] = useState(false);
+  const [refusing, setRefusing] = useState<Accreditation | null>(null);
+  const list = useQuery({
+    queryKey: ["contacts", "accreditations", organization],
+    queryFn: async () => (await contacts().listAccreditations({ parent: organization, pageSize: 1000, orderBy: "conference_session" })).accreditations,
+  });
+  const grant = useMutation({
+    mutationFn: (a: Accreditation) => contacts().grantAccreditation({ name: a.name, etag: a.etag, requestId: newRequestId() }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["contacts"] }),
+  });
+  const edit = can.write && writable;
+  return (
+    <Stack gap="sm" component="section" aria-labelledby="accreditations-heading">
+      <Group justify="space-between">
+        <Title order={2} size="h3" id="accreditations-heading">
+          {t("accreditations.title")}
+        </Title>
+        {edit && !requesting ? (
+          <Button size="xs" variant="light" onClick={() => { setRequesting(true); }}>
+            {t("accreditations.request")}
+          </Button>
+        ) : null}
+      </Group>
+      {requesting ? <RequestForm organization={organization} onClose={() => { setRequesting(false); }} /> : null}
+      <ProblemAlert error={list.error ?? grant.error} onRetry={() => void list.refetch()} />
+      {list.data?.length === 0 ? <Text c="dimmed">{t("accreditations.none")}</Text> : null}
+      {list.data !== undefined && list.data.length > 0 ? (
+        <Table.ScrollContainer minWidth={480}>
+          <Table aria-label={t("accreditations.title")}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{t("accreditations.session")}</Table.Th>
+                <Table.Th scope="col">{t("accreditations.state")}</Table.Th>
+                <Table.Th scope="col">{t("accreditations.requested")}</Table.Th>
+                <Table.Th scope="col">{t("accreditations.decided")}</Table.Th>
+                {edit ? <Table.Th scope="col">{t("accreditations.actions")}</Table.Th> : null}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.map((a) => (
+                <Table.Tr key={a.name}>
+                  <Table.Th scope="row">{a.conferenceSession}</Table.Th>
+                  <Table.Td>
+                    <Badge color={stateColor[a.state] ?? "gray"}>{label(AccreditationStateSchema, a.state)}</Badge>
+                  </Table.Td>
+                  <Table.Td>{dateText(a.requestDate)}</Table.Td>
+                  <Table.Td>
+                    {dateText(a.decisionDate)}
+                    {a.decisionReason ? (
+                      <Text size="xs" c="dimmed">
+                        {a.decisionReason}
+                      </Text>
+                    ) : null}
+                  </Table.Td>
+                  {edit ? (
+                    <Table.Td>
+                      <Group gap={4}>
+                        {a.state !== AccreditationState.GRANTED ? (
+                          <Button size="compact-xs" variant="light" color="green" onClick={() => { grant.mutate(a); }} aria-label={t("accreditations.grantFor", { session: a.conferenceSession })}>
+                            {t("accreditations.grant")}
+                          </Button>
+                        ) : null}
+                        {a.state !== AccreditationState.REFUSED ? (
+                          <Button size="compact-xs" variant="light" color="red" onClick={() => { setRefusing(a); }} aria-label={t("accreditations.refuseFor", { session: a.conferenceSession })}>
+                            {t("accreditations.refuse")}
+                          </Button>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                  ) : null}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+      <Modal opened={refusing !== null} onClose={() => { setRefusing(null); }} title={t("accreditations.refuseTitle", { session: refusing?.conferenceSession ?? "" })}>
+        {refusing !== null ? <RefuseForm accreditation={refusing} onClose={() => { setRefusing(null); }} /> : null}
+      </Modal>
+    </Stack>
+  );
+}
+
+function RequestForm({ organization, onClose }: { organization: string; onClose: () => void }) {
+  const { t } = useTranslation("partners");
+  const queryClient = useQueryClient();
+  const [requestId] = useState(newRequestId);
+  const [session, setSession] = useState("");
+  const [notes, setNotes] = useState("");
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const save = useMutation({
+    mutationFn: () => contacts().createAccreditation({ parent: organization, requestId, accreditation: { conferenceSession: session, notes } }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
+      onClose();
+    },
+    onError: (e) => { setProblem(problemOf(e)); },
+  });
+  return (
+    <Paper withBorder p="sm">
+      <form
+        aria-label={t("accreditations.request")}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setProblem(null);
+          save.mutate();
+        }}
+      >
+        <Stack gap="sm">
+          {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
+          <TextInput label={t("accreditations.session")} description={t("filter.sessionHint")} required value={session} onChange={(e) => { setSession(e.currentTarget.value); }} error={fieldMessage(problem, "accreditation.conference_session")} />
+          <Textarea label={t("accreditations.notes")} autosize value={notes} onChange={(e) => { setNotes(e.currentTarget.value); }} error={fieldMessage(problem, "accreditation.notes")} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
+            <Button type="submit" loading={save.isPending}>{t("accreditations.request")}</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+function RefuseForm({ accreditation, onClose }: { accreditation: Accreditation; onClose: () => void }) {
+  const { t } = useTranslation("partners");
+  const queryClient = useQueryClient();
+  const [requestId] = useState(newRequestId);
+  const [reason, setReason] = useState("");
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const save = useMutation({
+    mutationFn: () => contacts().refuseAccreditation({ name: accreditation.name, etag: accreditation.etag, decisionReason: reason, requestId }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
+      onClose();
+    },
+    onError: (e) => { setProblem(problemOf(e)); },
+  });
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setProblem(null);
+        save.mutate();
+      }}
+    >
+      <Stack gap="sm">
+        {problem !== null && fieldMessage(problem, "decision_reason") === undefined ? <ProblemAlert error={save.error} /> : null}
+        <Textarea label={t("accreditations.reason")} required autosize minRows={2} value={reason} onChange={(e) => { setReason(e.currentTarget.value); }} error={fieldMessage(problem, "decision_reason")} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
+          <Button type="submit" color="red" loading={save.isPending}>{t("accreditations.refuse")}</Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,59 @@
+// The people affiliated to an organisation, current ones first.
+import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { Link } from "wouter";
+import { contacts } from "../../api/contacts";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { dateText, idOf, quote } from "../partners/model";
+
+export function AffiliatedPeople({ organization }: { organization: string }) {
+  const { t } = useTranslation("partners");
+  const query = useQuery({
+    queryKey: ["contacts", "affiliations", "of", organization],
+    queryFn: async () => {
+      const c = contacts();
+      const r = await c.listAffiliations({ parent: "people/-", filter: `organization = ${quote(organization)}`, pageSize: 100 });
+      const people = r.affiliations.length > 0 ? (await c.batchGetPeople({ names: r.affiliations.map((a) => a.name.split("/affiliations/")[0] ?? "") })).people : [];
+      return r.affiliations.map((a, i) => ({ affiliation: a, person: people[i] }));
+    },
+  });
+  const rows = [...(query.data ?? [])].sort((a, b) => Number(b.affiliation.current) - Number(a.affiliation.current));
+  return (
+    <Stack gap="sm" component="section" aria-labelledby="affiliated-heading">
+      <Title order={2} size="h3" id="affiliated-heading">
+        {t("affiliations.people")}
+      </Title>
+      <ProblemAlert error={query.error} onRetry={() => void query.refetch()} />
+      {query.isSuccess && rows.length === 0 ? <Text c="dimmed">{t("affiliations.nonePeople")}</Text> : null}
+      {rows.length > 0 ? (
+        <Table.ScrollContainer minWidth={420}>
+          <Table aria-label={t("affiliations.people")}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{t("affiliations.person")}</Table.Th>
+                <Table.Th scope="col">{t("affiliations.title")}</Table.Th>
+                <Table.Th scope="col">{t("affiliations.dates")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map(({ affiliation: a, person: p }) => (
+                <Table.Tr key={a.name}>
+                  <Table.Th scope="row">
+                    <Anchor component={Link} href={`/people/${idOf(p?.name ?? "")}`}>
+                      {p?.displayName ?? a.name}
+                    </Anchor>
+                  </Table.Th>
+                  <Table.Td>{a.title}</Table.Td>
+                  <Table.Td>
+                    {t("affiliations.range", { start: dateText(a.startDate) || "…", end: dateText(a.endDate) || t("affiliations.now") })}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+    </Stack>
+  );
+}

@@ -1,0 +1,82 @@
+// The audit trail of a record and its children, newest first: for administrators only.
+import { Stack, Table, Text, Title } from "@mantine/core";
+import { useTranslation } from "react-i18next";
+import { toJson } from "@bufbuild/protobuf";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { contacts } from "../../api/contacts";
+import { useKeysetPages } from "../../api/pages";
+import { KeysetPager } from "../../components/KeysetPager";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { formatDateTime } from "../../format";
+import type { AuditEntry } from "../../gen/engage/type/v1/audit_pb";
+
+function valueText(v: Value | undefined): string {
+  if (v === undefined) return "—";
+  const json = toJson(ValueSchema, v);
+  if (json === null) return "—";
+  return typeof json === "string" ? json : JSON.stringify(json);
+}
+
+export function AuditTrail({ resource }: { resource: string }) {
+  const { t } = useTranslation("partners");
+  const pages = useKeysetPages<AuditEntry>(["contacts", "audit", resource], async (pageToken) => {
+    const r = await contacts().listAuditEntries({ resource, includeChildren: true, pageSize: 20, pageToken });
+    return { items: r.auditEntries, nextPageToken: r.nextPageToken, totalSize: 0 };
+  });
+  const items = pages.data?.items ?? [];
+  return (
+    <Stack gap="sm" component="section" aria-labelledby="audit-heading">
+      <Title order={2} size="h3" id="audit-heading">
+        {t("audit.title")}
+      </Title>
+      <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
+      {pages.isSuccess && items.length === 0 ? <Text c="dimmed">{t("audit.none")}</Text> : null}
+      {items.length > 0 ? (
+        <Table.ScrollContainer minWidth={600}>
+          <Table striped aria-label={t("audit.title")}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{t("audit.time")}</Table.Th>
+                <Table.Th scope="col">{t("audit.actor")}</Table.Th>
+                <Table.Th scope="col">{t("audit.action")}</Table.Th>
+                <Table.Th scope="col">{t("audit.changes")}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((e) => (
+                <Table.Tr key={e.name}>
+                  <Table.Td>{formatDateTime(e.time)}</Table.Td>
+                  <Table.Td>{e.actor?.displayName || e.actor?.subject}</Table.Td>
+                  <Table.Td>
+                    {e.action}
+                    <Text size="xs" c="dimmed">
+                      {e.resource}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {e.changes.map((c) => (
+                      <Text size="xs" key={c.path}>
+                        {c.redacted
+                          ? t("audit.redacted", { field: c.path })
+                          : t("audit.change", { field: c.path, from: valueText(c.oldValue), to: valueText(c.newValue) })}
+                      </Text>
+                    ))}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+      <KeysetPager
+        pageNumber={pages.pageNumber}
+        totalSize={null}
+        hasNext={pages.hasNext}
+        hasPrevious={pages.hasPrevious}
+        onNext={pages.next}
+        onPrevious={pages.previous}
+        busy={pages.isFetching}
+      />
+    </Stack>
+  );
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { SectorSchema } from "../../gen/engage/type/v1/types_pb";
+import {
+  changedFields,
+  conflicts,
+  dateOf,
+  dateText,
+  emptyFilters,
+  enumName,
+  filtersFromSearch,
+  organizationFilter,
+  personFilter,
+  quote,
+  searchFromFilters,
+  violationsByField,
+} from "./model";
+import { organizationForm, organizationOf } from "./records";
+
+describe("list filters", () => {
+  it("builds the organisation filter as ListOrganizations documents it", () => {
+    const filter = organizationFilter({
+      ...emptyFilters,
+      sector: "SECTOR_NGO",
+      country: "ke",
+      group: "REGIONAL_GROUP_AFRICAN",
+      tags: ["Donor"],
+      areas: ["THEMATIC_AREA_CORRUPTION"],
+      session: "cop12",
+      state: "ACCREDITATION_STATE_GRANTED",
+    });
+    expect(filter).toBe(
+      'sector = SECTOR_NGO AND country_code = "KE" AND regional_group = REGIONAL_GROUP_AFRICAN AND tags:"donor" AND ' +
+        'thematic_areas:THEMATIC_AREA_CORRUPTION AND accreditation.conference_session = "COP12" AND accreditation.state = ACCREDITATION_STATE_GRANTED',
+    );
+  });
+  it("leaves out what is not set and refuses anything that is not an enum value name", () => {
+    expect(organizationFilter(emptyFilters)).toBe("");
+    expect(organizationFilter({ ...emptyFilters, sector: "x OR 1" })).toBe("");
+  });
+  it("builds the people filter", () => {
+    expect(personFilter({ ...emptyFilters, youth: "true", tags: ["a\"b"] })).toBe('tags:"a\\"b" AND youth = true');
+  });
+  it("quotes strings", () => {
+    expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
+  });
+  it("keeps filters in the address bar and reads them back", () => {
+    const f = { ...emptyFilters, q: "niños", tags: ["a", "b"], deleted: true, sector: "SECTOR_NGO" };
+    const text = searchFromFilters(f).toString();
+    expect(filtersFromSearch(new URLSearchParams(text))).toEqual(f);
+    expect(searchFromFilters(emptyFilters).toString()).toBe("");
+  });
+});
+
+describe("form values", () => {
+  it("lists the fields changed, for the update mask", () => {
+    expect(changedFields({ a: "1", b: ["x"], c: false }, { a: "1", b: ["x", "y"], c: true })).toEqual(["b", "c"]);
+  });
+  it("explains a stale edit field by field", () => {
+    const base = { notes: "", given_name: "Ana", family_name: "Diaz" };
+    const theirs = { notes: "met at COP12", given_name: "Ana", family_name: "Diaz" };
+    const mine = { notes: "", given_name: "Ana María", family_name: "Diaz" };
+    expect(conflicts(base, theirs, mine)).toEqual([
+      { field: "notes", base: "", theirs: "met at COP12", mine: "", changedByMe: false, changedByThem: true },
+      { field: "given_name", base: "Ana", theirs: "Ana", mine: "Ana María", changedByMe: true, changedByThem: false },
+    ]);
+  });
+  it("puts field violations on their inputs and keeps the rest", () => {
+    const { byField, unmapped } = violationsByField(
+      { "organization.country_code": "not a country", "organization.emails[1].address": "bad", "organization.addresses[0].locality": "long", request_id: "reused" },
+      "organization",
+      ["country_code", "emails"],
+    );
+    expect(byField).toEqual({ country_code: "not a country", emails: "bad" });
+    expect(unmapped).toEqual(["long", "reused"]);
+  });
+  it("converts dates", () => {
+    expect(dateText({ year: 2025, month: 3, day: 7 })).toBe("2025-03-07");
+    expect(dateOf("2025-03-07")).toEqual({ year: 2025, month: 3, day: 7 });
+    expect(dateOf("")).toBeUndefined();
+  });
+  it("round-trips an organisation through its form, keeping the entries of lists that stay", () => {
+    const o = organizationOf({ ...organizationForm(undefined), display_name: " Fundación ", sector: "SECTOR_NGO", emails: ["a@b.org"], country_code: "es" });
+    expect(o.displayName).toBe("Fundación");
+    expect(enumName(SectorSchema, o.sector)).toBe("SECTOR_NGO");
+    expect(o.countryCode).toBe("ES");
+    expect(o.emails[0]?.primary).toBe(true);
+    const again = organizationOf({ ...organizationForm(o), emails: ["a@b.org", "c@d.org"] }, o);
+    expect(again.emails.map((e) => [e.address, e.primary])).toEqual([
+      ["a@b.org", true],
+      ["c@d.org", false],
+    ]);
+    expect(o.emails.length).toBe(1);
+  });
+});

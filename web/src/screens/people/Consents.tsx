@@ -1,0 +1,209 @@
+// A person's consent records: record one, or withdraw one, for writers.
+import { useState } from "react";
+import { Badge, Button, Group, Modal, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { create } from "@bufbuild/protobuf";
+import { contacts } from "../../api/contacts";
+import { fieldMessage, problemOf, type Problem } from "../../api/problem";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import {
+  ConsentBasisSchema,
+  ConsentPurposeSchema,
+  ConsentSourceSchema,
+  ConsentState,
+  ConsentStateSchema,
+  type ConsentRecord,
+} from "../../gen/engage/contacts/v1/resources_pb";
+import { DateSchema } from "../../gen/engage/type/v1/types_pb";
+import { useAbilities } from "../../session/session";
+import { dateOf, dateText, enumNumber, todayText } from "../partners/model";
+import { newRequestId, useEnumLabel, useEnumOptions } from "../partners/shared";
+
+export function Consents({ person, writable }: { person: string; writable: boolean }) {
+  const { t } = useTranslation("partners");
+  const can = useAbilities();
+  const label = useEnumLabel();
+  const [adding, setAdding] = useState(false);
+  const [withdrawing, setWithdrawing] = useState<ConsentRecord | null>(null);
+  const query = useQuery({
+    queryKey: ["contacts", "consents", person],
+    queryFn: async () => (await contacts().listConsentRecords({ parent: person, pageSize: 200 })).consentRecords,
+  });
+  const edit = can.write && writable;
+  const rows = query.data ?? [];
+  return (
+    <Stack gap="sm" component="section" aria-labelledby="consents-heading">
+      <Group justify="space-between">
+        <Title order={2} size="h3" id="consents-heading">
+          {t("consents.title")}
+        </Title>
+        {edit && !adding ? (
+          <Button size="xs" variant="light" onClick={() => { setAdding(true); }}>
+            {t("consents.add")}
+          </Button>
+        ) : null}
+      </Group>
+      {adding ? <ConsentForm person={person} onClose={() => { setAdding(false); }} /> : null}
+      <ProblemAlert error={query.error} onRetry={() => void query.refetch()} />
+      {query.isSuccess && rows.length === 0 ? <Text c="dimmed">{t("consents.none")}</Text> : null}
+      {rows.length > 0 ? (
+        <Table.ScrollContainer minWidth={520}>
+          <Table aria-label={t("consents.title")}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{t("consents.purpose")}</Table.Th>
+                <Table.Th scope="col">{t("consents.basis")}</Table.Th>
+                <Table.Th scope="col">{t("consents.state")}</Table.Th>
+                <Table.Th scope="col">{t("consents.dates")}</Table.Th>
+                {edit ? <Table.Th scope="col">{t("accreditations.actions")}</Table.Th> : null}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((c) => (
+                <Table.Tr key={c.name}>
+                  <Table.Th scope="row">
+                    {label(ConsentPurposeSchema, c.purpose)}
+                    {c.purposeDescription ? <Text size="xs" c="dimmed">{c.purposeDescription}</Text> : null}
+                  </Table.Th>
+                  <Table.Td>{label(ConsentBasisSchema, c.basis)}</Table.Td>
+                  <Table.Td>
+                    <Badge color={c.state === ConsentState.GIVEN ? "green" : "gray"}>{label(ConsentStateSchema, c.state)}</Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {t("consents.given", { date: dateText(c.givenDate) || "—" })}
+                    {c.expireDate ? <Text size="xs">{t("consents.expires", { date: dateText(c.expireDate) })}</Text> : null}
+                    {c.withdrawDate ? <Text size="xs">{t("consents.withdrawn", { date: dateText(c.withdrawDate) })}</Text> : null}
+                  </Table.Td>
+                  {edit ? (
+                    <Table.Td>
+                      {c.state === ConsentState.GIVEN ? (
+                        <Button size="compact-xs" variant="light" color="red" onClick={() => { setWithdrawing(c); }} aria-label={t("consents.withdrawFor", { purpose: label(ConsentPurposeSchema, c.purpose) })}>
+                          {t("consents.withdraw")}
+                        </Button>
+                      ) : null}
+                    </Table.Td>
+                  ) : null}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+      <Modal opened={withdrawing !== null} onClose={() => { setWithdrawing(null); }} title={t("consents.withdrawTitle", { purpose: withdrawing ? label(ConsentPurposeSchema, withdrawing.purpose) : "" })}>
+        {withdrawing !== null ? <WithdrawForm record={withdrawing} onClose={() => { setWithdrawing(null); }} /> : null}
+      </Modal>
+    </Stack>
+  );
+}
+
+function ConsentForm({ person, onClose }: { person: string; onClose: () => void }) {
+  const { t } = useTranslation("partners");
+  const options = useEnumOptions();
+  const queryClient = useQueryClient();
+  const [requestId] = useState(newRequestId);
+  const [purpose, setPurpose] = useState<string | null>(null);
+  const [description, setDescription] = useState("");
+  const [basis, setBasis] = useState<string | null>("CONSENT_BASIS_CONSENT");
+  const [given, setGiven] = useState(todayText());
+  const [source, setSource] = useState<string | null>(null);
+  const [detail, setDetail] = useState("");
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const save = useMutation({
+    mutationFn: () => {
+      const g = dateOf(given);
+      return contacts().createConsentRecord({
+        parent: person,
+        requestId,
+        consentRecord: {
+          purpose: enumNumber(ConsentPurposeSchema, purpose ?? ""),
+          purposeDescription: description,
+          basis: enumNumber(ConsentBasisSchema, basis ?? ""),
+          givenDate: g ? create(DateSchema, g) : undefined,
+          source: enumNumber(ConsentSourceSchema, source ?? ""),
+          sourceDetail: detail,
+        },
+      });
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
+      onClose();
+    },
+    onError: (e) => { setProblem(problemOf(e)); },
+  });
+  const m = (f: string) => fieldMessage(problem, `consent_record.${f}`);
+  return (
+    <Paper withBorder p="sm">
+      <form
+        aria-label={t("consents.add")}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setProblem(null);
+          save.mutate();
+        }}
+      >
+        <Stack gap="sm">
+          {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
+          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+            <Select label={t("consents.purpose")} required data={options(ConsentPurposeSchema)} value={purpose} onChange={setPurpose} error={m("purpose")} />
+            <Select label={t("consents.basis")} required data={options(ConsentBasisSchema)} value={basis} onChange={setBasis} error={m("basis")} />
+            <TextInput type="date" label={t("consents.givenDate")} required value={given} onChange={(e) => { setGiven(e.currentTarget.value); }} error={m("given_date")} />
+            <Select label={t("consents.source")} required data={options(ConsentSourceSchema)} value={source} onChange={setSource} error={m("source")} />
+          </SimpleGrid>
+          {purpose === "CONSENT_PURPOSE_OTHER" ? (
+            <TextInput label={t("consents.purposeDescription")} required value={description} onChange={(e) => { setDescription(e.currentTarget.value); }} error={m("purpose_description")} />
+          ) : null}
+          <TextInput label={t("consents.sourceDetail")} value={detail} onChange={(e) => { setDetail(e.currentTarget.value); }} error={m("source_detail")} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
+            <Button type="submit" loading={save.isPending}>{t("common:action.save")}</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+function WithdrawForm({ record, onClose }: { record: ConsentRecord; onClose: () => void }) {
+  const { t } = useTranslation("partners");
+  const options = useEnumOptions();
+  const queryClient = useQueryClient();
+  const [requestId] = useState(newRequestId);
+  const [source, setSource] = useState<string | null>(null);
+  const [detail, setDetail] = useState("");
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const save = useMutation({
+    mutationFn: () =>
+      contacts().withdrawConsentRecord({
+        name: record.name,
+        etag: record.etag,
+        requestId,
+        withdrawSource: enumNumber(ConsentSourceSchema, source ?? ""),
+        withdrawSourceDetail: detail,
+      }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
+      onClose();
+    },
+    onError: (e) => { setProblem(problemOf(e)); },
+  });
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setProblem(null);
+        save.mutate();
+      }}
+    >
+      <Stack gap="sm">
+        {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
+        <Select label={t("consents.withdrawSource")} required data={options(ConsentSourceSchema)} value={source} onChange={setSource} error={fieldMessage(problem, "withdraw_source")} />
+        <TextInput label={t("consents.sourceDetail")} value={detail} onChange={(e) => { setDetail(e.currentTarget.value); }} error={fieldMessage(problem, "withdraw_source_detail")} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
+          <Button type="submit" color="red" loading={save.isPending}>{t("consents.withdraw")}</Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
