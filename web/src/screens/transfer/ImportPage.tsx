@@ -12,7 +12,8 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatNumber } from "../../format";
 import { ImportDuplicatePolicy, ImportRowOutcome, type ImportProgress, type ImportRowResult } from "../../gen/engage/contacts/v1/csv_pb";
 import { useAbilities } from "../../session/session";
-import { issueText, outcomeKey, reportCsv } from "./report";
+import { addProgress, issueText, outcomeKey, reportCsv } from "./report";
+import { csvSlices } from "./slices";
 
 type Kind = "organizations" | "people";
 
@@ -47,19 +48,33 @@ export default function ImportPage() {
 
   const importer = useMutation({
     mutationFn: async ({ dryRun, file }: { dryRun: boolean; file: File }) => {
-      const content = new Uint8Array(await file.arrayBuffer());
-      const request = {
-        csvContent: content,
-        dryRun,
-        duplicatePolicy: policy === "skip" ? ImportDuplicatePolicy.SKIP : ImportDuplicatePolicy.CREATE,
-        reportAllRows: allRows,
-      };
+      const slices = csvSlices(new Uint8Array(await file.arrayBuffer()));
       let current: Run = { dryRun, kind, file, policy, progress: undefined, rows: [] };
       setRun(current);
-      const stream = kind === "people" ? contacts().importPeople(request) : contacts().importOrganizations(request);
-      for await (const message of stream) {
-        current = { ...current, progress: message.progress ?? current.progress, rows: message.rowResults.length > 0 ? [...current.rows, ...message.rowResults] : current.rows };
-        setRun(current);
+      // Counts of the slices already sent, to which the current slice's are added.
+      let before: ImportProgress | undefined;
+      for (const [index, slice] of slices.entries()) {
+        const request = {
+          csvContent: slice.content,
+          firstRowNumber: BigInt(slice.firstRowNumber),
+          dryRun,
+          duplicatePolicy: policy === "skip" ? ImportDuplicatePolicy.SKIP : ImportDuplicatePolicy.CREATE,
+          reportAllRows: allRows,
+        };
+        const last = index === slices.length - 1;
+        let sliceProgress: ImportProgress | undefined;
+        const stream = kind === "people" ? contacts().importPeople(request) : contacts().importOrganizations(request);
+        for await (const message of stream) {
+          sliceProgress = message.progress ?? sliceProgress;
+          current = {
+            ...current,
+            progress: sliceProgress ? addProgress(before, sliceProgress, last) : current.progress,
+            rows: message.rowResults.length > 0 ? [...current.rows, ...message.rowResults] : current.rows,
+          };
+          setRun(current);
+        }
+        if (!sliceProgress?.done) throw new Error(t("import.incomplete"));
+        before = addProgress(before, sliceProgress, last);
       }
       if (!current.progress?.done) throw new Error(t("import.incomplete"));
       return current;

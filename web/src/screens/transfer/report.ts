@@ -1,6 +1,7 @@
 // Pure helpers of import and export: the row report as CSV, the outcome names, the export
 // filter from the form's choices.
-import { ImportRowOutcome, type ImportRowResult } from "../../gen/engage/contacts/v1/csv_pb";
+import { create } from "@bufbuild/protobuf";
+import { ImportProgressSchema, ImportRowOutcome, type ImportProgress, type ImportRowResult } from "../../gen/engage/contacts/v1/csv_pb";
 
 /** One CSV cell, quoted when it must be (RFC 4180). */
 export function csvCell(value: string): string {
@@ -67,4 +68,22 @@ export function exportFilterText(f: ExportFilter, organizations: boolean): strin
   if (organizations && f.sector) terms.push(`sector = ${f.sector}`);
   if (f.tag.trim()) terms.push(`tags:${quote(f.tag.trim())}`);
   return terms.join(" AND ");
+}
+
+/** The counts of the slices sent so far plus those of the current one; done only on the last. */
+export function addProgress(before: ImportProgress | undefined, now: ImportProgress, last: boolean): ImportProgress {
+  const b = before ?? create(ImportProgressSchema);
+  return create(ImportProgressSchema, {
+    rowsTotal: b.rowsTotal + now.rowsTotal,
+    rowsProcessed: b.rowsProcessed + now.rowsProcessed,
+    rowsCreated: b.rowsCreated + now.rowsCreated,
+    rowsUpdated: b.rowsUpdated + now.rowsUpdated,
+    rowsUnchanged: b.rowsUnchanged + now.rowsUnchanged,
+    rowsFailed: b.rowsFailed + now.rowsFailed,
+    rowsSkipped: b.rowsSkipped + now.rowsSkipped,
+    rowsWithLikelyDuplicates: b.rowsWithLikelyDuplicates + now.rowsWithLikelyDuplicates,
+    elapsed: now.elapsed,
+    done: now.done && last,
+    dryRun: now.dryRun,
+  });
 }
