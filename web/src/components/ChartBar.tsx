@@ -2,12 +2,14 @@
 // table beneath it, so that screen readers and keyboard users get the numbers; the canvas is
 // an image labelled with the chart's title. It updates in place when the figures change.
 import { useEffect, useRef } from "react";
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartData } from "chart.js";
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, type ChartData } from "chart.js";
 import { Stack, Table, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { formatNumber } from "../format";
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+// No legend or tooltip plugins: the table beside the chart names the series (with their
+// colours) and gives every figure, which keeps the chunk small.
+Chart.register(BarController, BarElement, CategoryScale, LinearScale);
 
 export interface ChartSeries {
   label: string;
@@ -31,6 +33,7 @@ export function ChartBar({
   horizontal = false,
   stacked = false,
   caption,
+  axisLabels,
 }: {
   /** Names the chart for screen readers and captions its table. */
   title: string;
@@ -43,6 +46,8 @@ export function ChartBar({
   stacked?: boolean;
   /** The table's caption; the title by default. */
   caption?: string;
+  /** Shorter names for the chart's axis; the table always shows `categories`. */
+  axisLabels?: string[];
 }) {
   const { i18n } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -65,7 +70,6 @@ export function ChartBar({
           x: { stacked, ticks: { precision: 0 }, reverse: rtl && !horizontal },
           y: { stacked, beginAtZero: true, ticks: { precision: 0 }, position: rtl && horizontal ? "right" : "left" },
         },
-        plugins: { legend: { display: false, rtl } },
       },
     });
     return () => {
@@ -74,16 +78,15 @@ export function ChartBar({
     };
   }, [horizontal, stacked, rtl, i18n.language]);
 
-  const key = JSON.stringify([categories, series]);
+  const key = JSON.stringify([categories, axisLabels, series]);
   useEffect(() => {
     const made = chart.current;
     if (made === null) return;
     const data: ChartData<"bar"> = {
-      labels: categories,
-      datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color })),
+      labels: axisLabels ?? categories,
+      datasets: series.map((s) => ({ label: s.label, data: s.values, backgroundColor: s.color, maxBarThickness: 48 })),
     };
     made.data = data;
-    if (made.options.plugins?.legend) made.options.plugins.legend.display = series.length > 1;
     made.update();
     // `key` stands for the figures' content, so equal figures from a new snapshot do nothing.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -156,6 +156,7 @@ function Figures({ summary }: { summary: DashboardSummary }) {
   const verified = summary.declarations.reduce((n, d) => n + (d.totals?.verified ?? 0), 0);
   const sector = (value: number) => t(`sector.${keyOf(sectorKeys, value)}`);
   const region = (value: number) => t(`region.${keyOf(regionKeys, value)}`);
+  const regionShort = (value: number) => t(`regionShort.${keyOf(regionKeys, value)}`);
   const stale = summary.sources.filter((s) => s.stale);
 
   return (
@@ -177,54 +178,57 @@ function Figures({ summary }: { summary: DashboardSummary }) {
       </SimpleGrid>
 
       {contacts !== undefined ? (
-        <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+        <>
           <Section title={t("organizations.title")}>
-            <ChartBar
-              title={t("organizations.bySector")}
-              categoryHeading={t("chart.category")}
-              categories={contacts.organizationsBySector.map((c) => sector(c.sector))}
-              series={[{ label: t("chart.count"), values: contacts.organizationsBySector.map((c) => c.count), color: chartColor(0) }]}
-            />
-            <ChartBar
-              title={t("organizations.byRegion")}
-              categoryHeading={t("chart.category")}
-              horizontal
-              categories={contacts.organizationsByRegionalGroup.map((c) => region(c.regionalGroup))}
-              series={[{ label: t("chart.count"), values: contacts.organizationsByRegionalGroup.map((c) => c.count), color: chartColor(0) }]}
-            />
-          </Section>
-          <Section title={t("people.title")}>
-            <ChartBar
-              title={t("people.byRegion")}
-              categoryHeading={t("chart.category")}
-              horizontal
-              height={260}
-              categories={contacts.peopleByRegionalGroup.map((c) => region(c.regionalGroup))}
-              series={[
-                { label: t("people.people"), values: contacts.peopleByRegionalGroup.map((c) => c.people), color: chartColor(0) },
-                { label: t("people.youth"), values: contacts.peopleByRegionalGroup.map((c) => c.youth), color: chartColor(1) },
-              ]}
-            />
-          </Section>
-          <Section title={t("accreditations.title")}>
-            {contacts.accreditations.length === 0 ? (
-              <Text size="sm" c="dimmed">
-                {t("accreditations.none")}
-              </Text>
-            ) : (
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
               <ChartBar
-                title={t("accreditations.chart")}
-                categoryHeading={t("session.label")}
-                categories={contacts.accreditations.map((a) => a.conferenceSession)}
+                title={t("organizations.bySector")}
+                categoryHeading={t("chart.category")}
+                categories={contacts.organizationsBySector.map((c) => sector(c.sector))}
+                series={[{ label: t("chart.count"), values: contacts.organizationsBySector.map((c) => c.count), color: chartColor(0) }]}
+              />
+              <ChartBar
+                title={t("organizations.byRegion")}
+                categoryHeading={t("chart.category")}
+                categories={contacts.organizationsByRegionalGroup.map((c) => region(c.regionalGroup))}
+                axisLabels={contacts.organizationsByRegionalGroup.map((c) => regionShort(c.regionalGroup))}
+                series={[{ label: t("chart.count"), values: contacts.organizationsByRegionalGroup.map((c) => c.count), color: chartColor(0) }]}
+              />
+            </SimpleGrid>
+          </Section>
+          <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+            <Section title={t("people.title")}>
+              <ChartBar
+                title={t("people.byRegion")}
+                categoryHeading={t("chart.category")}
+                categories={contacts.peopleByRegionalGroup.map((c) => region(c.regionalGroup))}
+                axisLabels={contacts.peopleByRegionalGroup.map((c) => regionShort(c.regionalGroup))}
                 series={[
-                  { label: t("accreditations.requested"), values: contacts.accreditations.map((a) => a.requested), color: chartColor(1) },
-                  { label: t("accreditations.granted"), values: contacts.accreditations.map((a) => a.granted), color: chartColor(2) },
-                  { label: t("accreditations.refused"), values: contacts.accreditations.map((a) => a.refused), color: chartColor(3) },
+                  { label: t("people.people"), values: contacts.peopleByRegionalGroup.map((c) => c.people), color: chartColor(0) },
+                  { label: t("people.youth"), values: contacts.peopleByRegionalGroup.map((c) => c.youth), color: chartColor(1) },
                 ]}
               />
-            )}
-          </Section>
-        </SimpleGrid>
+            </Section>
+            <Section title={t("accreditations.title")}>
+              {contacts.accreditations.length === 0 ? (
+                <Text size="sm" c="dimmed">
+                  {t("accreditations.none")}
+                </Text>
+              ) : (
+                <ChartBar
+                  title={t("accreditations.chart")}
+                  categoryHeading={t("session.label")}
+                  categories={contacts.accreditations.map((a) => a.conferenceSession)}
+                  series={[
+                    { label: t("accreditations.requested"), values: contacts.accreditations.map((a) => a.requested), color: chartColor(1) },
+                    { label: t("accreditations.granted"), values: contacts.accreditations.map((a) => a.granted), color: chartColor(2) },
+                    { label: t("accreditations.refused"), values: contacts.accreditations.map((a) => a.refused), color: chartColor(3) },
+                  ]}
+                />
+              )}
+            </Section>
+          </SimpleGrid>
+        </>
       ) : null}
 
       {initiatives !== undefined ? <InitiativesSection summary={summary} /> : null}
@@ -323,6 +327,7 @@ function InitiativesSection({ summary }: { summary: DashboardSummary }) {
 function DeclarationFigures({ declaration: d, t }: { declaration: DeclarationSummary; t: TFunction<"dashboard"> }) {
   const totals: SignatureCounts | undefined = d.totals;
   const region = (value: number) => t(`region.${keyOf(regionKeys, value)}`);
+  const regionShort = (value: number) => t(`regionShort.${keyOf(regionKeys, value)}`);
   const sector = (value: number) => (value === 0 ? t("sector.individual") : t(`sector.${keyOf(sectorKeys, value)}`));
   return (
     <Stack gap="xs" role="group" aria-label={d.title}>
@@ -352,14 +357,13 @@ function DeclarationFigures({ declaration: d, t }: { declaration: DeclarationSum
         <ChartBar
           title={t("declarations.byRegion", { title: d.title })}
           categoryHeading={t("chart.category")}
-          horizontal
           categories={d.byRegionalGroup.map((r) => region(r.regionalGroup))}
+          axisLabels={d.byRegionalGroup.map((r) => regionShort(r.regionalGroup))}
           series={[{ label: t("declarations.verified"), values: d.byRegionalGroup.map((r) => r.counts?.verified ?? 0), color: chartColor(2) }]}
         />
         <ChartBar
           title={t("declarations.bySector", { title: d.title })}
           categoryHeading={t("chart.category")}
-          horizontal
           categories={d.bySector.map((s) => sector(s.sector))}
           series={[{ label: t("declarations.verified"), values: d.bySector.map((s) => s.counts?.verified ?? 0), color: chartColor(2) }]}
         />
