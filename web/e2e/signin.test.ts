@@ -133,8 +133,8 @@ describe("the console as served (sqlite)", () => {
     try {
       await page.goto(engage.url);
       await page.getByRole("form", { name: "Development sign-in" }).waitFor();
-      await checkAccessibility(page, "signin");
       await screenshot(page, "signin");
+      await checkAccessibility(page, "signin");
     } finally {
       await page.close();
     }
