@@ -1,7 +1,8 @@
 //! Builds the web console from `<workspace>/web/`: installs its packages from the lockfile
 //! (`npm ci`) when they are missing or older than the lockfile, runs `npm run build` with
-//! `ENGAGE_CONSOLE_OUT_DIR` naming where the build writes, compresses every text file with
-//! gzip and brotli, and writes the table of files `src/lib.rs` embeds.
+//! `ENGAGE_CONSOLE_OUT_DIR` naming where the build writes (a fresh folder under
+//! `$OUT_DIR/console/`), compresses every text file with gzip and brotli, and writes the
+//! table of files `src/lib.rs` embeds.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -80,23 +81,41 @@ fn build() -> Result<(), String> {
         )?;
     }
 
-    let console = out_dir.join("console");
-    if console.exists() {
-        std::fs::remove_dir_all(&console)
-            .map_err(|e| format!("clearing {}: {e}", console.display()))?;
-    }
+    // Each run builds into a folder of its own and copies the files into a store named by
+    // content, which the generated table points into. Two builds sharing this OUT_DIR (cargo
+    // invocations side by side) then never remove a file the other's table names, and an
+    // unchanged file is not compressed again.
+    let stamp = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let console = out_dir
+        .join("console")
+        .join(format!("{}-{stamp}", std::process::id()));
     std::fs::create_dir_all(&console)
         .map_err(|e| format!("creating {}: {e}", console.display()))?;
+    let built = build_into(&web, &console, &out_dir.join("files"));
+    let _ = std::fs::remove_dir_all(&console);
+    let (table, kept) = built?;
+    let generated = out_dir.join("console_files.rs");
+    write_atomically(&generated, table.as_bytes())?;
+    prune(&out_dir.join("files"), &kept);
+    Ok(())
+}
+
+/// Runs the web build into `console` and copies its files into `store`; returns the table
+/// of files and the store's files it names.
+fn build_into(web: &Path, console: &Path, store: &Path) -> Result<(String, Vec<PathBuf>), String> {
     run(
         Command::new("npm")
             .args(["run", "build"])
-            .env("ENGAGE_CONSOLE_OUT_DIR", &console)
-            .current_dir(&web),
+            .env("ENGAGE_CONSOLE_OUT_DIR", console)
+            .current_dir(web),
         "npm run build",
     )?;
 
     let mut files = Vec::new();
-    list_files(&console, &mut files)?;
+    list_files(console, &mut files)?;
     files.sort();
     if !files.iter().any(|f| f == &console.join("index.html")) {
         return Err(format!(
@@ -104,25 +123,29 @@ fn build() -> Result<(), String> {
             console.display()
         ));
     }
+    std::fs::create_dir_all(store).map_err(|e| format!("creating {}: {e}", store.display()))?;
 
-    let compressed = out_dir.join("compressed");
+    let mut kept = Vec::new();
     let mut table = String::from("/// Every file of the built console.\n");
     table.push_str("static FILES: &[EmbeddedFile] = &[\n");
     for file in &files {
         let relative = file
-            .strip_prefix(&console)
+            .strip_prefix(console)
             .map_err(|e| e.to_string())?
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
         let body = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+        let stored = store.join(content_name(&body, &relative));
+        if !stored.is_file() {
+            write_atomically(&stored, &body)?;
+        }
+        kept.push(stored.clone());
         let (gzip, brotli) = if is_compressible(&relative) {
-            let gzip = gzip(&body)?;
-            let brotli = brotli(&body)?;
             (
-                smaller(&compressed, &relative, "gz", &body, gzip)?,
-                smaller(&compressed, &relative, "br", &body, brotli)?,
+                compressed(&stored, "gz", &body, gzip)?,
+                compressed(&stored, "br", &body, brotli)?,
             )
         } else {
             (None, None)
@@ -134,16 +157,53 @@ fn build() -> Result<(), String> {
         let _ = writeln!(
             table,
             "    EmbeddedFile {{ path: {relative:?}, body: include_bytes!({:?}), gzip: {}, brotli: {} }},",
-            file.display().to_string(),
+            stored.display().to_string(),
             include(&gzip),
             include(&brotli),
         );
+        kept.extend(gzip);
+        kept.extend(brotli);
     }
     table.push_str("];\n");
-    let generated = out_dir.join("console_files.rs");
-    std::fs::write(&generated, table)
-        .map_err(|e| format!("writing {}: {e}", generated.display()))?;
-    Ok(())
+    Ok((table, kept))
+}
+
+/// A store name for `body`: a hash of its bytes and path, and its extension.
+fn content_name(body: &[u8], relative: &str) -> String {
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(body, &mut hasher);
+    std::hash::Hash::hash(relative, &mut hasher);
+    let extension = relative.rsplit_once('.').map(|(_, e)| e).unwrap_or("bin");
+    format!(
+        "{:016x}-{}.{extension}",
+        std::hash::Hasher::finish(&hasher),
+        body.len()
+    )
+}
+
+/// Writes `bytes` to `path` through a temporary file, so no reader sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&temporary, bytes)
+        .map_err(|e| format!("writing {}: {e}", temporary.display()))?;
+    std::fs::rename(&temporary, path).map_err(|e| format!("writing {}: {e}", path.display()))
+}
+
+/// Removes stored files no table has named for a day.
+fn prune(store: &Path, kept: &[PathBuf]) {
+    let Ok(entries) = std::fs::read_dir(store) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let old = modified(&path)
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old && !kept.contains(&path) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 fn env(name: &str) -> Result<String, String> {
@@ -309,22 +369,32 @@ fn brotli(body: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Writes `compressed` next to the other compressed files when it is smaller than `body`.
-fn smaller(
-    dir: &Path,
-    relative: &str,
+/// The compressed form of the stored file `stored` (`<stored>.<extension>`), made by
+/// `compress` unless an earlier build made it; `None` when it is not smaller.
+fn compressed(
+    stored: &Path,
     extension: &str,
     body: &[u8],
-    compressed: Vec<u8>,
+    compress: fn(&[u8]) -> Result<Vec<u8>, String>,
 ) -> Result<Option<PathBuf>, String> {
-    if compressed.len() >= body.len() {
+    let mut name = stored.as_os_str().to_owned();
+    name.push(format!(".{extension}"));
+    let path = PathBuf::from(name);
+    let mut none = path.as_os_str().to_owned();
+    none.push(".none");
+    let none = PathBuf::from(none);
+    if path.is_file() {
+        return Ok(Some(path));
+    }
+    if none.is_file() {
         return Ok(None);
     }
-    let path = dir.join(format!("{relative}.{extension}"));
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("creating {}: {e}", parent.display()))?;
+    let compressed = compress(body)?;
+    if compressed.len() >= body.len() {
+        // Remembered, so that the next build does not try again.
+        write_atomically(&none, b"")?;
+        return Ok(None);
     }
-    std::fs::write(&path, compressed).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    write_atomically(&path, &compressed)?;
     Ok(Some(path))
 }
