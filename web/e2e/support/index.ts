@@ -4,7 +4,7 @@
 // gRPC-Web from Node, accessibility checks with axe-core and screenshots for the user guide.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -224,6 +224,11 @@ async function serving(address: string): Promise<boolean> {
 
 function newRunLog(name: string): string {
   mkdirSync(runDir, { recursive: true });
+  // Logs are kept a day, for looking into failures.
+  for (const file of readdirSync(runDir)) {
+    const path = join(runDir, file);
+    if (file.endsWith(".log") && Date.now() - statSync(path).mtimeMs > 24 * 3600 * 1000) rmSync(path, { force: true });
+  }
   return join(runDir, `${name}-${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}.log`);
 }
 
