@@ -21,6 +21,11 @@ beforeAll(async () => {
   await signIn(page, engage, { role: "csu_officer", subject: "officer@example.org" });
 });
 
+/** The token lives in memory only, so screens are reached as people do: from the navigation. */
+async function go(screen: string) {
+  await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: screen, exact: true }).click();
+}
+
 afterAll(async () => {
   await browser.close();
   await engage.stop();
@@ -40,7 +45,7 @@ test("an officer merges a duplicate organisation and its affiliation moves to th
   await clients.contacts.createAffiliation({ parent: person.name, affiliation: { organization: gone.name, title: "Coordinadora", primary: true } });
   await clients.contacts.runDuplicateDetection({ recordType: RecordType.ORGANIZATION });
 
-  await page.goto(`${engage.url}/duplicates`);
+  await go("Duplicates");
   await page.getByRole("heading", { level: 1, name: "Duplicates" }).waitFor();
   // Detection run from the screen too, with its result.
   await page.getByRole("button", { name: "Run duplicate detection on organisations" }).click();
@@ -84,7 +89,7 @@ test("an officer dismisses a pair as not a duplicate and reopens it", async () =
   const b = await organization("Red Juvenil Andina", "https://redjuvenilandina.org", "PE");
   await clients.contacts.runDuplicateDetection({ recordType: RecordType.ORGANIZATION });
 
-  await page.goto(`${engage.url}/duplicates`);
+  await go("Duplicates");
   const name = `Review ${a.displayName} and ${b.displayName}`;
   await page.getByRole("link", { name }).click();
   await page.getByLabel("Reason (optional)").fill("Two chapters with the same name");

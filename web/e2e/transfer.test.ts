@@ -19,6 +19,11 @@ beforeAll(async () => {
   await signIn(page, engage, { role: "csu_officer", subject: "officer@example.org" });
 });
 
+/** The token lives in memory only, so screens are reached as people do: from the navigation. */
+async function go(screen: string) {
+  await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: screen, exact: true }).click();
+}
+
 afterAll(async () => {
   await browser.close();
   await engage.stop();
@@ -43,7 +48,7 @@ async function storedByExternalId(): Promise<string[]> {
 }
 
 test("a dry run reports the bad rows and stores nothing; the import stores the good rows", async () => {
-  await page.goto(`${engage.url}/import`);
+  await go("Import");
   await page.getByRole("heading", { level: 1, name: "Import" }).waitFor();
   await page.locator('input[type="file"]').setInputFiles({ name: "partners.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
   await expect(page.getByRole("button", { name: "Import for real" }).isDisabled()).resolves.toBe(true);
@@ -73,7 +78,7 @@ test("a dry run reports the bad rows and stores nothing; the import stores the g
 });
 
 test("an officer exports the organisations of a country into a CSV file", async () => {
-  await page.goto(`${engage.url}/export`);
+  await go("Export");
   await page.getByRole("heading", { level: 1, name: "Export" }).waitFor();
   await page.getByLabel("Country code").fill("KE");
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export organisations" }).click()]);

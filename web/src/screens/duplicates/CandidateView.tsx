@@ -13,6 +13,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDateTime, formatNumber, formatPercent } from "../../format";
 import {
   DuplicateCandidateState,
+  MatchKind,
   MergeSource,
   type DuplicateCandidate,
   type MergeField,
@@ -20,6 +21,7 @@ import {
 } from "../../gen/engage/contacts/v1/duplicates_pb";
 import { MergeOrganizationsRequestSchema, MergePeopleRequestSchema } from "../../gen/engage/contacts/v1/contacts_service_pb";
 import { RecordType } from "../../gen/engage/contacts/v1/resources_pb";
+import { SectorSchema } from "../../gen/engage/type/v1/types_pb";
 import {
   bandColor,
   bandKey,
@@ -27,6 +29,7 @@ import {
   idOf,
   isDifference,
   isMatch,
+  enumText,
   jsonText,
   organizationFields,
   organizationValues,
@@ -179,7 +182,8 @@ function CompareRow({ row }: { row: FieldRow }) {
       <Table.Td>
         {row.match ? (
           <Badge color={matched ? "green" : differs ? "red" : "gray"} variant="light">
-            {t(`kind.${String(row.match.kind)}`)} · {formatPercent(row.match.similarity)}
+            {t(`kind.${String(row.match.kind)}`)}
+            {row.match.kind === MatchKind.MISSING ? "" : ` · ${formatPercent(row.match.similarity)}`}
           </Badge>
         ) : null}
         {row.match && row.match.weight !== 0 ? (
@@ -418,9 +422,9 @@ function ImpactList({ impact, done }: { impact: MergeImpact | undefined; done: b
   );
 }
 
-function valueText(field: MergeField, which: "survivorValue" | "mergedValue" | "resultValue"): string {
+function valueText(field: MergeField, which: "survivorValue" | "mergedValue" | "resultValue", enumLabel: (name: string) => string): string {
   const v = field[which];
-  return v === undefined ? "" : jsonText(toJson(ValueSchema, v));
+  return v === undefined ? "" : jsonText(toJson(ValueSchema, v), enumLabel);
 }
 
 function sourceKey(source: MergeSource): string {
@@ -429,6 +433,11 @@ function sourceKey(source: MergeSource): string {
 
 function PreviewFields({ fields }: { fields: readonly MergeField[] }) {
   const { t } = useTranslation("duplicates");
+  // Sectors in words; other enum values by their name.
+  const enumLabel = (name: string) => {
+    const sector = SectorSchema.values.find((v) => v.name === name);
+    return sector ? t(`sector.${String(sector.number)}`) : enumText(name);
+  };
   return (
     <Table.ScrollContainer minWidth={640}>
       <Table captionSide="top" withTableBorder>
@@ -452,11 +461,11 @@ function PreviewFields({ fields }: { fields: readonly MergeField[] }) {
                   </Badge>
                 ) : null}
               </Table.Th>
-              <Table.Td style={{ overflowWrap: "anywhere" }}>{valueText(f, "survivorValue")}</Table.Td>
-              <Table.Td style={{ overflowWrap: "anywhere" }}>{valueText(f, "mergedValue")}</Table.Td>
+              <Table.Td style={{ overflowWrap: "anywhere" }}>{valueText(f, "survivorValue", enumLabel)}</Table.Td>
+              <Table.Td style={{ overflowWrap: "anywhere" }}>{valueText(f, "mergedValue", enumLabel)}</Table.Td>
               <Table.Td style={{ overflowWrap: "anywhere" }}>
                 <Text size="sm" fw={500}>
-                  {valueText(f, "resultValue")}
+                  {valueText(f, "resultValue", enumLabel)}
                 </Text>
                 <Text size="xs" c="dimmed">
                   {t(`source.${sourceKey(f.source)}`)}

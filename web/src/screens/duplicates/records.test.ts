@@ -37,3 +37,10 @@ describe("duplicate comparison", () => {
     expect(recordPath("people/xyz")).toBe("/people/xyz");
   });
 });
+
+describe("enum values in merge previews", () => {
+  it("are written without their prefix", () => {
+    expect(jsonText(["THEMATIC_AREA_CORRUPTION", "plain text"])).toBe("corruption; plain text");
+    expect(jsonText("SECTOR_NGO", (n) => `<${n}>`)).toBe("<SECTOR_NGO>");
+  });
+});

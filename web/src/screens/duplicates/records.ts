@@ -109,11 +109,11 @@ export const organizationFields = ["display_name", "acronym", "alternative_names
 export const personFields = ["display_name", "given_name", "family_name", "emails", "phones", "country_code", "birth_date", "addresses", "primary_organization", "languages", "external_id"] as const;
 
 /** A merge value (JSON mapping of the field) in words: lists joined, addresses on one line. */
-export function jsonText(value: JsonValue | undefined): string {
+export function jsonText(value: JsonValue | undefined, enumLabel: (name: string) => string = enumText): string {
   if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(value) ? enumLabel(value) : value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return value.map(jsonText).filter(Boolean).join("; ");
+  if (Array.isArray(value)) return value.map((v) => jsonText(v, enumLabel)).filter(Boolean).join("; ");
   const o = value;
   // JSON mappings name fields in lowerCamelCase, or as in the proto.
   const get = (...keys: string[]) => keys.map((k) => o[k]).find((v) => v !== undefined && v !== null);
@@ -128,7 +128,15 @@ export function jsonText(value: JsonValue | undefined): string {
       .filter(Boolean)
       .join(", ");
   }
-  return Object.values(o).map(jsonText).filter(Boolean).join(", ");
+  return Object.values(o).map((v) => jsonText(v, enumLabel)).filter(Boolean).join(", ");
+}
+
+const enumPrefixes = ["SECTOR_", "ECOSOC_STATUS_", "THEMATIC_AREA_", "REGIONAL_GROUP_", "AGE_BRACKET_", "EMAIL_KIND_", "PHONE_KIND_", "ADDRESS_KIND_"];
+
+/** An enum value name without its prefix, in lower case: `THEMATIC_AREA_CORRUPTION` → `corruption`. */
+export function enumText(name: string): string {
+  const prefix = enumPrefixes.find((p) => name.startsWith(p));
+  return (prefix ? name.slice(prefix.length) : name).toLowerCase().replaceAll("_", " ");
 }
 
 /** The bare id of a resource name: `organizations/abc` → `abc`. */

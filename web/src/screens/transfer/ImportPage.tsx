@@ -14,6 +14,7 @@ import { ImportDuplicatePolicy, ImportRowOutcome, type ImportProgress, type Impo
 import { useAbilities } from "../../session/session";
 import { addProgress, issueText, outcomeKey, reportCsv } from "./report";
 import { csvSlices } from "./slices";
+import { csvFromJsonLines, isJsonLines, JsonLinesError } from "./jsonl";
 
 type Kind = "organizations" | "people";
 
@@ -48,7 +49,9 @@ export default function ImportPage() {
 
   const importer = useMutation({
     mutationFn: async ({ dryRun, file }: { dryRun: boolean; file: File }) => {
-      const slices = csvSlices(new Uint8Array(await file.arrayBuffer()));
+      // JSON lines become the CSV the import reads; a line that is not a record stops here.
+      const content = isJsonLines(file.name) ? new TextEncoder().encode(csvFromJsonLines(kind, await file.text())) : new Uint8Array(await file.arrayBuffer());
+      const slices = csvSlices(content);
       let current: Run = { dryRun, kind, file, policy, progress: undefined, rows: [] };
       setRun(current);
       // Counts of the slices already sent, to which the current slice's are added.
@@ -129,12 +132,15 @@ export default function ImportPage() {
           label={t("import.file")}
           description={kind === "people" ? t("import.fileHintPeople") : t("import.fileHintOrganizations")}
           placeholder={t("import.filePlaceholder")}
-          accept=".csv,text/csv"
+          accept=".csv,.jsonl,.ndjson,.json,text/csv,application/x-ndjson"
           clearable
           value={file}
           onChange={setFile}
           disabled={importer.isPending}
         />
+        <Text size="xs" c="dimmed">
+          {t("import.jsonHint")}
+        </Text>
         <Select
           label={t("import.policy")}
           description={t("import.policyHint")}
@@ -184,7 +190,13 @@ export default function ImportPage() {
           </Text>
         ) : null}
       </Stack>
-      <ProblemAlert error={importer.error} />
+      {importer.error instanceof JsonLinesError ? (
+        <Alert color="red" role="alert">
+          {t("import.badJsonLine", { line: formatNumber(importer.error.line), reason: importer.error.reason })}
+        </Alert>
+      ) : (
+        <ProblemAlert error={importer.error} />
+      )}
       {run ? (
         <Stack gap="sm" component="section" aria-labelledby="import-result">
           <Title order={2} size="h3" id="import-result">
