@@ -100,7 +100,7 @@ export function ChartBar({
       <Table.ScrollContainer minWidth={240}>
         <Table fz="xs" verticalSpacing={2} horizontalSpacing="xs" withRowBorders={false} striped>
           <Table.Caption>
-            <Text size="xs" c="dimmed" component="span">
+            <Text size="xs" c="gray.7" component="span">
               {caption ?? title}
             </Text>
           </Table.Caption>

@@ -71,7 +71,7 @@ export default function DashboardPage() {
           w={{ base: "100%", xs: 240 }}
         />
         {summary?.computeTime ? (
-          <Text size="sm" c="dimmed">
+          <Text size="sm" c="gray.7">
             {t("asOf", { time: formatDateTime(summary.computeTime) })}
           </Text>
         ) : null}
@@ -110,7 +110,7 @@ function ConnectionBadge({ state }: { state: ConnectionState }) {
   const color = { live: "green", connecting: "blue", reconnecting: "orange", failed: "red" }[state];
   return (
     <div aria-live="polite" role="status" data-state={state}>
-      <Badge color={color} variant="light" size="lg" tt="none">
+      <Badge c="dark.7" color={color} variant="light" size="lg" tt="none">
         {words}
       </Badge>
     </div>
@@ -133,14 +133,14 @@ function Section({ title, children }: { title: string; children: React.ReactNode
 function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
     <Paper withBorder p="sm" role="group" aria-label={label}>
-      <Text size="xs" c="dimmed">
+      <Text size="xs" c="gray.7">
         {label}
       </Text>
       <Text fz="xl" fw={700} data-figure>
         {value}
       </Text>
       {hint ? (
-        <Text size="xs" c="dimmed">
+        <Text size="xs" c="gray.7">
           {hint}
         </Text>
       ) : null}
@@ -211,7 +211,7 @@ function Figures({ summary }: { summary: DashboardSummary }) {
             </Section>
             <Section title={t("accreditations.title")}>
               {contacts.accreditations.length === 0 ? (
-                <Text size="sm" c="dimmed">
+                <Text size="sm" c="gray.7">
                   {t("accreditations.none")}
                 </Text>
               ) : (
@@ -236,7 +236,7 @@ function Figures({ summary }: { summary: DashboardSummary }) {
       {summary.declarations.length > 0 || briefings !== undefined ? (
         <Section title={t("declarations.title")}>
           {summary.declarations.length === 0 ? (
-            <Text size="sm" c="dimmed">
+            <Text size="sm" c="gray.7">
               {t("declarations.none")}
             </Text>
           ) : (
@@ -271,7 +271,7 @@ function InitiativesSection({ summary }: { summary: DashboardSummary }) {
         {t("initiatives.progress")}
       </Title>
       {initiatives.initiatives.length === 0 ? (
-        <Text size="sm" c="dimmed">
+        <Text size="sm" c="gray.7">
           {t("initiatives.none")}
         </Text>
       ) : (
@@ -306,7 +306,7 @@ function InitiativesSection({ summary }: { summary: DashboardSummary }) {
                   </Table.Td>
                   <Table.Td ta="end">
                     {i.milestonesOverdue > 0 ? (
-                      <Badge color="red" variant="light">
+                      <Badge c="dark.7" color="red" variant="light">
                         {formatNumber(i.milestonesOverdue)}
                       </Badge>
                     ) : (
@@ -336,11 +336,11 @@ function DeclarationFigures({ declaration: d, t }: { declaration: DeclarationSum
           {d.title}
         </Title>
         {d.version ? (
-          <Text size="sm" c="dimmed">
+          <Text size="sm" c="gray.7">
             {t("declarations.version", { version: d.version })}
           </Text>
         ) : null}
-        <Badge variant="light" color={d.openForSignature ? "green" : "gray"} tt="none">
+        <Badge c="dark.7" variant="light" color={d.openForSignature ? "green" : "gray"} tt="none">
           {d.openForSignature ? t("declarations.open") : t("declarations.closed")}
         </Badge>
       </Group>
@@ -387,7 +387,7 @@ function EventsSection({ summary }: { summary: DashboardSummary }) {
         <Stat label={t("events.waitlisted")} value={formatNumber(counts?.waitlisted ?? 0)} />
       </SimpleGrid>
       {briefings.upcomingEvents.length === 0 ? (
-        <Text size="sm" c="dimmed">
+        <Text size="sm" c="gray.7">
           {t("events.none")}
         </Text>
       ) : (
@@ -414,7 +414,7 @@ function EventsSection({ summary }: { summary: DashboardSummary }) {
                     <Table.Th scope="row" fw="normal">
                       {e.title}{" "}
                       {e.inProgress ? (
-                        <Badge size="xs" variant="light" tt="none">
+                        <Badge c="dark.7" size="xs" variant="light" tt="none">
                           {t("events.inProgress")}
                         </Badge>
                       ) : null}
@@ -448,7 +448,7 @@ function ActivityList({ activities, lost }: { activities: Activity[]; lost: bool
         </Alert>
       ) : null}
       {activities.length === 0 ? (
-        <Text size="sm" c="dimmed">
+        <Text size="sm" c="gray.7">
           {t("activity.none")}
         </Text>
       ) : null}
@@ -460,7 +460,7 @@ function ActivityList({ activities, lost }: { activities: Activity[]; lost: bool
             <li key={a.id} data-event-id={a.id}>
               <Text size="sm">{a.label ? t("activity.withName", { what, name: a.label }) : what}</Text>
               {a.commitTime !== null ? (
-                <Text size="xs" c="dimmed" component="time" dateTime={a.commitTime.toISOString()}>
+                <Text size="xs" c="gray.7" component="time" dateTime={a.commitTime.toISOString()}>
                   {formatDateTime(a.commitTime)}
                 </Text>
               ) : null}
