@@ -138,4 +138,24 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
       await context.close();
     }
   });
+
+  test("a coordinator, who may not watch the summary, sees it follow the change feed", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    try {
+      await signIn(page, engage, { role: "coordinator", subject: "coordinator@example.org" });
+      const status = page.getByRole("status").filter({ hasText: /Live|Connecting|reconnecting/ });
+      await expect.poll(() => status.innerText(), { timeout: 20_000 }).toBe("Live");
+      await page.getByRole("group", { name: "Key figures" }).waitFor();
+      const before = await keyFigure(page, "Organisations");
+      // Coordinators get no signatures or events in their summary.
+      expect(await page.getByRole("group", { name: "Verified signatures" }).count()).toBe(0);
+      const name = unique("Colectivo Coordinación");
+      await createOrganization(clients, name);
+      await expect.poll(() => activityLines(page), { timeout: 15_000 }).toContain(`Organisation created: ${name}`);
+      await expect.poll(() => keyFigure(page, "Organisations"), { timeout: 15_000 }).toBe(before + 1);
+    } finally {
+      await context.close();
+    }
+  });
 });
