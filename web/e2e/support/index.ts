@@ -90,7 +90,30 @@ function engageBin(): string {
   if (!existsSync(bin)) {
     throw new Error(`the engage binary ${bin} is missing: run cargo build -p engage (or set ENGAGE_BIN)`);
   }
+  warnIfOlderThanConsole(bin);
   return bin;
+}
+
+let warned = false;
+
+/** The binary carries the console as it was built: say so when web/src changed since. */
+function warnIfOlderThanConsole(bin: string): void {
+  if (warned) return;
+  warned = true;
+  const built = statSync(bin).mtimeMs;
+  const newest = (dir: string): number => {
+    let latest = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === "gen") continue;
+      const path = join(dir, entry.name);
+      latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+    }
+    return latest;
+  };
+  const changed = newest(join(webDir, "src"));
+  if (changed > built) {
+    console.warn(`${bin} is older than web/src (changed ${new Date(changed).toISOString()}): it serves the console as it was built; run cargo build -p engage to test the current one`);
+  }
 }
 
 /** A free TCP port on 127.0.0.1, found by binding port 0. */
