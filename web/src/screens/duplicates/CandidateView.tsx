@@ -39,6 +39,9 @@ import {
   type FieldRow,
 } from "./records";
 
+/** Light badges carry dark text, which reads against their pale background. */
+const lightBadge = { color: "var(--mantine-color-black)" };
+
 export function CandidateView({ name, onBack }: { name: string; onBack: () => void }) {
   const { t } = useTranslation("duplicates");
   const candidate = useQuery({
@@ -108,7 +111,7 @@ function Candidate({ candidate: c }: { candidate: DuplicateCandidate }) {
         <Text fw={600} size="lg">
           {t("compare.score", { score: formatPercent(c.score) })}
         </Text>
-        <Badge color={bandColor(c.band)} variant="light">
+        <Badge color={bandColor(c.band)} variant="light" style={lightBadge}>
           {t(bandKey(c.band))}
         </Badge>
         <Badge variant="outline">{t(`state.${stateKey(c.state)}`)}</Badge>
@@ -181,7 +184,7 @@ function CompareRow({ row }: { row: FieldRow }) {
       <Table.Td style={{ overflowWrap: "anywhere" }}>{row.b || <Text c="dimmed" span>—</Text>}</Table.Td>
       <Table.Td>
         {row.match ? (
-          <Badge color={matched ? "green" : differs ? "red" : "gray"} variant="light">
+          <Badge color={matched ? "green" : differs ? "red" : "gray"} variant="light" style={lightBadge}>
             {t(`kind.${String(row.match.kind)}`)}
             {row.match.kind === MatchKind.MISSING ? "" : ` · ${formatPercent(row.match.similarity)}`}
           </Badge>
@@ -311,7 +314,7 @@ function Merge({ candidate: c, titleA, titleB }: { candidate: DuplicateCandidate
 
   if (merge.data) {
     return (
-      <Alert color="green" role="status" title={t("merge.done")}>
+      <Alert color="green" role="status" styles={{ title: { color: "var(--mantine-color-black)" } }} title={t("merge.done")}>
         <Stack gap="xs">
           <ImpactList impact={merge.data.impact} done />
           <Anchor component={Link} href={recordPath(merge.data.survivor)}>
@@ -352,7 +355,7 @@ function Merge({ candidate: c, titleA, titleB }: { candidate: DuplicateCandidate
         </Radio.Group>
         <Group>
           <Button
-            variant="light"
+            variant="default"
             loading={preview.isFetching}
             onClick={() => {
               if (previewing) void preview.refetch();
@@ -456,7 +459,7 @@ function PreviewFields({ fields }: { fields: readonly MergeField[] }) {
               <Table.Th scope="row" fw={500}>
                 {t(`field.${f.field}`, { defaultValue: f.field })}
                 {f.conflict ? (
-                  <Badge ms={6} size="xs" color="orange" variant="light">
+                  <Badge ms={6} size="xs" color="orange" variant="light" style={lightBadge}>
                     {t("merge.conflict")}
                   </Badge>
                 ) : null}

@@ -17,6 +17,9 @@ import { useAbilities } from "../../session/session";
 import { CandidateView } from "./CandidateView";
 import { bandColor, bandKey, idOf } from "./records";
 
+/** Light badges carry dark text, which reads against their pale background. */
+const lightBadge = { color: "var(--mantine-color-black)" };
+
 type Kind = "organizations" | "people";
 type StateChoice = "open" | "dismissed" | "merged";
 
@@ -161,7 +164,7 @@ function CandidateList() {
           w={{ base: "100%", xs: 180 }}
         />
         <Button
-          variant="light"
+          variant="default"
           loading={run.isPending}
           onClick={() => {
             run.mutate();
@@ -223,7 +226,7 @@ function CandidateRow({ candidate: c, label, kind }: { candidate: DuplicateCandi
       <Table.Td>
         <Group gap="xs" wrap="nowrap">
           <Text fw={600}>{formatPercent(c.score)}</Text>
-          <Badge color={bandColor(c.band)} variant="light">
+          <Badge color={bandColor(c.band)} variant="light" style={lightBadge}>
             {t(bandKey(c.band))}
           </Badge>
         </Group>
@@ -246,7 +249,7 @@ function DetectionResult({ result }: { result: RunDuplicateDetectionResponse }) 
   const { t } = useTranslation("duplicates");
   const seconds = result.elapsed ? Number(result.elapsed.seconds) + result.elapsed.nanos / 1e9 : 0;
   return (
-    <Alert color="green" role="status" title={t("run.done")}>
+    <Alert color="green" role="status" styles={{ title: { color: "var(--mantine-color-black)" } }} title={t("run.done")}>
       <Text size="sm">
         {t("run.summary", {
           scanned: formatNumber(result.recordsScanned),

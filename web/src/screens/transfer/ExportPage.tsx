@@ -188,7 +188,7 @@ export default function ExportPage() {
       <div role="status" aria-live="polite">
         {busy && written !== null ? <Text>{t("export.progress", { rows: formatNumber(written) })}</Text> : null}
         {exporter.data ? (
-          <Alert color="green" title={t("export.done", { rows: formatNumber(exporter.data.rows) })}>
+          <Alert color="green" styles={{ title: { color: "var(--mantine-color-black)" } }} title={t("export.done", { rows: formatNumber(exporter.data.rows) })}>
             <Stack gap="xs">
               <Text size="sm">{t("export.saved", { file: exporter.data.filename })}</Text>
               <Group>

@@ -16,6 +16,9 @@ import { addProgress, issueText, outcomeKey, reportCsv } from "./report";
 import { csvSlices } from "./slices";
 import { csvFromJsonLines, isJsonLines, JsonLinesError } from "./jsonl";
 
+/** Light badges carry dark text, which reads against their pale background. */
+const lightBadge = { color: "var(--mantine-color-black)" };
+
 type Kind = "organizations" | "people";
 
 /** Rows shown on the page; the downloaded report has them all. */
@@ -134,6 +137,7 @@ export default function ImportPage() {
           placeholder={t("import.filePlaceholder")}
           accept=".csv,.jsonl,.ndjson,.json,text/csv,application/x-ndjson"
           clearable
+          clearButtonProps={{ "aria-label": t("import.clearFile") }}
           value={file}
           onChange={setFile}
           disabled={importer.isPending}
@@ -271,8 +275,8 @@ function RowReport({ rows }: { rows: readonly ImportRowResult[] }) {
               return (
                 <Table.Tr key={String(r.rowNumber)}>
                   <Table.Td>{formatNumber(r.rowNumber)}</Table.Td>
-                  <Table.Td>
-                    <Badge color={outcomeColor[outcome]} variant="light">
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
+                    <Badge color={outcomeColor[outcome]} variant="light" style={{ ...lightBadge, overflow: "visible" }}>
                       {t(`outcome.${outcome}`)}
                     </Badge>
                   </Table.Td>
