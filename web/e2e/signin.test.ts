@@ -77,6 +77,19 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
     }
   });
 
+  test("the sign-in page, with both ways in, is accessible", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(engage.url);
+      await page.getByRole("button", { name: "Sign in with your organisation's account" }).waitFor();
+      await page.getByRole("form", { name: "Development sign-in" }).waitFor();
+      if (database === "sqlite") await screenshot(page, "signin");
+      await checkAccessibility(page, "signin");
+    } finally {
+      await page.close();
+    }
+  });
+
   test.each(Object.keys(navigation) as RoleName[])("development sign-in as %s shows exactly its screens", async (role) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {
@@ -123,18 +136,6 @@ describe("the console as served (sqlite)", () => {
     try {
       await page.goto(`${engage.url}/organizations/abc`);
       await page.getByRole("heading", { name: "Sign in to engage" }).waitFor();
-    } finally {
-      await page.close();
-    }
-  });
-
-  test("the sign-in page is accessible", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
-      await page.goto(engage.url);
-      await page.getByRole("form", { name: "Development sign-in" }).waitFor();
-      await screenshot(page, "signin");
-      await checkAccessibility(page, "signin");
     } finally {
       await page.close();
     }
