@@ -12,8 +12,8 @@ import { useAbilities } from "../../session/session";
 import type { DashboardSummary, DeclarationSummary, SignatureCounts } from "../../gen/engage/feeds/v1/summary_pb";
 import type { Date as ProtoDate } from "../../gen/engage/type/v1/types_pb";
 import { activityKey, type Activity } from "./activity";
-import { combinedState, useActivity, useSummary } from "./live";
-import type { ConnectionState } from "./resume";
+import { useActivity, useSummary } from "./live";
+import { combinedState, type ConnectionState } from "./resume";
 
 const sectorKeys = ["unspecified", "ngo", "academia", "private_sector", "youth", "foundation", "media", "other"];
 const regionKeys = ["unspecified", "african", "asia_pacific", "eastern_european", "latin_american_caribbean", "western_european_others", "none"];

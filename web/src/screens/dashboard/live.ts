@@ -135,11 +135,3 @@ export function useActivity(watch: boolean, onChange: (change: ChangeEvent) => v
 
   return { activities, state, error: fatal, lost } as const;
 }
-
-/** One state for the page from the two streams': the worst wins. */
-export function combinedState(...states: ConnectionState[]): ConnectionState {
-  for (const worst of ["failed", "reconnecting", "connecting"] as const) {
-    if (states.includes(worst)) return worst;
-  }
-  return "live";
-}

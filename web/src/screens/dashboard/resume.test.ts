@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb";
-import { backoffDelay, classifyFailure, runResumable, type ConnectionState } from "./resume";
+import { backoffDelay, classifyFailure, combinedState, runResumable, type ConnectionState } from "./resume";
 
 interface Msg {
   id: string | null;
@@ -174,5 +174,14 @@ describe("runResumable", () => {
       sleep: () => Promise.resolve(),
     });
     expect(opened).toEqual([null, "c3"]);
+  });
+});
+
+describe("combinedState", () => {
+  it("is live only when every stream is, and shows the worst otherwise", () => {
+    expect(combinedState("live", "live")).toBe("live");
+    expect(combinedState("live", "connecting")).toBe("connecting");
+    expect(combinedState("connecting", "reconnecting")).toBe("reconnecting");
+    expect(combinedState("reconnecting", "failed")).toBe("failed");
   });
 });

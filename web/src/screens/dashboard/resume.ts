@@ -166,3 +166,11 @@ export async function runResumable<M>(options: ResumeOptions<M>): Promise<string
   }
   return cursor;
 }
+
+/** One state for the page from several streams': the worst wins. */
+export function combinedState(...states: ConnectionState[]): ConnectionState {
+  for (const worst of ["failed", "reconnecting", "connecting"] as const) {
+    if (states.includes(worst)) return worst;
+  }
+  return "live";
+}
