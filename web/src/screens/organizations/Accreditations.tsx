@@ -1,7 +1,7 @@
 // An organisation's accreditations to conference sessions: request, grant and refuse for
 // writers.
 import { useState } from "react";
-import { Badge, Button, Group, Modal, Paper, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { contacts } from "../../api/contacts";
@@ -10,7 +10,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { AccreditationState, AccreditationStateSchema, type Accreditation } from "../../gen/engage/contacts/v1/resources_pb";
 import { useAbilities } from "../../session/session";
 import { dateText } from "../partners/model";
-import { newRequestId, useEnumLabel } from "../partners/shared";
+import { newRequestId, useEnumLabel, PartnerModal } from "../partners/shared";
 
 const stateColor: Record<number, string> = {
   [AccreditationState.REQUESTED]: "blue",
@@ -48,7 +48,7 @@ export function Accreditations({ organization, writable }: { organization: strin
       </Group>
       {requesting ? <RequestForm organization={organization} onClose={() => { setRequesting(false); }} /> : null}
       <ProblemAlert error={list.error ?? grant.error} onRetry={() => void list.refetch()} />
-      {list.data?.length === 0 ? <Text c="dimmed">{t("accreditations.none")}</Text> : null}
+      {list.data?.length === 0 ? <Text c="gray.7">{t("accreditations.none")}</Text> : null}
       {list.data !== undefined && list.data.length > 0 ? (
         <Table.ScrollContainer minWidth={480}>
           <Table aria-label={t("accreditations.title")}>
@@ -72,7 +72,7 @@ export function Accreditations({ organization, writable }: { organization: strin
                   <Table.Td>
                     {dateText(a.decisionDate)}
                     {a.decisionReason ? (
-                      <Text size="xs" c="dimmed">
+                      <Text size="xs" c="gray.7">
                         {a.decisionReason}
                       </Text>
                     ) : null}
@@ -99,9 +99,9 @@ export function Accreditations({ organization, writable }: { organization: strin
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      <Modal opened={refusing !== null} onClose={() => { setRefusing(null); }} title={t("accreditations.refuseTitle", { session: refusing?.conferenceSession ?? "" })}>
+      <PartnerModal opened={refusing !== null} onClose={() => { setRefusing(null); }} title={t("accreditations.refuseTitle", { session: refusing?.conferenceSession ?? "" })}>
         {refusing !== null ? <RefuseForm accreditation={refusing} onClose={() => { setRefusing(null); }} /> : null}
-      </Modal>
+      </PartnerModal>
     </Stack>
   );
 }

@@ -25,7 +25,7 @@ export function AffiliatedPeople({ organization }: { organization: string }) {
         {t("affiliations.people")}
       </Title>
       <ProblemAlert error={query.error} onRetry={() => void query.refetch()} />
-      {query.isSuccess && rows.length === 0 ? <Text c="dimmed">{t("affiliations.nonePeople")}</Text> : null}
+      {query.isSuccess && rows.length === 0 ? <Text c="gray.7">{t("affiliations.nonePeople")}</Text> : null}
       {rows.length > 0 ? (
         <Table.ScrollContainer minWidth={420}>
           <Table aria-label={t("affiliations.people")}>

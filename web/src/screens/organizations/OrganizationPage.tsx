@@ -1,8 +1,7 @@
 // One organisation: every field, its accreditations, the people affiliated to it, its
 // interactions, and for administrators its audit trail. Writers edit, delete and restore.
 import { useState } from "react";
-import { Anchor, Button, Center, Divider, Group, Loader, Modal, Stack, Text, Title } from "@mantine/core";
-import { useMediaQuery } from "@mantine/hooks";
+import { Anchor, Button, Center, Divider, Group, Loader, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "wouter";
@@ -16,7 +15,7 @@ import { Interactions } from "../partners/Interactions";
 import { idOf } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
 import { DeleteRestore, Details } from "../partners/RecordParts";
-import { Stamps, StateBadges, useEnumLabel } from "../partners/shared";
+import { Stamps, StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
 import { Accreditations } from "./Accreditations";
 import { AffiliatedPeople } from "./AffiliatedPeople";
 
@@ -26,7 +25,6 @@ export default function OrganizationPage() {
   const name = `organizations/${id}`;
   const can = useAbilities();
   const label = useEnumLabel();
-  const narrow = useMediaQuery("(max-width: 36em)");
   const [editing, setEditing] = useState(false);
   const query = useQuery({
     queryKey: ["contacts", "organizations", "get", name],
@@ -50,14 +48,14 @@ export default function OrganizationPage() {
   }
   const writable = o.mergedInto === "";
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" style={readable}>
       <Anchor component={Link} href="/organizations" size="sm">
         {t("record.backToOrganizations")}
       </Anchor>
       <Group justify="space-between" align="flex-start">
         <div>
           <Title order={1}>
-            {o.displayName} {o.acronym ? <Text span c="dimmed" inherit>({o.acronym})</Text> : null}
+            {o.displayName} {o.acronym ? <Text span c="gray.7" inherit>({o.acronym})</Text> : null}
           </Title>
           <StateBadges deleteTime={o.deleteTime} mergedInto={o.mergedInto} />
           <Stamps createTime={o.createTime} updateTime={o.updateTime} />
@@ -113,9 +111,9 @@ export default function OrganizationPage() {
           <AuditTrail resource={o.name} />
         </>
       ) : null}
-      <Modal opened={editing} onClose={() => { setEditing(false); }} title={t("form.edit.organization")} size="xl" fullScreen={narrow}>
+      <PartnerModal opened={editing} onClose={() => { setEditing(false); }} title={t("form.edit.organization")} size="xl">
         <RecordForm kind="organization" record={o} onCancel={() => { setEditing(false); }} onDone={() => { setEditing(false); }} />
-      </Modal>
+      </PartnerModal>
     </Stack>
   );
 }

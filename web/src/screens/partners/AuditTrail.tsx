@@ -30,7 +30,7 @@ export function AuditTrail({ resource }: { resource: string }) {
         {t("audit.title")}
       </Title>
       <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
-      {pages.isSuccess && items.length === 0 ? <Text c="dimmed">{t("audit.none")}</Text> : null}
+      {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{t("audit.none")}</Text> : null}
       {items.length > 0 ? (
         <Table.ScrollContainer minWidth={600}>
           <Table striped aria-label={t("audit.title")}>
@@ -49,7 +49,7 @@ export function AuditTrail({ resource }: { resource: string }) {
                   <Table.Td>{e.actor?.displayName || e.actor?.subject}</Table.Td>
                   <Table.Td>
                     {e.action}
-                    <Text size="xs" c="dimmed">
+                    <Text size="xs" c="gray.7">
                       {e.resource}
                     </Text>
                   </Table.Td>

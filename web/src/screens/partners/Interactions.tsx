@@ -41,7 +41,7 @@ export function Interactions({ participant }: { participant: string }) {
       </Group>
       {adding ? <InteractionForm participant={participant} onClose={() => { setAdding(false); }} /> : null}
       <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
-      {pages.isSuccess && items.length === 0 ? <Text c="dimmed">{t("interactions.none")}</Text> : null}
+      {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{t("interactions.none")}</Text> : null}
       {items.length > 0 ? (
         <Timeline bulletSize={14} lineWidth={2} aria-label={t("interactions.title")}>
           {items.map((i) => (
@@ -52,7 +52,7 @@ export function Interactions({ participant }: { participant: string }) {
                   {i.summary}
                 </Text>
               ) : null}
-              <Text size="xs" c="dimmed">
+              <Text size="xs" c="gray.7">
                 {t("interactions.by", { author: i.author?.displayName || i.author?.subject || "—" })}
                 {i.conferenceSession ? ` · ${i.conferenceSession}` : ""}
               </Text>

@@ -1,9 +1,10 @@
 // Pieces of a record page: the fields as a description list, and the delete / restore
 // controls for writers.
 import { useState, type ReactNode } from "react";
-import { Button, Group, Modal, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Button, Group, SimpleGrid, Stack, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+import { PartnerModal } from "../partners/shared";
 import { ProblemAlert } from "../../components/ProblemAlert";
 
 export function Details({ rows }: { rows: [string, ReactNode][] }) {
@@ -12,7 +13,7 @@ export function Details({ rows }: { rows: [string, ReactNode][] }) {
     <SimpleGrid component="dl" cols={{ base: 1, sm: 2 }} spacing="xs" verticalSpacing="xs" m={0}>
       {rows.map(([label, value]) => (
         <div key={label}>
-          <Text component="dt" size="xs" c="dimmed">
+          <Text component="dt" size="xs" c="gray.7">
             {label}
           </Text>
           <Text component="dd" m={0} style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
@@ -57,7 +58,7 @@ export function DeleteRestore({
         </Button>
       )}
       <ProblemAlert error={restore.error} />
-      <Modal opened={confirming} onClose={() => { setConfirming(false); }} title={t("delete.title", { name: displayName })}>
+      <PartnerModal opened={confirming} onClose={() => { setConfirming(false); }} title={t("delete.title", { name: displayName })}>
         <Stack>
           <Text>{t("delete.body", { name: displayName })}</Text>
           <ProblemAlert error={remove.error} />
@@ -70,7 +71,7 @@ export function DeleteRestore({
             </Button>
           </Group>
         </Stack>
-      </Modal>
+      </PartnerModal>
     </>
   );
 }

@@ -1,7 +1,9 @@
 // Reference data and small pieces both the organisations and the people screens use.
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { Badge, Group, Text } from "@mantine/core";
+import type { CSSProperties, ReactNode } from "react";
+import { Badge, Group, Modal, Text } from "@mantine/core";
+import { useMediaQuery } from "@mantine/hooks";
 import type { DescEnum } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { contacts } from "../../api/contacts";
@@ -65,7 +67,7 @@ export function StateBadges({
 export function Stamps({ createTime, updateTime }: { createTime?: Timestamp; updateTime?: Timestamp }) {
   const { t } = useTranslation("partners");
   return (
-    <Text size="xs" c="dimmed">
+    <Text size="xs" c="gray.7">
       {t("record.stamps", { created: formatDateTime(createTime), updated: formatDateTime(updateTime) })}
     </Text>
   );
@@ -74,4 +76,21 @@ export function Stamps({ createTime, updateTime }: { createTime?: Timestamp; upd
 /** A fresh idempotency key for one opening of a form. */
 export function newRequestId(): string {
   return crypto.randomUUID();
+}
+
+/**
+ * Secondary text dark enough for WCAG AA (Mantine's default "dimmed" grey is 3.3:1 on white):
+ * set on the screens' roots and dialogs, whose descriptions and captions inherit it.
+ */
+export const readable = { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" } as CSSProperties;
+
+/** A dialog of these screens: a named close button, full screen on a phone. */
+export function PartnerModal({ opened, onClose, title, size, children }: { opened: boolean; onClose: () => void; title: string; size?: string; children: ReactNode }) {
+  const { t } = useTranslation("partners");
+  const narrow = useMediaQuery("(max-width: 36em)");
+  return (
+    <Modal opened={opened} onClose={onClose} title={title} size={size} fullScreen={narrow && size === "xl"} style={readable} closeButtonProps={{ "aria-label": t("common:action.close") }}>
+      {children}
+    </Modal>
+  );
 }

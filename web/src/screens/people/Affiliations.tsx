@@ -55,7 +55,7 @@ export function Affiliations({ person, writable }: { person: string; writable: b
       </Group>
       {adding ? <AffiliationForm person={person} onClose={() => { setAdding(false); }} /> : null}
       <ProblemAlert error={query.error ?? end.error} onRetry={() => void query.refetch()} />
-      {query.isSuccess && rows.length === 0 ? <Text c="dimmed">{t("affiliations.none")}</Text> : null}
+      {query.isSuccess && rows.length === 0 ? <Text c="gray.7">{t("affiliations.none")}</Text> : null}
       {rows.length > 0 ? (
         <Table.ScrollContainer minWidth={480}>
           <Table aria-label={t("affiliations.heading")}>
@@ -78,7 +78,7 @@ export function Affiliations({ person, writable }: { person: string; writable: b
                   </Table.Th>
                   <Table.Td>
                     {a.title}
-                    {a.department ? <Text size="xs" c="dimmed">{a.department}</Text> : null}
+                    {a.department ? <Text size="xs" c="gray.7">{a.department}</Text> : null}
                   </Table.Td>
                   <Table.Td>{t("affiliations.range", { start: dateText(a.startDate) || "…", end: dateText(a.endDate) || t("affiliations.now") })}</Table.Td>
                   {edit ? (

@@ -1,6 +1,6 @@
 // A person's consent records: record one, or withdraw one, for writers.
 import { useState } from "react";
-import { Badge, Button, Group, Modal, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Badge, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { create } from "@bufbuild/protobuf";
@@ -18,7 +18,7 @@ import {
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, dateText, enumNumber, todayText } from "../partners/model";
-import { newRequestId, useEnumLabel, useEnumOptions } from "../partners/shared";
+import { newRequestId, useEnumLabel, useEnumOptions, PartnerModal } from "../partners/shared";
 
 export function Consents({ person, writable }: { person: string; writable: boolean }) {
   const { t } = useTranslation("partners");
@@ -46,7 +46,7 @@ export function Consents({ person, writable }: { person: string; writable: boole
       </Group>
       {adding ? <ConsentForm person={person} onClose={() => { setAdding(false); }} /> : null}
       <ProblemAlert error={query.error} onRetry={() => void query.refetch()} />
-      {query.isSuccess && rows.length === 0 ? <Text c="dimmed">{t("consents.none")}</Text> : null}
+      {query.isSuccess && rows.length === 0 ? <Text c="gray.7">{t("consents.none")}</Text> : null}
       {rows.length > 0 ? (
         <Table.ScrollContainer minWidth={520}>
           <Table aria-label={t("consents.title")}>
@@ -64,7 +64,7 @@ export function Consents({ person, writable }: { person: string; writable: boole
                 <Table.Tr key={c.name}>
                   <Table.Th scope="row">
                     {label(ConsentPurposeSchema, c.purpose)}
-                    {c.purposeDescription ? <Text size="xs" c="dimmed">{c.purposeDescription}</Text> : null}
+                    {c.purposeDescription ? <Text size="xs" c="gray.7">{c.purposeDescription}</Text> : null}
                   </Table.Th>
                   <Table.Td>{label(ConsentBasisSchema, c.basis)}</Table.Td>
                   <Table.Td>
@@ -90,9 +90,9 @@ export function Consents({ person, writable }: { person: string; writable: boole
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      <Modal opened={withdrawing !== null} onClose={() => { setWithdrawing(null); }} title={t("consents.withdrawTitle", { purpose: withdrawing ? label(ConsentPurposeSchema, withdrawing.purpose) : "" })}>
+      <PartnerModal opened={withdrawing !== null} onClose={() => { setWithdrawing(null); }} title={t("consents.withdrawTitle", { purpose: withdrawing ? label(ConsentPurposeSchema, withdrawing.purpose) : "" })}>
         {withdrawing !== null ? <WithdrawForm record={withdrawing} onClose={() => { setWithdrawing(null); }} /> : null}
-      </Modal>
+      </PartnerModal>
     </Stack>
   );
 }

@@ -1,8 +1,7 @@
 // The people of the register: search as one types, filters kept in the address bar,
 // keyset pages with the total, and a create form for writers.
 import { useState } from "react";
-import { Anchor, Button, Group, Modal, Stack, Table, Text, Title } from "@mantine/core";
-import { useMediaQuery } from "@mantine/hooks";
+import { Anchor, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation } from "wouter";
 import { contacts } from "../../api/contacts";
@@ -16,7 +15,7 @@ import { useAbilities } from "../../session/session";
 import { ListFilterBar, useListFilters } from "../partners/ListFilters";
 import { idOf, personFilter } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
-import { StateBadges, useEnumLabel } from "../partners/shared";
+import { StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
 
 export default function PeoplePage() {
   const { t } = useTranslation("partners");
@@ -25,7 +24,6 @@ export default function PeoplePage() {
   const [, navigate] = useLocation();
   const [filters, update] = useListFilters();
   const [creating, setCreating] = useState(false);
-  const narrow = useMediaQuery("(max-width: 36em)");
   const filter = personFilter(filters);
   const showDeleted = can.write && filters.deleted;
   const searching = filters.q !== "";
@@ -42,7 +40,7 @@ export default function PeoplePage() {
   const items = pages.data?.items ?? [];
 
   return (
-    <Stack gap="md">
+    <Stack gap="md" style={readable}>
       <Group justify="space-between" align="flex-end">
         <Title order={1}>{t("list.people.title")}</Title>
         {can.write ? (
@@ -88,7 +86,7 @@ export default function PeoplePage() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      {pages.isSuccess && items.length === 0 ? <Text c="dimmed">{searching ? t("list.noMatch") : t("common:empty")}</Text> : null}
+      {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{searching ? t("list.noMatch") : t("common:empty")}</Text> : null}
       <KeysetPager
         pageNumber={pages.pageNumber}
         totalSize={searching ? null : pages.totalSize}
@@ -98,7 +96,7 @@ export default function PeoplePage() {
         onPrevious={pages.previous}
         busy={pages.isFetching}
       />
-      <Modal opened={creating} onClose={() => { setCreating(false); }} title={t("form.create.person")} size="xl" fullScreen={narrow}>
+      <PartnerModal opened={creating} onClose={() => { setCreating(false); }} title={t("form.create.person")} size="xl">
         <RecordForm
           kind="person"
           onCancel={() => { setCreating(false); }}
@@ -107,7 +105,7 @@ export default function PeoplePage() {
             navigate(`/people/${idOf(saved.name)}`);
           }}
         />
-      </Modal>
+      </PartnerModal>
     </Stack>
   );
 }

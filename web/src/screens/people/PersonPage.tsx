@@ -1,8 +1,7 @@
 // One person: every field, affiliations, consent records, interactions, and for
 // administrators the audit trail and erasure. Writers edit, delete and restore.
 import { useState } from "react";
-import { Anchor, Button, Center, Divider, Group, Loader, Modal, Stack, Text, Textarea, Title } from "@mantine/core";
-import { useMediaQuery } from "@mantine/hooks";
+import { Anchor, Button, Center, Divider, Group, Loader, Stack, Text, Textarea, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "wouter";
@@ -17,7 +16,7 @@ import { Interactions } from "../partners/Interactions";
 import { dateText, idOf } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
 import { DeleteRestore, Details } from "../partners/RecordParts";
-import { newRequestId, Stamps, StateBadges, useEnumLabel } from "../partners/shared";
+import { newRequestId, Stamps, StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
 import { Affiliations } from "./Affiliations";
 import { Consents } from "./Consents";
 
@@ -27,7 +26,6 @@ export default function PersonPage() {
   const name = `people/${id}`;
   const can = useAbilities();
   const label = useEnumLabel();
-  const narrow = useMediaQuery("(max-width: 36em)");
   const [editing, setEditing] = useState(false);
   const [erasing, setErasing] = useState(false);
   const query = useQuery({
@@ -53,7 +51,7 @@ export default function PersonPage() {
   const writable = p.mergedInto === "" && p.eraseTime === undefined;
   const live = writable && p.deleteTime === undefined;
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" style={readable}>
       <Anchor component={Link} href="/people" size="sm">
         {t("record.backToPeople")}
       </Anchor>
@@ -123,12 +121,12 @@ export default function PersonPage() {
           <AuditTrail resource={p.name} />
         </>
       ) : null}
-      <Modal opened={editing} onClose={() => { setEditing(false); }} title={t("form.edit.person")} size="xl" fullScreen={narrow}>
+      <PartnerModal opened={editing} onClose={() => { setEditing(false); }} title={t("form.edit.person")} size="xl">
         <RecordForm kind="person" record={p} onCancel={() => { setEditing(false); }} onDone={() => { setEditing(false); }} />
-      </Modal>
-      <Modal opened={erasing} onClose={() => { setErasing(false); }} title={t("erase.title", { name: p.displayName })}>
+      </PartnerModal>
+      <PartnerModal opened={erasing} onClose={() => { setErasing(false); }} title={t("erase.title", { name: p.displayName })}>
         <EraseForm person={p} onClose={() => { setErasing(false); }} />
-      </Modal>
+      </PartnerModal>
     </Stack>
   );
 }
