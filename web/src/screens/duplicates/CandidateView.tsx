@@ -100,9 +100,16 @@ function useRecords(c: DuplicateCandidate) {
   });
 }
 
+interface MergeDone {
+  survivor: string;
+  impact: MergeImpact | undefined;
+}
+
 function Candidate({ candidate: c }: { candidate: DuplicateCandidate }) {
   const { t } = useTranslation("duplicates");
   const records = useRecords(c);
+  // Kept here: once merged, the pair is no longer open and the merge form goes away.
+  const [done, setDone] = useState<MergeDone | null>(null);
   const titleA = records.data?.titleA ?? idOf(c.recordA);
   const titleB = records.data?.titleB ?? idOf(c.recordB);
   return (
@@ -155,9 +162,19 @@ function Candidate({ candidate: c }: { candidate: DuplicateCandidate }) {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      {c.state === DuplicateCandidateState.OPEN ? (
+      {done ? (
+        <Alert color="green" role="status" styles={{ title: { color: "var(--mantine-color-black)" } }} title={t("merge.done")}>
+          <Stack gap="xs">
+            <ImpactList impact={done.impact} done />
+            <Anchor component={Link} href={recordPath(done.survivor)}>
+              {t("merge.openSurvivor", { name: done.survivor === c.recordA ? titleA : titleB })}
+            </Anchor>
+          </Stack>
+        </Alert>
+      ) : null}
+      {c.state === DuplicateCandidateState.OPEN && !done ? (
         <>
-          <Merge candidate={c} titleA={titleA} titleB={titleB} />
+          <Merge candidate={c} titleA={titleA} titleB={titleB} onMerged={setDone} />
           <Dismiss candidate={c} />
         </>
       ) : null}
@@ -274,7 +291,7 @@ function Reopen({ candidate }: { candidate: DuplicateCandidate }) {
   );
 }
 
-function Merge({ candidate: c, titleA, titleB }: { candidate: DuplicateCandidate; titleA: string; titleB: string }) {
+function Merge({ candidate: c, titleA, titleB, onMerged }: { candidate: DuplicateCandidate; titleA: string; titleB: string; onMerged: (done: MergeDone) => void }) {
   const { t } = useTranslation("duplicates");
   const people = c.recordType === RecordType.PERSON;
   const [survivor, setSurvivor] = useState(c.suggestedSurvivor || c.recordA);
@@ -309,21 +326,14 @@ function Merge({ candidate: c, titleA, titleB }: { candidate: DuplicateCandidate
       const r = await contacts().mergeOrganizations(create(MergeOrganizationsRequestSchema, request));
       return { survivor: r.survivor?.name ?? survivor, impact: r.impact };
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["duplicates"] }),
+    onSuccess: async (done) => {
+      onMerged(done);
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ["duplicates", "list"] }),
+        queryClient.invalidateQueries({ queryKey: ["duplicates", "candidate", c.name] }),
+      ]);
+    },
   });
-
-  if (merge.data) {
-    return (
-      <Alert color="green" role="status" styles={{ title: { color: "var(--mantine-color-black)" } }} title={t("merge.done")}>
-        <Stack gap="xs">
-          <ImpactList impact={merge.data.impact} done />
-          <Anchor component={Link} href={recordPath(merge.data.survivor)}>
-            {t("merge.openSurvivor", { name: survivor === c.recordA ? titleA : titleB })}
-          </Anchor>
-        </Stack>
-      </Alert>
-    );
-  }
 
   const title = (name: string) => (name === c.recordA ? titleA : titleB);
   return (

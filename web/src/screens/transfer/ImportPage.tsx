@@ -291,7 +291,7 @@ function RowReport({ rows }: { rows: readonly ImportRowResult[] }) {
                   </Table.Td>
                   <Table.Td>
                     {r.errors.map((e, i) => (
-                      <Text key={`e${i}`} size="sm" c={r.outcome === ImportRowOutcome.FAILED ? "red.8" : undefined}>
+                      <Text key={`e${i}`} size="sm" c={r.outcome === ImportRowOutcome.FAILED ? "red.9" : undefined}>
                         {issueText(e)}
                       </Text>
                     ))}
