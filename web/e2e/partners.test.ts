@@ -82,7 +82,8 @@ test("an officer creates an organisation, corrects the country the service refus
 
   await visit(page, `/organizations`);
   await page.getByRole("searchbox", { name: "Search organisations" }).fill("fundacion ninnos");
-  const hit = page.getByRole("link", { name: "Fundación Niños del Sol" });
+  const results = page.getByRole("table", { name: "Organisations matching “fundacion ninnos”, most relevant first" });
+  const hit = results.getByRole("link", { name: "Fundación Niños del Sol" });
   await hit.waitFor();
   // The search is kept in the address, so the list can be bookmarked.
   expect(new URL(page.url()).searchParams.get("q")).toBe("fundacion ninnos");

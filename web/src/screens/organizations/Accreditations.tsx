@@ -41,7 +41,7 @@ export function Accreditations({ organization, writable }: { organization: strin
           {t("accreditations.title")}
         </Title>
         {edit && !requesting ? (
-          <Button size="xs" variant="light" onClick={() => { setRequesting(true); }}>
+          <Button size="xs" variant="default" onClick={() => { setRequesting(true); }}>
             {t("accreditations.request")}
           </Button>
         ) : null}
@@ -81,12 +81,12 @@ export function Accreditations({ organization, writable }: { organization: strin
                     <Table.Td>
                       <Group gap={4}>
                         {a.state !== AccreditationState.GRANTED ? (
-                          <Button size="compact-xs" variant="light" color="green" onClick={() => { grant.mutate(a); }} aria-label={t("accreditations.grantFor", { session: a.conferenceSession })}>
+                          <Button size="compact-xs" variant="default" color="green" onClick={() => { grant.mutate(a); }} aria-label={t("accreditations.grantFor", { session: a.conferenceSession })}>
                             {t("accreditations.grant")}
                           </Button>
                         ) : null}
                         {a.state !== AccreditationState.REFUSED ? (
-                          <Button size="compact-xs" variant="light" color="red" onClick={() => { setRefusing(a); }} aria-label={t("accreditations.refuseFor", { session: a.conferenceSession })}>
+                          <Button size="compact-xs" variant="default" color="red" onClick={() => { setRefusing(a); }} aria-label={t("accreditations.refuseFor", { session: a.conferenceSession })}>
                             {t("accreditations.refuse")}
                           </Button>
                         ) : null}

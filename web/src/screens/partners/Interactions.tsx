@@ -34,7 +34,7 @@ export function Interactions({ participant }: { participant: string }) {
           {t("interactions.title")}
         </Title>
         {can.write && !adding ? (
-          <Button size="xs" variant="light" onClick={() => { setAdding(true); }}>
+          <Button size="xs" variant="default" onClick={() => { setAdding(true); }}>
             {t("interactions.add")}
           </Button>
         ) : null}
@@ -43,7 +43,7 @@ export function Interactions({ participant }: { participant: string }) {
       <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
       {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{t("interactions.none")}</Text> : null}
       {items.length > 0 ? (
-        <Timeline bulletSize={14} lineWidth={2} aria-label={t("interactions.title")}>
+        <Timeline bulletSize={14} lineWidth={2}>
           {items.map((i) => (
             <Timeline.Item key={i.name} title={`${dateText(i.occurDate)} · ${label(InteractionKindSchema, i.kind)}`}>
               <Text fw={600}>{i.subject}</Text>

@@ -49,11 +49,11 @@ export function DeleteRestore({
   return (
     <>
       {deleted ? (
-        <Button variant="light" onClick={() => { restore.mutate(); }} loading={restore.isPending}>
+        <Button variant="default" onClick={() => { restore.mutate(); }} loading={restore.isPending}>
           {t("common:action.undelete")}
         </Button>
       ) : (
-        <Button variant="light" color="red" onClick={() => { remove.reset(); setConfirming(true); }}>
+        <Button variant="default" color="red" onClick={() => { remove.reset(); setConfirming(true); }}>
           {t("common:action.delete")}
         </Button>
       )}

@@ -79,10 +79,14 @@ export function newRequestId(): string {
 }
 
 /**
- * Secondary text dark enough for WCAG AA (Mantine's default "dimmed" grey is 3.3:1 on white):
+ * Secondary text and field errors dark enough for WCAG AA (Mantine's default "dimmed" grey is
+ * 3.3:1 on white, its error red 3.3:1):
  * set on the screens' roots and dialogs, whose descriptions and captions inherit it.
  */
-export const readable = { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" } as CSSProperties;
+export const readable = {
+  "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
+  "--mantine-color-error": "var(--mantine-color-red-9)",
+} as CSSProperties;
 
 /** A dialog of these screens: a named close button, full screen on a phone. */
 export function PartnerModal({ opened, onClose, title, size, children }: { opened: boolean; onClose: () => void; title: string; size?: string; children: ReactNode }) {

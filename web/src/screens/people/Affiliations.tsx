@@ -48,7 +48,7 @@ export function Affiliations({ person, writable }: { person: string; writable: b
           {t("affiliations.heading")}
         </Title>
         {edit && !adding ? (
-          <Button size="xs" variant="light" onClick={() => { setAdding(true); }}>
+          <Button size="xs" variant="default" onClick={() => { setAdding(true); }}>
             {t("affiliations.add")}
           </Button>
         ) : null}
@@ -84,7 +84,7 @@ export function Affiliations({ person, writable }: { person: string; writable: b
                   {edit ? (
                     <Table.Td>
                       {a.current && a.endDate === undefined ? (
-                        <Button size="compact-xs" variant="light" onClick={() => { end.mutate(a); }} aria-label={t("affiliations.endAt", { organization: o?.displayName ?? "" })}>
+                        <Button size="compact-xs" variant="default" onClick={() => { end.mutate(a); }} aria-label={t("affiliations.endAt", { organization: o?.displayName ?? "" })}>
                           {t("affiliations.end")}
                         </Button>
                       ) : null}

@@ -39,7 +39,7 @@ export function Consents({ person, writable }: { person: string; writable: boole
           {t("consents.title")}
         </Title>
         {edit && !adding ? (
-          <Button size="xs" variant="light" onClick={() => { setAdding(true); }}>
+          <Button size="xs" variant="default" onClick={() => { setAdding(true); }}>
             {t("consents.add")}
           </Button>
         ) : null}
@@ -78,7 +78,7 @@ export function Consents({ person, writable }: { person: string; writable: boole
                   {edit ? (
                     <Table.Td>
                       {c.state === ConsentState.GIVEN ? (
-                        <Button size="compact-xs" variant="light" color="red" onClick={() => { setWithdrawing(c); }} aria-label={t("consents.withdrawFor", { purpose: label(ConsentPurposeSchema, c.purpose) })}>
+                        <Button size="compact-xs" variant="default" color="red" onClick={() => { setWithdrawing(c); }} aria-label={t("consents.withdrawFor", { purpose: label(ConsentPurposeSchema, c.purpose) })}>
                           {t("consents.withdraw")}
                         </Button>
                       ) : null}
