@@ -1,20 +1,44 @@
 // Every text the console shows comes from these catalogues: one file per language and
 // screen under locales/<language>/<namespace>.json. English is the reference; French and
-// Spanish are complete (a unit test compares their keys).
-import i18next from "i18next";
+// Spanish are complete (a unit test compares their keys). Only `common` is bundled with
+// the shell; each screen's catalogue is loaded with the screen, in the chosen language.
+import i18next, { type BackendModule } from "i18next";
 import { initReactI18next } from "react-i18next";
 
 export const languages = ["en", "fr", "es"] as const;
 export type Language = (typeof languages)[number];
 
-const files = import.meta.glob<{ default: Record<string, unknown> }>("./locales/*/*.json", { eager: true });
+type Catalogue = Record<string, unknown>;
 
-export const resources: Record<string, Record<string, Record<string, unknown>>> = {};
-for (const [path, module] of Object.entries(files)) {
-  const match = /\.\/locales\/([^/]+)\/([^/]+)\.json$/.exec(path);
-  if (match?.[1] === undefined || match[2] === undefined) continue;
-  (resources[match[1]] ??= {})[match[2]] = module.default;
+const common = import.meta.glob<{ default: Catalogue }>("./locales/*/common.json", { eager: true });
+const screens = import.meta.glob<{ default: Catalogue }>(["./locales/*/*.json", "!./locales/*/common.json"]);
+
+const resources: Record<string, Record<string, Catalogue>> = {};
+for (const [path, module] of Object.entries(common)) {
+  const language = /\.\/locales\/([^/]+)\//.exec(path)?.[1];
+  if (language !== undefined) (resources[language] ??= {}).common = module.default;
 }
+
+/** Loads a screen's catalogue when a screen first asks for its namespace. */
+const screenCatalogues: BackendModule = {
+  type: "backend",
+  init: () => undefined,
+  read: (language, namespace, callback) => {
+    const load = screens[`./locales/${language}/${namespace}.json`];
+    if (load === undefined) {
+      callback(new Error(`no catalogue ${language}/${namespace}`), false);
+      return;
+    }
+    load().then(
+      (module) => {
+        callback(null, module.default);
+      },
+      (error: unknown) => {
+        callback(error instanceof Error ? error : new Error(String(error)), false);
+      },
+    );
+  },
+};
 
 const storageKey = "engage.language";
 
@@ -25,15 +49,20 @@ function initialLanguage(): Language {
 }
 
 export function setupI18n() {
-  void i18next.use(initReactI18next).init({
-    resources,
-    lng: initialLanguage(),
-    fallbackLng: "en",
-    defaultNS: "common",
-    ns: Object.keys(resources.en ?? {}),
-    interpolation: { escapeValue: false },
-    returnNull: false,
-  });
+  void i18next
+    .use(screenCatalogues)
+    .use(initReactI18next)
+    .init({
+      resources,
+      // The shell's catalogue is bundled; the screens' come from the backend.
+      partialBundledLanguages: true,
+      lng: initialLanguage(),
+      fallbackLng: "en",
+      defaultNS: "common",
+      ns: ["common"],
+      interpolation: { escapeValue: false },
+      returnNull: false,
+    });
   applyDirection();
   i18next.on("languageChanged", (lng) => {
     window.localStorage.setItem(storageKey, lng);
