@@ -4,7 +4,9 @@
 import { useCallback, useMemo, useRef, useState } from "react";
 import { Alert, Badge, Grid, Group, Paper, Progress, Select, SimpleGrid, Skeleton, Stack, Table, Text, Title } from "@mantine/core";
 import { useTranslation } from "react-i18next";
+import { useQuery } from "@tanstack/react-query";
 import type { TFunction } from "i18next";
+import { declarations } from "../../api/declarations";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { ChartBar, chartColor } from "../../components/ChartBar";
 import { formatDate, formatDateTime, formatNumber, formatPercent } from "../../format";
@@ -367,8 +369,29 @@ function DeclarationFigures({ declaration: d, t }: { declaration: DeclarationSum
           categories={d.bySector.map((s) => sector(s.sector))}
           series={[{ label: t("declarations.verified"), values: d.bySector.map((s) => s.counts?.verified ?? 0), color: chartColor(2) }]}
         />
+        <SignaturesByArea declaration={d} t={t} />
       </SimpleGrid>
     </Stack>
+  );
+}
+
+/** The summary carries no split by area: the declarations service counts it, again whenever
+ * the summary's figures for the declaration change. */
+function SignaturesByArea({ declaration: d, t }: { declaration: DeclarationSummary; t: TFunction<"dashboard"> }) {
+  const counted = useQuery({
+    queryKey: ["declarations", d.declaration, "count", d.totals?.verified ?? 0, d.totals?.pending ?? 0, d.totals?.withdrawn ?? 0],
+    queryFn: () => declarations().countSignatures({ parent: d.declaration }),
+  });
+  if (counted.error) return <ProblemAlert error={counted.error} />;
+  const areas = counted.data?.byArea ?? [];
+  if (areas.length === 0) return null;
+  return (
+    <ChartBar
+      title={t("declarations.byArea", { title: d.title })}
+      categoryHeading={t("chart.category")}
+      categories={areas.map((a) => a.title)}
+      series={[{ label: t("declarations.verified"), values: areas.map((a) => a.counts?.verified ?? 0), color: chartColor(2) }]}
+    />
   );
 }
 
