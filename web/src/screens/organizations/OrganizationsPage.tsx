@@ -55,8 +55,8 @@ export default function OrganizationsPage() {
         </Text>
       ) : null}
       <Table.ScrollContainer minWidth={560}>
-        <Table striped highlightOnHover aria-busy={pages.isFetching}>
-          <Table.Caption>{searching ? t("list.organizations.captionSearch", { query: filters.q }) : t("list.organizations.caption")}</Table.Caption>
+        <Table striped highlightOnHover aria-busy={pages.isFetching} captionSide="top">
+          <Table.Caption ta="start">{searching ? t("list.organizations.captionSearch", { query: filters.q }) : t("list.organizations.caption")}</Table.Caption>
           <Table.Thead>
             <Table.Tr>
               <Table.Th scope="col">{t("field.display_name")}</Table.Th>

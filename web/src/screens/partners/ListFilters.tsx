@@ -1,8 +1,8 @@
 // The search box and filters above a list, kept in the address bar so a list can be
 // bookmarked and shared. Search runs as one types (debounced 250 ms).
 import { useEffect, useState } from "react";
-import { Group, MultiSelect, Select, SimpleGrid, Switch, TextInput } from "@mantine/core";
-import { useDebouncedValue } from "@mantine/hooks";
+import { Button, Collapse, Group, MultiSelect, Select, SimpleGrid, Switch, TextInput } from "@mantine/core";
+import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "wouter";
 import { AccreditationStateSchema } from "../../gen/engage/contacts/v1/resources_pb";
@@ -38,6 +38,10 @@ export function ListFilterBar({ kind, filters, update }: { kind: "organizations"
   const countryData = (countries.data ?? []).map((c) => ({ value: c.countryCode, label: `${c.displayName} (${c.countryCode})` }));
   const tagData = Array.from(new Set([...(tags.data ?? []).map((x) => x.tag), ...filters.tags]));
   const searching = filters.q !== "";
+  // On a phone the filters fold away under a button, so the list stays in reach.
+  const narrow = useMediaQuery("(max-width: 36em)");
+  const [shown, setShown] = useState(false);
+  const active = [filters.sector, filters.country, filters.group, filters.session, filters.state, filters.youth].filter(Boolean).length + filters.tags.length + filters.areas.length;
   return (
     <div role="search" aria-label={t(`list.${kind}.filters`)}>
       <TextInput
@@ -50,6 +54,12 @@ export function ListFilterBar({ kind, filters, update }: { kind: "organizations"
         }}
         mb="sm"
       />
+      {narrow ? (
+        <Button variant="default" size="xs" mb="sm" aria-expanded={shown} aria-controls={`${kind}-filters`} onClick={() => { setShown((s) => !s); }}>
+          {t(shown ? "filter.hide" : "filter.show", { n: active })}
+        </Button>
+      ) : null}
+      <Collapse expanded={!narrow || shown} id={`${kind}-filters`}>
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
         {kind === "organizations" ? (
           <Select label={t("filter.sector")} data={options(SectorSchema)} value={filters.sector || null} onChange={(v) => { update({ sector: v ?? "" }); }} clearable />
@@ -76,6 +86,7 @@ export function ListFilterBar({ kind, filters, update }: { kind: "organizations"
           </>
         ) : null}
       </SimpleGrid>
+      </Collapse>
       {can.write && !searching ? (
         <Group mt="sm">
           <Switch label={t("filter.showDeleted")} checked={filters.deleted} onChange={(e) => { update({ deleted: e.currentTarget.checked }); }} />

@@ -3,7 +3,7 @@
 // per opening, so a double click never creates two; Update sends the fields changed, with the
 // etag read. When someone else saved in between (ABORTED), the form shows their change beside
 // this person's, field by field, and offers to reapply these changes or discard them.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Alert, Button, Group, MultiSelect, Select, SimpleGrid, Stack, Switch, Table, TagsInput, Text, TextInput, Textarea } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -49,6 +49,16 @@ export function RecordForm<K extends Kind>({
   const [values, setValues] = useState<FormValues>(() => toForm(record));
   const [problem, setProblem] = useState<Problem | null>(null);
   const [theirs, setTheirs] = useState<RecordOf<K> | null>(null);
+
+  // A refusal is shown at the top of the form: brought into view (and focus) so a person at
+  // the Save button sees it.
+  const notice = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (problem !== null) {
+      notice.current?.scrollIntoView({ block: "start" });
+      notice.current?.focus();
+    }
+  }, [problem, theirs]);
 
   const mine = normalised(values);
   const changed = changedFields(base, mine);
@@ -136,6 +146,7 @@ export function RecordForm<K extends Kind>({
       }}
     >
       <Stack gap="sm">
+        <div ref={notice} tabIndex={-1} style={{ outline: "none" }}>
         {problem !== null && problem.kind === "stale" ? (
           <StalePanel kind={kind} base={base} theirs={theirs === null ? null : toForm(theirs)} mine={mine} onReapply={reapply} onDiscard={discard} busy={busy} />
         ) : problem !== null && problem.kind === "invalid" ? (
@@ -150,6 +161,7 @@ export function RecordForm<K extends Kind>({
         ) : problem !== null ? (
           <ProblemAlert error={save.error} />
         ) : null}
+        </div>
         {kind === "organization" ? (
           <OrganizationInputs values={values} set={set} messageOf={messageOf} />
         ) : (
@@ -303,7 +315,7 @@ function StalePanel({
   };
   const rows = theirs === null ? [] : conflicts(base, theirs, mine);
   return (
-    <Alert color="yellow" role="alert" title={t("stale.title")}>
+    <Alert color="yellow" role="alert" title={t("stale.title")} styles={{ title: { color: "var(--mantine-color-black)" } }}>
       <Stack gap="xs">
         <Text size="sm">
           {t("common:problem.stale")} {t(`stale.explain.${kind}`)}

@@ -33,7 +33,8 @@ export function useEnumLabel() {
   const { t } = useTranslation("partners");
   return (schema: DescEnum, value: number | string) => {
     const name = typeof value === "number" ? enumName(schema, value) : value;
-    return name === "" ? "" : t(`enum.${name}`);
+    // An unset (UNSPECIFIED) value is shown as nothing, not as a word.
+    return name === "" || name.endsWith("_UNSPECIFIED") ? "" : t(`enum.${name}`);
   };
 }
 
