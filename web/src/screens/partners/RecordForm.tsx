@@ -146,7 +146,7 @@ export function RecordForm<K extends Kind>({
       }}
     >
       <Stack gap="sm">
-        <div ref={notice} tabIndex={-1} style={{ outline: "none" }}>
+        <div ref={notice} tabIndex={-1} style={{ outline: "none", scrollMarginTop: "5rem" }}>
         {problem !== null && problem.kind === "stale" ? (
           <StalePanel kind={kind} base={base} theirs={theirs === null ? null : toForm(theirs)} mine={mine} onReapply={reapply} onDiscard={discard} busy={busy} />
         ) : problem !== null && problem.kind === "invalid" ? (
