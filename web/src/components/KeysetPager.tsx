@@ -1,5 +1,5 @@
 // Previous / next for keyset-paged lists, with the page number and the total when known.
-import { Button, Group, Text } from "@mantine/core";
+import { Button, Group, NativeSelect, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { formatNumber } from "../format";
 
@@ -11,6 +11,9 @@ export function KeysetPager({
   onNext,
   onPrevious,
   busy,
+  pageSize,
+  onPageSize,
+  pageSizes = [25, 50, 100],
 }: {
   pageNumber: number;
   totalSize: number | null;
@@ -19,6 +22,10 @@ export function KeysetPager({
   onNext: () => void;
   onPrevious: () => void;
   busy?: boolean;
+  /** With `onPageSize`: offers the choice of rows per page. */
+  pageSize?: number;
+  onPageSize?: (size: number) => void;
+  pageSizes?: readonly number[];
 }) {
   const { t } = useTranslation();
   return (
@@ -29,6 +36,17 @@ export function KeysetPager({
           : t("pager.pageOfTotal", { page: formatNumber(pageNumber), total: formatNumber(totalSize) })}
       </Text>
       <Group gap="xs">
+        {pageSize !== undefined && onPageSize !== undefined ? (
+          <NativeSelect
+            size="xs"
+            aria-label={t("pager.rowsPerPage")}
+            data={pageSizes.map((n) => ({ value: String(n), label: t("pager.rows", { count: n }) }))}
+            value={String(pageSize)}
+            onChange={(e) => {
+              onPageSize(Number(e.currentTarget.value));
+            }}
+          />
+        ) : null}
         <Button variant="default" size="xs" onClick={onPrevious} disabled={!hasPrevious || busy}>
           {t("action.previous")}
         </Button>

@@ -13,7 +13,7 @@ import type { Organization } from "../../gen/engage/contacts/v1/resources_pb";
 import { RegionalGroupSchema, SectorSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { ListFilterBar, useListFilters } from "../partners/ListFilters";
-import { idOf, organizationFilter } from "../partners/model";
+import { idOf, organizationFilter, pageSizes } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
 import { StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
 
@@ -28,13 +28,13 @@ export default function OrganizationsPage() {
   const showDeleted = can.write && filters.deleted;
   const searching = filters.q !== "";
 
-  const pages = useKeysetPages<Organization>(["contacts", "organizations", "list", filter, filters.q, showDeleted], async (pageToken) => {
+  const pages = useKeysetPages<Organization>(["contacts", "organizations", "list", filter, filters.q, showDeleted, filters.size], async (pageToken) => {
     const c = contacts();
     if (searching) {
-      const r = await c.searchOrganizations({ query: filters.q, filter, pageSize: 20, pageToken });
+      const r = await c.searchOrganizations({ query: filters.q, filter, pageSize: Math.min(filters.size, 100), pageToken });
       return { items: r.results.flatMap((x) => (x.organization ? [x.organization] : [])), nextPageToken: r.nextPageToken, totalSize: 0 };
     }
-    const r = await c.listOrganizations({ filter, pageSize: 25, pageToken, showDeleted, orderBy: "display_name" });
+    const r = await c.listOrganizations({ filter, pageSize: filters.size, pageToken, showDeleted, orderBy: "display_name" });
     return { items: r.organizations, nextPageToken: r.nextPageToken, totalSize: r.totalSize };
   });
   const items = pages.data?.items ?? [];
@@ -95,6 +95,11 @@ export default function OrganizationsPage() {
         onNext={pages.next}
         onPrevious={pages.previous}
         busy={pages.isFetching}
+        pageSize={filters.size}
+        onPageSize={(size) => {
+          update({ size });
+        }}
+        pageSizes={pageSizes}
       />
       <PartnerModal opened={creating} onClose={() => { setCreating(false); }} title={t("form.create.organization")} size="xl">
         <RecordForm

@@ -92,3 +92,14 @@ describe("form values", () => {
     expect(o.emails.length).toBe(1);
   });
 });
+
+describe("rows per page in the address bar", () => {
+  it("keeps a chosen size and leaves the default out of the link", () => {
+    expect(filtersFromSearch(new URLSearchParams("size=50")).size).toBe(50);
+    expect(searchFromFilters({ ...emptyFilters, size: 50 }).toString()).toBe("size=50");
+    expect(searchFromFilters({ ...emptyFilters, size: 25 }).toString()).toBe("");
+  });
+  it("falls back to the default for a size it does not offer", () => {
+    expect(filtersFromSearch(new URLSearchParams("size=5000")).size).toBe(25);
+  });
+});

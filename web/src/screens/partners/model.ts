@@ -35,7 +35,12 @@ export interface ListFilters {
   state: string;
   youth: string;
   deleted: boolean;
+  /** Rows per page: one of `pageSizes`. */
+  size: number;
 }
+
+/** The rows per page a person may choose; the first is the default. */
+export const pageSizes = [25, 50, 100] as const;
 
 export const emptyFilters: ListFilters = {
   q: "",
@@ -48,6 +53,7 @@ export const emptyFilters: ListFilters = {
   state: "",
   youth: "",
   deleted: false,
+  size: pageSizes[0],
 };
 
 /** Reads the filters kept in the address bar's query. */
@@ -63,6 +69,7 @@ export function filtersFromSearch(params: URLSearchParams): ListFilters {
     state: params.get("state") ?? "",
     youth: params.get("youth") ?? "",
     deleted: params.get("deleted") === "1",
+    size: pageSizes.find((n) => String(n) === params.get("size")) ?? pageSizes[0],
   };
 }
 
@@ -82,6 +89,7 @@ export function searchFromFilters(f: ListFilters): URLSearchParams {
   one("state", f.state);
   one("youth", f.youth);
   if (f.deleted) p.set("deleted", "1");
+  if (f.size !== pageSizes[0]) p.set("size", String(f.size));
   return p;
 }
 
