@@ -1,15 +1,14 @@
 // An organisation's accreditations to conference sessions: request, grant and refuse for
 // writers.
 import { useState } from "react";
-import { Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Badge, Button, Group, Table, Text, TextInput, Textarea } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { contacts } from "../../api/contacts";
-import { fieldMessage, problemOf, type Problem } from "../../api/problem";
-import { ProblemAlert } from "../../components/ProblemAlert";
 import { AccreditationState, AccreditationStateSchema, type Accreditation } from "../../gen/engage/contacts/v1/resources_pb";
 import { useAbilities } from "../../session/session";
 import { dateText } from "../partners/model";
+import { RecordSection, SaveForm, useSaveForm } from "../partners/RecordSection";
 import { newRequestId, useEnumLabel, PartnerModal } from "../partners/shared";
 
 const stateColor: Record<number, string> = {
@@ -23,7 +22,6 @@ export function Accreditations({ organization, writable }: { organization: strin
   const can = useAbilities();
   const label = useEnumLabel();
   const queryClient = useQueryClient();
-  const [requesting, setRequesting] = useState(false);
   const [refusing, setRefusing] = useState<Accreditation | null>(null);
   const list = useQuery({
     queryKey: ["contacts", "accreditations", organization],
@@ -35,20 +33,15 @@ export function Accreditations({ organization, writable }: { organization: strin
   });
   const edit = can.write && writable;
   return (
-    <Stack gap="sm" component="section" aria-labelledby="accreditations-heading">
-      <Group justify="space-between">
-        <Title order={2} size="h3" id="accreditations-heading">
-          {t("accreditations.title")}
-        </Title>
-        {edit && !requesting ? (
-          <Button size="xs" variant="default" onClick={() => { setRequesting(true); }}>
-            {t("accreditations.request")}
-          </Button>
-        ) : null}
-      </Group>
-      {requesting ? <RequestForm organization={organization} onClose={() => { setRequesting(false); }} /> : null}
-      <ProblemAlert error={list.error ?? grant.error} onRetry={() => void list.refetch()} />
-      {list.data?.length === 0 ? <Text c="gray.7">{t("accreditations.none")}</Text> : null}
+    <RecordSection
+      id="accreditations-heading"
+      title={t("accreditations.title")}
+      add={edit ? { label: t("accreditations.request"), form: (close) => <RequestForm organization={organization} onClose={close} /> } : null}
+      error={list.error ?? grant.error}
+      onRetry={() => void list.refetch()}
+      empty={list.data?.length === 0}
+      none={t("accreditations.none")}
+    >
       {list.data !== undefined && list.data.length > 0 ? (
         <Table.ScrollContainer minWidth={480}>
           <Table aria-label={t("accreditations.title")}>
@@ -102,79 +95,30 @@ export function Accreditations({ organization, writable }: { organization: strin
       <PartnerModal opened={refusing !== null} onClose={() => { setRefusing(null); }} title={t("accreditations.refuseTitle", { session: refusing?.conferenceSession ?? "" })}>
         {refusing !== null ? <RefuseForm accreditation={refusing} onClose={() => { setRefusing(null); }} /> : null}
       </PartnerModal>
-    </Stack>
+    </RecordSection>
   );
 }
 
 function RequestForm({ organization, onClose }: { organization: string; onClose: () => void }) {
   const { t } = useTranslation("partners");
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [session, setSession] = useState("");
   const [notes, setNotes] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const save = useMutation({
-    mutationFn: () => contacts().createAccreditation({ parent: organization, requestId, accreditation: { conferenceSession: session, notes } }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
-      onClose();
-    },
-    onError: (e) => { setProblem(problemOf(e)); },
-  });
+  const form = useSaveForm((requestId) => contacts().createAccreditation({ parent: organization, requestId, accreditation: { conferenceSession: session, notes } }), onClose);
   return (
-    <Paper withBorder p="sm">
-      <form
-        aria-label={t("accreditations.request")}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setProblem(null);
-          save.mutate();
-        }}
-      >
-        <Stack gap="sm">
-          {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
-          <TextInput label={t("accreditations.session")} description={t("filter.sessionHint")} required value={session} onChange={(e) => { setSession(e.currentTarget.value); }} error={fieldMessage(problem, "accreditation.conference_session")} />
-          <Textarea label={t("accreditations.notes")} autosize value={notes} onChange={(e) => { setNotes(e.currentTarget.value); }} error={fieldMessage(problem, "accreditation.notes")} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
-            <Button type="submit" loading={save.isPending}>{t("accreditations.request")}</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <SaveForm form={form} label={t("accreditations.request")} onCancel={onClose} submit={t("accreditations.request")}>
+      <TextInput label={t("accreditations.session")} description={t("filter.sessionHint")} required value={session} onChange={(e) => { setSession(e.currentTarget.value); }} error={form.field("accreditation.conference_session")} />
+      <Textarea label={t("accreditations.notes")} autosize value={notes} onChange={(e) => { setNotes(e.currentTarget.value); }} error={form.field("accreditation.notes")} />
+    </SaveForm>
   );
 }
 
 function RefuseForm({ accreditation, onClose }: { accreditation: Accreditation; onClose: () => void }) {
   const { t } = useTranslation("partners");
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [reason, setReason] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const save = useMutation({
-    mutationFn: () => contacts().refuseAccreditation({ name: accreditation.name, etag: accreditation.etag, decisionReason: reason, requestId }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
-      onClose();
-    },
-    onError: (e) => { setProblem(problemOf(e)); },
-  });
+  const form = useSaveForm((requestId) => contacts().refuseAccreditation({ name: accreditation.name, etag: accreditation.etag, decisionReason: reason, requestId }), onClose);
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        setProblem(null);
-        save.mutate();
-      }}
-    >
-      <Stack gap="sm">
-        {problem !== null && fieldMessage(problem, "decision_reason") === undefined ? <ProblemAlert error={save.error} /> : null}
-        <Textarea label={t("accreditations.reason")} required autosize minRows={2} value={reason} onChange={(e) => { setReason(e.currentTarget.value); }} error={fieldMessage(problem, "decision_reason")} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
-          <Button type="submit" color="red" loading={save.isPending}>{t("accreditations.refuse")}</Button>
-        </Group>
-      </Stack>
-    </form>
+    <SaveForm form={form} fields={["decision_reason"]} onCancel={onClose} submit={t("accreditations.refuse")} color="red">
+      <Textarea label={t("accreditations.reason")} required autosize minRows={2} value={reason} onChange={(e) => { setReason(e.currentTarget.value); }} error={form.field("decision_reason")} />
+    </SaveForm>
   );
 }

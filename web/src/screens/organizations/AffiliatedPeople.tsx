@@ -1,11 +1,11 @@
 // The people affiliated to an organisation, current ones first.
-import { Anchor, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Table } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { contacts } from "../../api/contacts";
-import { ProblemAlert } from "../../components/ProblemAlert";
 import { dateText, idOf, quote } from "../partners/model";
+import { RecordSection } from "../partners/RecordSection";
 
 export function AffiliatedPeople({ organization }: { organization: string }) {
   const { t } = useTranslation("partners");
@@ -20,12 +20,14 @@ export function AffiliatedPeople({ organization }: { organization: string }) {
   });
   const rows = [...(query.data ?? [])].sort((a, b) => Number(b.affiliation.current) - Number(a.affiliation.current));
   return (
-    <Stack gap="sm" component="section" aria-labelledby="affiliated-heading">
-      <Title order={2} size="h3" id="affiliated-heading">
-        {t("affiliations.people")}
-      </Title>
-      <ProblemAlert error={query.error} onRetry={() => void query.refetch()} />
-      {query.isSuccess && rows.length === 0 ? <Text c="gray.7">{t("affiliations.nonePeople")}</Text> : null}
+    <RecordSection
+      id="affiliated-heading"
+      title={t("affiliations.people")}
+      error={query.error}
+      onRetry={() => void query.refetch()}
+      empty={query.isSuccess && rows.length === 0}
+      none={t("affiliations.nonePeople")}
+    >
       {rows.length > 0 ? (
         <Table.ScrollContainer minWidth={420}>
           <Table aria-label={t("affiliations.people")}>
@@ -54,6 +56,6 @@ export function AffiliatedPeople({ organization }: { organization: string }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-    </Stack>
+    </RecordSection>
   );
 }

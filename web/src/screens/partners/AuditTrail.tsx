@@ -1,14 +1,14 @@
 // The audit trail of a record and its children, newest first: for administrators only.
-import { Stack, Table, Text, Title } from "@mantine/core";
+import { Table, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { contacts } from "../../api/contacts";
 import { useKeysetPages } from "../../api/pages";
 import { KeysetPager } from "../../components/KeysetPager";
-import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDateTime } from "../../format";
 import type { AuditEntry } from "../../gen/engage/type/v1/audit_pb";
+import { RecordSection } from "./RecordSection";
 
 function valueText(v: Value | undefined): string {
   if (v === undefined) return "—";
@@ -25,12 +25,14 @@ export function AuditTrail({ resource }: { resource: string }) {
   });
   const items = pages.data?.items ?? [];
   return (
-    <Stack gap="sm" component="section" aria-labelledby="audit-heading">
-      <Title order={2} size="h3" id="audit-heading">
-        {t("audit.title")}
-      </Title>
-      <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
-      {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{t("audit.none")}</Text> : null}
+    <RecordSection
+      id="audit-heading"
+      title={t("audit.title")}
+      error={pages.error}
+      onRetry={() => void pages.refetch()}
+      empty={pages.isSuccess && items.length === 0}
+      none={t("audit.none")}
+    >
       {items.length > 0 ? (
         <Table.ScrollContainer minWidth={600}>
           <Table striped aria-label={t("audit.title")}>
@@ -77,6 +79,6 @@ export function AuditTrail({ resource }: { resource: string }) {
         onPrevious={pages.previous}
         busy={pages.isFetching}
       />
-    </Stack>
+    </RecordSection>
   );
 }

@@ -1,25 +1,22 @@
 // A record's interactions as a timeline, newest first, with a form to log one for writers.
 import { useState } from "react";
-import { Button, Group, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Timeline, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Select, SimpleGrid, Text, TextInput, Textarea, Timeline } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { create } from "@bufbuild/protobuf";
 import { contacts } from "../../api/contacts";
 import { useKeysetPages } from "../../api/pages";
-import { fieldMessage, problemOf, type Problem } from "../../api/problem";
 import { KeysetPager } from "../../components/KeysetPager";
-import { ProblemAlert } from "../../components/ProblemAlert";
 import { InteractionKindSchema, type Interaction } from "../../gen/engage/contacts/v1/resources_pb";
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, dateText, enumNumber, quote, todayText } from "./model";
-import { newRequestId, useEnumLabel, useEnumOptions } from "./shared";
+import { RecordSection, SaveForm, useSaveForm } from "./RecordSection";
+import { useEnumLabel, useEnumOptions } from "./shared";
 
 export function Interactions({ participant }: { participant: string }) {
   const { t } = useTranslation("partners");
   const can = useAbilities();
   const label = useEnumLabel();
-  const [adding, setAdding] = useState(false);
   const field = participant.startsWith("people/") ? "people" : "organizations";
   const filter = `${field}:${quote(participant)}`;
   const pages = useKeysetPages<Interaction>(["contacts", "interactions", filter], async (pageToken) => {
@@ -28,20 +25,15 @@ export function Interactions({ participant }: { participant: string }) {
   });
   const items = pages.data?.items ?? [];
   return (
-    <Stack gap="sm" component="section" aria-labelledby="interactions-heading">
-      <Group justify="space-between">
-        <Title order={2} size="h3" id="interactions-heading">
-          {t("interactions.title")}
-        </Title>
-        {can.write && !adding ? (
-          <Button size="xs" variant="default" onClick={() => { setAdding(true); }}>
-            {t("interactions.add")}
-          </Button>
-        ) : null}
-      </Group>
-      {adding ? <InteractionForm participant={participant} onClose={() => { setAdding(false); }} /> : null}
-      <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
-      {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{t("interactions.none")}</Text> : null}
+    <RecordSection
+      id="interactions-heading"
+      title={t("interactions.title")}
+      add={can.write ? { label: t("interactions.add"), form: (close) => <InteractionForm participant={participant} onClose={close} /> } : null}
+      error={pages.error}
+      onRetry={() => void pages.refetch()}
+      empty={pages.isSuccess && items.length === 0}
+      none={t("interactions.none")}
+    >
       {items.length > 0 ? (
         <Timeline bulletSize={14} lineWidth={2}>
           {items.map((i) => (
@@ -71,23 +63,20 @@ export function Interactions({ participant }: { participant: string }) {
           busy={pages.isFetching}
         />
       ) : null}
-    </Stack>
+    </RecordSection>
   );
 }
 
 function InteractionForm({ participant, onClose }: { participant: string; onClose: () => void }) {
   const { t } = useTranslation("partners");
   const options = useEnumOptions();
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [kind, setKind] = useState<string | null>("INTERACTION_KIND_MEETING");
   const [subject, setSubject] = useState("");
   const [date, setDate] = useState(todayText());
   const [summary, setSummary] = useState("");
   const [session, setSession] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const save = useMutation({
-    mutationFn: async () => {
+  const form = useSaveForm(
+    async (requestId) => {
       const occur = dateOf(date);
       const people = participant.startsWith("people/") ? [participant] : [];
       const organizations = participant.startsWith("organizations/") ? [participant] : [];
@@ -104,44 +93,19 @@ function InteractionForm({ participant, onClose }: { participant: string; onClos
         },
       });
     },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts", "interactions"] });
-      onClose();
-    },
-    onError: (e) => {
-      setProblem(problemOf(e));
-    },
-  });
-  const m = (f: string) => fieldMessage(problem, `interaction.${f}`);
+    onClose,
+    ["contacts", "interactions"],
+  );
+  const m = (f: string) => form.field(`interaction.${f}`);
   return (
-    <Paper withBorder p="sm">
-      <form
-        aria-label={t("interactions.add")}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setProblem(null);
-          save.mutate();
-        }}
-      >
-        <Stack gap="sm">
-          {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
-          <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-            <Select label={t("interactions.kind")} required data={options(InteractionKindSchema)} value={kind} onChange={setKind} error={m("kind")} allowDeselect={false} />
-            <TextInput type="date" label={t("interactions.date")} required value={date} onChange={(e) => { setDate(e.currentTarget.value); }} error={m("occur_date")} />
-            <TextInput label={t("interactions.session")} value={session} onChange={(e) => { setSession(e.currentTarget.value); }} error={m("conference_session")} />
-          </SimpleGrid>
-          <TextInput label={t("interactions.subject")} required value={subject} onChange={(e) => { setSubject(e.currentTarget.value); }} error={m("subject")} />
-          <Textarea label={t("interactions.summary")} autosize minRows={2} value={summary} onChange={(e) => { setSummary(e.currentTarget.value); }} error={m("summary")} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t("common:action.cancel")}
-            </Button>
-            <Button type="submit" loading={save.isPending}>
-              {t("common:action.save")}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <SaveForm form={form} label={t("interactions.add")} onCancel={onClose} submit={t("common:action.save")}>
+      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+        <Select label={t("interactions.kind")} required data={options(InteractionKindSchema)} value={kind} onChange={setKind} error={m("kind")} allowDeselect={false} />
+        <TextInput type="date" label={t("interactions.date")} required value={date} onChange={(e) => { setDate(e.currentTarget.value); }} error={m("occur_date")} />
+        <TextInput label={t("interactions.session")} value={session} onChange={(e) => { setSession(e.currentTarget.value); }} error={m("conference_session")} />
+      </SimpleGrid>
+      <TextInput label={t("interactions.subject")} required value={subject} onChange={(e) => { setSubject(e.currentTarget.value); }} error={m("subject")} />
+      <Textarea label={t("interactions.summary")} autosize minRows={2} value={summary} onChange={(e) => { setSummary(e.currentTarget.value); }} error={m("summary")} />
+    </SaveForm>
   );
 }

@@ -1,25 +1,22 @@
 // A person's affiliations to organisations, with title and dates; writers add one or end one.
 import { useState } from "react";
-import { Anchor, Badge, Button, Checkbox, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Checkbox, Select, SimpleGrid, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { create } from "@bufbuild/protobuf";
 import { contacts } from "../../api/contacts";
-import { fieldMessage, problemOf, type Problem } from "../../api/problem";
-import { ProblemAlert } from "../../components/ProblemAlert";
 import type { Affiliation } from "../../gen/engage/contacts/v1/resources_pb";
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, dateText, idOf, todayText } from "../partners/model";
-import { newRequestId } from "../partners/shared";
+import { RecordSection, SaveForm, useSaveForm } from "../partners/RecordSection";
 
 export function Affiliations({ person, writable }: { person: string; writable: boolean }) {
   const { t } = useTranslation("partners");
   const can = useAbilities();
   const queryClient = useQueryClient();
-  const [adding, setAdding] = useState(false);
   const query = useQuery({
     queryKey: ["contacts", "affiliations", person],
     queryFn: async () => {
@@ -42,20 +39,15 @@ export function Affiliations({ person, writable }: { person: string; writable: b
   const edit = can.write && writable;
   const rows = query.data ?? [];
   return (
-    <Stack gap="sm" component="section" aria-labelledby="affiliations-heading">
-      <Group justify="space-between">
-        <Title order={2} size="h3" id="affiliations-heading">
-          {t("affiliations.heading")}
-        </Title>
-        {edit && !adding ? (
-          <Button size="xs" variant="default" onClick={() => { setAdding(true); }}>
-            {t("affiliations.add")}
-          </Button>
-        ) : null}
-      </Group>
-      {adding ? <AffiliationForm person={person} onClose={() => { setAdding(false); }} /> : null}
-      <ProblemAlert error={query.error ?? end.error} onRetry={() => void query.refetch()} />
-      {query.isSuccess && rows.length === 0 ? <Text c="gray.7">{t("affiliations.none")}</Text> : null}
+    <RecordSection
+      id="affiliations-heading"
+      title={t("affiliations.heading")}
+      add={edit ? { label: t("affiliations.add"), form: (close) => <AffiliationForm person={person} onClose={close} /> } : null}
+      error={query.error ?? end.error}
+      onRetry={() => void query.refetch()}
+      empty={query.isSuccess && rows.length === 0}
+      none={t("affiliations.none")}
+    >
       {rows.length > 0 ? (
         <Table.ScrollContainer minWidth={480}>
           <Table aria-label={t("affiliations.heading")}>
@@ -96,14 +88,12 @@ export function Affiliations({ person, writable }: { person: string; writable: b
           </Table>
         </Table.ScrollContainer>
       ) : null}
-    </Stack>
+    </RecordSection>
   );
 }
 
 function AffiliationForm({ person, onClose }: { person: string; onClose: () => void }) {
   const { t } = useTranslation("partners");
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [search, setSearch] = useState("");
   const [debounced] = useDebouncedValue(search, 250);
   const [organization, setOrganization] = useState<string | null>(null);
@@ -111,67 +101,43 @@ function AffiliationForm({ person, onClose }: { person: string; onClose: () => v
   const [department, setDepartment] = useState("");
   const [start, setStart] = useState("");
   const [primary, setPrimary] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const found = useQuery({
     queryKey: ["contacts", "organizations", "pick", debounced],
     queryFn: async () => (await contacts().searchOrganizations({ query: debounced, pageSize: 20 })).results,
     enabled: debounced.trim() !== "",
   });
   const options = (found.data ?? []).flatMap((r) => (r.organization ? [{ value: r.organization.name, label: r.organization.displayName }] : []));
-  const save = useMutation({
-    mutationFn: () => {
-      const s = dateOf(start);
-      return contacts().createAffiliation({
-        parent: person,
-        requestId,
-        affiliation: { organization: organization ?? "", title, department, primary, startDate: s ? create(DateSchema, s) : undefined },
-      });
-    },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
-      onClose();
-    },
-    onError: (e) => { setProblem(problemOf(e)); },
-  });
-  const m = (f: string) => fieldMessage(problem, `affiliation.${f}`);
+  const form = useSaveForm((requestId) => {
+    const s = dateOf(start);
+    return contacts().createAffiliation({
+      parent: person,
+      requestId,
+      affiliation: { organization: organization ?? "", title, department, primary, startDate: s ? create(DateSchema, s) : undefined },
+    });
+  }, onClose);
+  const m = (f: string) => form.field(`affiliation.${f}`);
   return (
-    <Paper withBorder p="sm">
-      <form
-        aria-label={t("affiliations.add")}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setProblem(null);
-          save.mutate();
-        }}
-      >
-        <Stack gap="sm">
-          {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
-          <Select
-            label={t("affiliations.organization")}
-            description={t("affiliations.organizationHint")}
-            required
-            searchable
-            data={options}
-            value={organization}
-            onChange={setOrganization}
-            searchValue={search}
-            onSearchChange={setSearch}
-            filter={({ options: o }) => o}
-            nothingFoundMessage={debounced ? t("list.noMatch") : undefined}
-            error={m("organization")}
-          />
-          <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
-            <TextInput label={t("affiliations.title")} value={title} onChange={(e) => { setTitle(e.currentTarget.value); }} error={m("title")} />
-            <TextInput label={t("affiliations.department")} value={department} onChange={(e) => { setDepartment(e.currentTarget.value); }} error={m("department")} />
-            <TextInput type="date" label={t("affiliations.start")} value={start} onChange={(e) => { setStart(e.currentTarget.value); }} error={m("start_date")} />
-          </SimpleGrid>
-          <Checkbox label={t("affiliations.primary")} checked={primary} onChange={(e) => { setPrimary(e.currentTarget.checked); }} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
-            <Button type="submit" loading={save.isPending} disabled={organization === null}>{t("common:action.save")}</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <SaveForm form={form} label={t("affiliations.add")} onCancel={onClose} submit={t("common:action.save")} disabled={organization === null}>
+      <Select
+        label={t("affiliations.organization")}
+        description={t("affiliations.organizationHint")}
+        required
+        searchable
+        data={options}
+        value={organization}
+        onChange={setOrganization}
+        searchValue={search}
+        onSearchChange={setSearch}
+        filter={({ options: o }) => o}
+        nothingFoundMessage={debounced ? t("list.noMatch") : undefined}
+        error={m("organization")}
+      />
+      <SimpleGrid cols={{ base: 1, sm: 3 }} spacing="sm">
+        <TextInput label={t("affiliations.title")} value={title} onChange={(e) => { setTitle(e.currentTarget.value); }} error={m("title")} />
+        <TextInput label={t("affiliations.department")} value={department} onChange={(e) => { setDepartment(e.currentTarget.value); }} error={m("department")} />
+        <TextInput type="date" label={t("affiliations.start")} value={start} onChange={(e) => { setStart(e.currentTarget.value); }} error={m("start_date")} />
+      </SimpleGrid>
+      <Checkbox label={t("affiliations.primary")} checked={primary} onChange={(e) => { setPrimary(e.currentTarget.checked); }} />
+    </SaveForm>
   );
 }

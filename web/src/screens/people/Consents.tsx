@@ -1,12 +1,10 @@
 // A person's consent records: record one, or withdraw one, for writers.
 import { useState } from "react";
-import { Badge, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Badge, Button, Select, SimpleGrid, Table, Text, TextInput } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { create } from "@bufbuild/protobuf";
 import { contacts } from "../../api/contacts";
-import { fieldMessage, problemOf, type Problem } from "../../api/problem";
-import { ProblemAlert } from "../../components/ProblemAlert";
 import {
   ConsentBasisSchema,
   ConsentPurposeSchema,
@@ -18,13 +16,13 @@ import {
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, dateText, enumNumber, todayText } from "../partners/model";
-import { newRequestId, useEnumLabel, useEnumOptions, PartnerModal } from "../partners/shared";
+import { RecordSection, SaveForm, useSaveForm } from "../partners/RecordSection";
+import { useEnumLabel, useEnumOptions, PartnerModal } from "../partners/shared";
 
 export function Consents({ person, writable }: { person: string; writable: boolean }) {
   const { t } = useTranslation("partners");
   const can = useAbilities();
   const label = useEnumLabel();
-  const [adding, setAdding] = useState(false);
   const [withdrawing, setWithdrawing] = useState<ConsentRecord | null>(null);
   const query = useQuery({
     queryKey: ["contacts", "consents", person],
@@ -33,20 +31,15 @@ export function Consents({ person, writable }: { person: string; writable: boole
   const edit = can.write && writable;
   const rows = query.data ?? [];
   return (
-    <Stack gap="sm" component="section" aria-labelledby="consents-heading">
-      <Group justify="space-between">
-        <Title order={2} size="h3" id="consents-heading">
-          {t("consents.title")}
-        </Title>
-        {edit && !adding ? (
-          <Button size="xs" variant="default" onClick={() => { setAdding(true); }}>
-            {t("consents.add")}
-          </Button>
-        ) : null}
-      </Group>
-      {adding ? <ConsentForm person={person} onClose={() => { setAdding(false); }} /> : null}
-      <ProblemAlert error={query.error} onRetry={() => void query.refetch()} />
-      {query.isSuccess && rows.length === 0 ? <Text c="gray.7">{t("consents.none")}</Text> : null}
+    <RecordSection
+      id="consents-heading"
+      title={t("consents.title")}
+      add={edit ? { label: t("consents.add"), form: (close) => <ConsentForm person={person} onClose={close} /> } : null}
+      error={query.error}
+      onRetry={() => void query.refetch()}
+      empty={query.isSuccess && rows.length === 0}
+      none={t("consents.none")}
+    >
       {rows.length > 0 ? (
         <Table.ScrollContainer minWidth={520}>
           <Table aria-label={t("consents.title")}>
@@ -93,87 +86,58 @@ export function Consents({ person, writable }: { person: string; writable: boole
       <PartnerModal opened={withdrawing !== null} onClose={() => { setWithdrawing(null); }} title={t("consents.withdrawTitle", { purpose: withdrawing ? label(ConsentPurposeSchema, withdrawing.purpose) : "" })}>
         {withdrawing !== null ? <WithdrawForm record={withdrawing} onClose={() => { setWithdrawing(null); }} /> : null}
       </PartnerModal>
-    </Stack>
+    </RecordSection>
   );
 }
 
 function ConsentForm({ person, onClose }: { person: string; onClose: () => void }) {
   const { t } = useTranslation("partners");
   const options = useEnumOptions();
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [purpose, setPurpose] = useState<string | null>(null);
   const [description, setDescription] = useState("");
   const [basis, setBasis] = useState<string | null>("CONSENT_BASIS_CONSENT");
   const [given, setGiven] = useState(todayText());
   const [source, setSource] = useState<string | null>(null);
   const [detail, setDetail] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const save = useMutation({
-    mutationFn: () => {
-      const g = dateOf(given);
-      return contacts().createConsentRecord({
-        parent: person,
-        requestId,
-        consentRecord: {
-          purpose: enumNumber(ConsentPurposeSchema, purpose ?? ""),
-          purposeDescription: description,
-          basis: enumNumber(ConsentBasisSchema, basis ?? ""),
-          givenDate: g ? create(DateSchema, g) : undefined,
-          source: enumNumber(ConsentSourceSchema, source ?? ""),
-          sourceDetail: detail,
-        },
-      });
-    },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
-      onClose();
-    },
-    onError: (e) => { setProblem(problemOf(e)); },
-  });
-  const m = (f: string) => fieldMessage(problem, `consent_record.${f}`);
+  const form = useSaveForm((requestId) => {
+    const g = dateOf(given);
+    return contacts().createConsentRecord({
+      parent: person,
+      requestId,
+      consentRecord: {
+        purpose: enumNumber(ConsentPurposeSchema, purpose ?? ""),
+        purposeDescription: description,
+        basis: enumNumber(ConsentBasisSchema, basis ?? ""),
+        givenDate: g ? create(DateSchema, g) : undefined,
+        source: enumNumber(ConsentSourceSchema, source ?? ""),
+        sourceDetail: detail,
+      },
+    });
+  }, onClose);
+  const m = (f: string) => form.field(`consent_record.${f}`);
   return (
-    <Paper withBorder p="sm">
-      <form
-        aria-label={t("consents.add")}
-        onSubmit={(e) => {
-          e.preventDefault();
-          setProblem(null);
-          save.mutate();
-        }}
-      >
-        <Stack gap="sm">
-          {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
-          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-            <Select label={t("consents.purpose")} required data={options(ConsentPurposeSchema)} value={purpose} onChange={setPurpose} error={m("purpose")} />
-            <Select label={t("consents.basis")} required data={options(ConsentBasisSchema)} value={basis} onChange={setBasis} error={m("basis")} />
-            <TextInput type="date" label={t("consents.givenDate")} required value={given} onChange={(e) => { setGiven(e.currentTarget.value); }} error={m("given_date")} />
-            <Select label={t("consents.source")} required data={options(ConsentSourceSchema)} value={source} onChange={setSource} error={m("source")} />
-          </SimpleGrid>
-          {purpose === "CONSENT_PURPOSE_OTHER" ? (
-            <TextInput label={t("consents.purposeDescription")} required value={description} onChange={(e) => { setDescription(e.currentTarget.value); }} error={m("purpose_description")} />
-          ) : null}
-          <TextInput label={t("consents.sourceDetail")} value={detail} onChange={(e) => { setDetail(e.currentTarget.value); }} error={m("source_detail")} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
-            <Button type="submit" loading={save.isPending}>{t("common:action.save")}</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Paper>
+    <SaveForm form={form} label={t("consents.add")} onCancel={onClose} submit={t("common:action.save")}>
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        <Select label={t("consents.purpose")} required data={options(ConsentPurposeSchema)} value={purpose} onChange={setPurpose} error={m("purpose")} />
+        <Select label={t("consents.basis")} required data={options(ConsentBasisSchema)} value={basis} onChange={setBasis} error={m("basis")} />
+        <TextInput type="date" label={t("consents.givenDate")} required value={given} onChange={(e) => { setGiven(e.currentTarget.value); }} error={m("given_date")} />
+        <Select label={t("consents.source")} required data={options(ConsentSourceSchema)} value={source} onChange={setSource} error={m("source")} />
+      </SimpleGrid>
+      {purpose === "CONSENT_PURPOSE_OTHER" ? (
+        <TextInput label={t("consents.purposeDescription")} required value={description} onChange={(e) => { setDescription(e.currentTarget.value); }} error={m("purpose_description")} />
+      ) : null}
+      <TextInput label={t("consents.sourceDetail")} value={detail} onChange={(e) => { setDetail(e.currentTarget.value); }} error={m("source_detail")} />
+    </SaveForm>
   );
 }
 
 function WithdrawForm({ record, onClose }: { record: ConsentRecord; onClose: () => void }) {
   const { t } = useTranslation("partners");
   const options = useEnumOptions();
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [source, setSource] = useState<string | null>(null);
   const [detail, setDetail] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const save = useMutation({
-    mutationFn: () =>
+  const form = useSaveForm(
+    (requestId) =>
       contacts().withdrawConsentRecord({
         name: record.name,
         etag: record.etag,
@@ -181,29 +145,12 @@ function WithdrawForm({ record, onClose }: { record: ConsentRecord; onClose: () 
         withdrawSource: enumNumber(ConsentSourceSchema, source ?? ""),
         withdrawSourceDetail: detail,
       }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
-      onClose();
-    },
-    onError: (e) => { setProblem(problemOf(e)); },
-  });
+    onClose,
+  );
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        setProblem(null);
-        save.mutate();
-      }}
-    >
-      <Stack gap="sm">
-        {problem !== null && Object.keys(problem.fields).length === 0 ? <ProblemAlert error={save.error} /> : null}
-        <Select label={t("consents.withdrawSource")} required data={options(ConsentSourceSchema)} value={source} onChange={setSource} error={fieldMessage(problem, "withdraw_source")} />
-        <TextInput label={t("consents.sourceDetail")} value={detail} onChange={(e) => { setDetail(e.currentTarget.value); }} error={fieldMessage(problem, "withdraw_source_detail")} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
-          <Button type="submit" color="red" loading={save.isPending}>{t("consents.withdraw")}</Button>
-        </Group>
-      </Stack>
-    </form>
+    <SaveForm form={form} onCancel={onClose} submit={t("consents.withdraw")} color="red">
+      <Select label={t("consents.withdrawSource")} required data={options(ConsentSourceSchema)} value={source} onChange={setSource} error={form.field("withdraw_source")} />
+      <TextInput label={t("consents.sourceDetail")} value={detail} onChange={(e) => { setDetail(e.currentTarget.value); }} error={form.field("withdraw_source_detail")} />
+    </SaveForm>
   );
 }

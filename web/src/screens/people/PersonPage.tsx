@@ -2,11 +2,10 @@
 // administrators the audit trail and erasure. Writers edit, delete and restore.
 import { useState } from "react";
 import { Anchor, Button, Center, Divider, Group, Loader, Stack, Text, Textarea, Title } from "@mantine/core";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "wouter";
 import { contacts } from "../../api/contacts";
-import { fieldMessage, problemOf, type Problem } from "../../api/problem";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { AgeBracketSchema, ConsentPurposeSchema, type Person } from "../../gen/engage/contacts/v1/resources_pb";
 import { RegionalGroupSchema, ThematicAreaSchema } from "../../gen/engage/type/v1/types_pb";
@@ -16,7 +15,8 @@ import { Interactions } from "../partners/Interactions";
 import { dateText, idOf } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
 import { DeleteRestore, Details } from "../partners/RecordParts";
-import { newRequestId, Stamps, StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
+import { SaveForm, useSaveForm } from "../partners/RecordSection";
+import { Stamps, StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
 import { Affiliations } from "./Affiliations";
 import { Consents } from "./Consents";
 
@@ -133,46 +133,28 @@ export default function PersonPage() {
 
 function EraseForm({ person, onClose }: { person: Person; onClose: () => void }) {
   const { t } = useTranslation("partners");
-  const queryClient = useQueryClient();
-  const [requestId] = useState(newRequestId);
   const [reason, setReason] = useState("");
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const erase = useMutation({
-    mutationFn: () => contacts().erasePerson({ name: person.name, etag: person.etag, reason, requestId }),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["contacts"] });
-      onClose();
-    },
-    onError: (e) => { setProblem(problemOf(e)); },
-  });
+  const form = useSaveForm((requestId) => contacts().erasePerson({ name: person.name, etag: person.etag, reason, requestId }), onClose);
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        setProblem(null);
-        erase.mutate();
-      }}
+    <SaveForm
+      form={form}
+      fields={["reason"]}
+      intro={<Text>{t("erase.body", { name: person.displayName })}</Text>}
+      onCancel={onClose}
+      submit={t("erase.confirm", { name: person.displayName })}
+      color="red"
+      disabled={reason.trim() === ""}
     >
-      <Stack gap="sm">
-        <Text>{t("erase.body", { name: person.displayName })}</Text>
-        {problem !== null && fieldMessage(problem, "reason") === undefined ? <ProblemAlert error={erase.error} /> : null}
-        <Textarea
-          label={t("erase.reason")}
-          description={t("erase.reasonHint")}
-          required
-          autosize
-          minRows={2}
-          value={reason}
-          onChange={(e) => { setReason(e.currentTarget.value); }}
-          error={fieldMessage(problem, "reason")}
-        />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>{t("common:action.cancel")}</Button>
-          <Button type="submit" color="red" loading={erase.isPending} disabled={reason.trim() === ""}>
-            {t("erase.confirm", { name: person.displayName })}
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+      <Textarea
+        label={t("erase.reason")}
+        description={t("erase.reasonHint")}
+        required
+        autosize
+        minRows={2}
+        value={reason}
+        onChange={(e) => { setReason(e.currentTarget.value); }}
+        error={form.field("reason")}
+      />
+    </SaveForm>
   );
 }
