@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { api, checkAccessibility, developmentToken, launchBrowser, screenshot, signIn, startEngage, type Clients, type Engage } from "./support";
+import { newOrganization, withPage } from "./support/setup";
 import { Sector } from "../src/gen/engage/type/v1/types_pb";
 
 let browser: Browser;
@@ -34,14 +35,6 @@ function unique(prefix: string): string {
   return `${prefix} ${Math.random().toString(36).slice(2, 8)}`;
 }
 
-async function createOrganization(clients: Clients, displayName: string) {
-  const response = await clients.contacts.createOrganization({
-    organization: { displayName, sector: Sector.NGO, countryCode: "KE" },
-  });
-  if (response.organization === undefined) throw new Error("no organisation");
-  return response.organization;
-}
-
 describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
   let engage: Engage;
   let clients: Clients;
@@ -56,9 +49,7 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
   });
 
   test("the figures and the activity follow changes live and resume after a restart", { timeout: 240_000 }, async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    try {
+    await withPage(browser, async (page) => {
       await signIn(page, engage, { role: "dashboard", subject: "screen@example.org" });
       await expect.poll(() => page.getByRole("heading", { level: 1, name: "Dashboard" }).isVisible()).toBe(true);
       const status = page.getByRole("status").filter({ hasText: /Live|Connecting|reconnecting/ });
@@ -69,7 +60,7 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
 
       // An organisation created elsewhere: the count and the activity list follow.
       const first = unique("Asociación Dashboard");
-      const organization = await createOrganization(clients, first);
+      const organization = await newOrganization(clients, { displayName: first, sector: Sector.NGO, countryCode: "KE" });
       await expect.poll(() => keyFigure(page, "Organisations"), { timeout: 15_000 }).toBe(organizationsBefore + 1);
       await expect.poll(() => activityLines(page), { timeout: 15_000 }).toContain(`Organisation created: ${first}`);
 
@@ -113,15 +104,15 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
       if (engage.restartFeeds !== undefined) {
         // A change made while feeds is down or coming back.
         const restarting = engage.restartFeeds();
-        await createOrganization(clients, second);
+        await newOrganization(clients, { displayName: second, sector: Sector.NGO, countryCode: "KE" });
         await restarting;
       } else {
         await engage.restart();
-        await createOrganization(clients, second);
+        await newOrganization(clients, { displayName: second, sector: Sector.NGO, countryCode: "KE" });
       }
       await reconnecting;
       await expect.poll(() => status.innerText(), { timeout: 60_000 }).toBe("Live");
-      await createOrganization(clients, third);
+      await newOrganization(clients, { displayName: third, sector: Sector.NGO, countryCode: "KE" });
       await expect.poll(() => activityLines(page), { timeout: 30_000 }).toContain(`Organisation created: ${third}`);
 
       const lines = await activityLines(page);
@@ -134,15 +125,11 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
       const order = [third, second, first].map((name) => lines.indexOf(`Organisation created: ${name}`));
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       await expect.poll(() => keyFigure(page, "Organisations"), { timeout: 15_000 }).toBe(organizationsBefore + 3);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test("a coordinator, who may not watch the summary, sees it follow the change feed", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    try {
+    await withPage(browser, async (page) => {
       await signIn(page, engage, { role: "coordinator", subject: "coordinator@example.org" });
       const status = page.getByRole("status").filter({ hasText: /Live|Connecting|reconnecting/ });
       await expect.poll(() => status.innerText(), { timeout: 20_000 }).toBe("Live");
@@ -151,11 +138,9 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
       // Coordinators get no signatures or events in their summary.
       expect(await page.getByRole("group", { name: "Verified signatures" }).count()).toBe(0);
       const name = unique("Colectivo Coordinación");
-      await createOrganization(clients, name);
+      await newOrganization(clients, { displayName: name, sector: Sector.NGO, countryCode: "KE" });
       await expect.poll(() => activityLines(page), { timeout: 15_000 }).toContain(`Organisation created: ${name}`);
       await expect.poll(() => keyFigure(page, "Organisations"), { timeout: 15_000 }).toBe(before + 1);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

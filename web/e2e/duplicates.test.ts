@@ -2,50 +2,32 @@
 // affiliated with the one merged away; the pair found by detection, compared side by side,
 // the survivor chosen, the merge previewed and done, the affiliation found on the survivor;
 // another pair dismissed and reopened.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { beforeAll, expect, test } from "vitest";
+import type { Page } from "playwright-core";
 import { RecordType } from "../src/gen/engage/contacts/v1/resources_pb";
 import { Sector } from "../src/gen/engage/type/v1/types_pb";
-import { api, checkAccessibility, developmentToken, launchBrowser, screenshot, signIn, startEngage, type Clients, type Engage } from "./support";
+import { checkAccessibility, screenshot } from "./support";
+import { engageAndBrowser, go, idOf, newOrganization, newPerson, signedInPage } from "./support/setup";
 
-let engage: Engage;
-let browser: Browser;
+const setup = engageAndBrowser();
 let page: Page;
-let clients: Clients;
 
 beforeAll(async () => {
-  engage = await startEngage({ database: "sqlite" });
-  browser = await launchBrowser();
-  clients = api(engage, await developmentToken(engage, { role: "admin" }));
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await signIn(page, engage, { role: "csu_officer", subject: "officer@example.org" });
-});
-
-/** The token lives in memory only, so screens are reached as people do: from the navigation. */
-async function go(screen: string) {
-  await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: screen, exact: true }).click();
-}
-
-afterAll(async () => {
-  await browser.close();
-  await engage.stop();
+  page = await signedInPage(setup, { role: "csu_officer", subject: "officer@example.org" });
 });
 
 async function organization(displayName: string, website: string, countryCode: string) {
-  const r = await clients.contacts.createOrganization({ organization: { displayName, sector: Sector.NGO, countryCode, website } });
-  if (!r.organization) throw new Error("no organisation");
-  return r.organization;
+  return newOrganization(setup.admin, { displayName, sector: Sector.NGO, countryCode, website });
 }
 
 test("an officer merges a duplicate organisation and its affiliation moves to the survivor", async () => {
   const kept = await organization("Fundación Esperanza del Sur", "https://esperanzadelsur.org", "AR");
   const gone = await organization("Fundacion Esperanza del Sr", "https://www.esperanzadelsur.org", "AR");
-  const person = (await clients.contacts.createPerson({ person: { givenName: "Lucía", familyName: "Pereyra" } })).person;
-  if (!person) throw new Error("no person");
-  await clients.contacts.createAffiliation({ parent: person.name, affiliation: { organization: gone.name, title: "Coordinadora", primary: true } });
-  await clients.contacts.runDuplicateDetection({ recordType: RecordType.ORGANIZATION });
+  const person = await newPerson(setup.admin, { givenName: "Lucía", familyName: "Pereyra" });
+  await setup.admin.contacts.createAffiliation({ parent: person.name, affiliation: { organization: gone.name, title: "Coordinadora", primary: true } });
+  await setup.admin.contacts.runDuplicateDetection({ recordType: RecordType.ORGANIZATION });
 
-  await go("Duplicates");
+  await go(page, "Duplicates");
   await page.getByRole("heading", { level: 1, name: "Duplicates" }).waitFor();
   // Detection run from the screen too, with its result.
   await page.getByRole("button", { name: "Run duplicate detection on organisations" }).click();
@@ -76,11 +58,11 @@ test("an officer merges a duplicate organisation and its affiliation moves to th
   await page.getByRole("button", { name: `Merge ${gone.displayName} into ${kept.displayName}` }).click();
   await page.getByText("The records were merged").waitFor();
   await page.getByRole("link", { name: `Open ${kept.displayName}` }).click();
-  await page.waitForURL(`${engage.url}/organizations/${kept.name.split("/")[1] ?? ""}`);
+  await page.waitForURL(`${setup.engage.url}/organizations/${idOf(kept.name)}`);
 
-  const affiliations = await clients.contacts.listAffiliations({ parent: person.name });
+  const affiliations = await setup.admin.contacts.listAffiliations({ parent: person.name });
   expect(affiliations.affiliations.map((a) => a.organization)).toEqual([kept.name]);
-  const merged = await clients.contacts.getOrganization({ name: gone.name });
+  const merged = await setup.admin.contacts.getOrganization({ name: gone.name });
   expect(merged.organization?.mergedInto).toBe(kept.name);
 });
 
@@ -88,7 +70,7 @@ test("an officer dismisses a pair as not a duplicate and reopens it", async () =
   const a = await organization("Red Juvenil Andina", "https://redjuvenilandina.org", "PE");
   const b = await organization("Red Juvenil Andina", "https://redjuvenilandina.org", "PE");
 
-  await go("Duplicates");
+  await go(page, "Duplicates");
   // Detection from the screen refreshes the list.
   await page.getByRole("button", { name: "Run duplicate detection on organisations" }).click();
   await page.getByText("Duplicate detection finished").waitFor();
@@ -109,6 +91,6 @@ test("an officer dismisses a pair as not a duplicate and reopens it", async () =
   await page.getByRole("button", { name: "Reopen this pair" }).click();
   await page.getByRole("button", { name: "Dismiss: not a duplicate" }).waitFor();
 
-  const open = await clients.contacts.listDuplicateCandidates({ recordType: RecordType.ORGANIZATION });
+  const open = await setup.admin.contacts.listDuplicateCandidates({ recordType: RecordType.ORGANIZATION });
   expect(open.duplicateCandidates.some((c) => [c.recordA, c.recordB].sort().join() === [a.name, b.name].sort().join())).toBe(true);
 });

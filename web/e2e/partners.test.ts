@@ -2,58 +2,29 @@
 // that puts the service's error on its field, search that forgives accents and typos, two
 // people editing one record at once, what a viewer sees (and may not do), delete and restore,
 // and erasure with a reason.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import { expect, test } from "vitest";
+import type { Page } from "playwright-core";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Sector } from "../src/gen/engage/type/v1/types_pb";
-import { api, checkAccessibility, developmentToken, launchBrowser, screenshot, signIn, startEngage, type Clients, type Engage } from "./support";
+import { api, checkAccessibility, developmentToken, screenshot } from "./support";
+import { engageAndBrowser, idOf, newOrganization, newPerson, signedInPage, visit } from "./support/setup";
 
-let engage: Engage;
-let browser: Browser;
-let admin: Clients;
+const setup = engageAndBrowser();
 
-beforeAll(async () => {
-  engage = await startEngage({ database: "sqlite" });
-  browser = await launchBrowser();
-  admin = api(engage, await developmentToken(engage, { role: "admin" }));
-});
-
-afterAll(async () => {
-  await browser.close();
-  await engage.stop();
-});
-
-async function signedInPage(role: "admin" | "csu_officer" | "viewer", subject = `${role}@example.org`): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  await signIn(page, engage, { role, subject });
-  return page;
+function signedIn(role: "admin" | "csu_officer" | "viewer", subject = `${role}@example.org`): Promise<Page> {
+  return signedInPage(setup, { role, subject });
 }
 
 async function organization(displayName: string, countryCode = "KE") {
-  const r = await admin.contacts.createOrganization({ organization: { displayName, sector: Sector.NGO, countryCode } });
-  if (!r.organization) throw new Error("no organisation");
-  return r.organization;
+  return newOrganization(setup.admin, { displayName, sector: Sector.NGO, countryCode });
 }
 
 async function person(givenName: string, familyName: string) {
-  const r = await admin.contacts.createPerson({ person: { givenName, familyName, countryCode: "FR" } });
-  if (!r.person) throw new Error("no person");
-  return r.person;
-}
-
-const idOf = (name: string) => name.split("/")[1] ?? "";
-
-/** Opens a screen inside the signed-in console (the token lives in memory, so no reload). */
-async function visit(page: Page, path: string): Promise<void> {
-  await page.evaluate((to) => {
-    window.history.pushState(null, "", to);
-    window.dispatchEvent(new PopStateEvent("popstate"));
-  }, path);
+  return newPerson(setup.admin, { givenName, familyName, countryCode: "FR" });
 }
 
 test("an officer creates an organisation, corrects the country the service refused, and finds it by a search without accents and with a typo", async () => {
-  const page = await signedInPage("csu_officer");
+  const page = await signedIn("csu_officer");
   await visit(page, `/organizations`);
   await page.getByRole("heading", { level: 1, name: "Organisations" }).waitFor();
   await page.getByRole("button", { name: "New organisation" }).click();
@@ -106,8 +77,8 @@ test("an officer creates an organisation, corrects the country the service refus
 
 test("two officers edit the same person: the second save is refused and explained, and reapplying keeps both changes", async () => {
   const amina = await person("Amina", "Okafor");
-  const first = await signedInPage("csu_officer", "first@example.org");
-  const second = await signedInPage("csu_officer", "second@example.org");
+  const first = await signedIn("csu_officer", "first@example.org");
+  const second = await signedIn("csu_officer", "second@example.org");
   for (const page of [first, second]) {
     await visit(page, `/people/${idOf(amina.name)}`);
     await page.getByRole("heading", { level: 1, name: "Amina Okafor" }).waitFor();
@@ -132,7 +103,7 @@ test("two officers edit the same person: the second save is refused and explaine
 
   await b.getByRole("button", { name: "Reapply my changes" }).click();
   await b.waitFor({ state: "hidden" });
-  const saved = (await admin.contacts.getPerson({ name: amina.name })).person;
+  const saved = (await setup.admin.contacts.getPerson({ name: amina.name })).person;
   expect(saved?.givenName).toBe("Aminata");
   expect(saved?.notes).toBe("Met at COP12 in Vienna");
   expect(saved?.familyName).toBe("Okafor");
@@ -144,7 +115,7 @@ test("two officers edit the same person: the second save is refused and explaine
 test("a viewer sees no create, edit or delete controls, and a forged write is refused", async () => {
   const org = await organization("Red Juvenil Andina", "PE");
   const someone = await person("Lucía", "Quispe");
-  const page = await signedInPage("viewer");
+  const page = await signedIn("viewer");
   const writeButtons = /New organisation|New person|^Edit$|^Delete$|^Restore$|Erase|Request accreditation|Log an interaction|Add affiliation|Record consent/;
 
   await visit(page, `/organizations`);
@@ -168,7 +139,7 @@ test("a viewer sees no create, edit or delete controls, and a forged write is re
   await page.getByRole("heading", { name: "Consent records" }).waitFor();
   expect(await page.getByRole("button", { name: writeButtons }).count()).toBe(0);
 
-  const viewer = api(engage, await developmentToken(engage, { role: "viewer" }));
+  const viewer = api(setup.engage, await developmentToken(setup.engage, { role: "viewer" }));
   const refused = await viewer.contacts
     .createOrganization({ organization: { displayName: "Forged", sector: Sector.NGO } })
     .then(() => null)
@@ -179,8 +150,8 @@ test("a viewer sees no create, edit or delete controls, and a forged write is re
 
 test("an officer deletes an organisation and restores it", async () => {
   const org = await organization("Observatorio Ciudadano del Agua", "CL");
-  await admin.contacts.createAccreditation({ parent: org.name, accreditation: { conferenceSession: "COP12" } });
-  const page = await signedInPage("csu_officer");
+  await setup.admin.contacts.createAccreditation({ parent: org.name, accreditation: { conferenceSession: "COP12" } });
+  const page = await signedIn("csu_officer");
   await visit(page, `/organizations/${idOf(org.name)}`);
   await page.getByRole("heading", { level: 1, name: /Observatorio Ciudadano del Agua/ }).waitFor();
   await page.getByRole("table", { name: "Accreditations" }).getByRole("rowheader", { name: "COP12" }).waitFor();
@@ -192,18 +163,18 @@ test("an officer deletes an organisation and restores it", async () => {
   await confirm.getByRole("button", { name: "Delete", exact: true }).click();
   await confirm.waitFor({ state: "hidden" });
   await page.getByText("Deleted", { exact: true }).waitFor();
-  expect((await admin.contacts.getOrganization({ name: org.name })).organization?.deleteTime).toBeDefined();
+  expect((await setup.admin.contacts.getOrganization({ name: org.name })).organization?.deleteTime).toBeDefined();
 
   await page.getByRole("button", { name: "Restore", exact: true }).click();
   await page.getByRole("button", { name: "Edit", exact: true }).waitFor();
   expect(await page.getByText("Deleted", { exact: true }).count()).toBe(0);
-  expect((await admin.contacts.getOrganization({ name: org.name })).organization?.deleteTime).toBeUndefined();
+  expect((await setup.admin.contacts.getOrganization({ name: org.name })).organization?.deleteTime).toBeUndefined();
   await page.context().close();
 });
 
 test("an administrator erases a person, giving a reason", async () => {
   const jonas = await person("Jonas", "Becker");
-  const page = await signedInPage("admin");
+  const page = await signedIn("admin");
   await visit(page, `/people/${idOf(jonas.name)}`);
   await page.getByRole("heading", { level: 1, name: "Jonas Becker" }).waitFor();
   await page.getByRole("heading", { name: "Audit trail" }).waitFor();
@@ -217,7 +188,7 @@ test("an administrator erases a person, giving a reason", async () => {
   await dialog.getByRole("button", { name: "Erase Jonas Becker" }).click();
   await dialog.waitFor({ state: "hidden" });
   await page.getByRole("heading", { level: 1, name: "Erased person" }).waitFor();
-  const erased = (await admin.contacts.getPerson({ name: jonas.name })).person;
+  const erased = (await setup.admin.contacts.getPerson({ name: jonas.name })).person;
   expect(erased?.eraseTime).toBeDefined();
   expect(erased?.givenName).toBe("");
   await page.context().close();

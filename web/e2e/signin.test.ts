@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { checkAccessibility, developmentToken, launchBrowser, screenshot, signIn, startEngage, type Engage, type RoleName } from "./support";
 import { startOidcProvider, type OidcProvider } from "./support/oidc-provider";
+import { withPage } from "./support/setup";
 
 /** The navigation each role sees (Shell.tsx links, by abilities.ts). */
 const navigation: Record<RoleName, string[]> = {
@@ -49,9 +50,7 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
   });
 
   test("an officer signs in with the organisation's account and signs out", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    try {
+    await withPage(browser, async (page) => {
       await page.goto(engage.url);
       await page.getByRole("button", { name: "Sign in with your organisation's account" }).click();
       // The provider's own login and consent pages.
@@ -72,33 +71,25 @@ describe.each(["sqlite", "postgres"] as const)("on %s", (database) => {
       await page.waitForURL((url) => url.toString().startsWith(engage.url));
       await page.getByRole("heading", { name: "Sign in to engage" }).waitFor();
       expect(await page.getByTestId("signed-in-as").count()).toBe(0);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test("the sign-in page, with both ways in, is accessible", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withPage(browser, async (page) => {
       await page.goto(engage.url);
       await page.getByRole("button", { name: "Sign in with your organisation's account" }).waitFor();
       await page.getByRole("form", { name: "Development sign-in" }).waitFor();
       if (database === "sqlite") await screenshot(page, "signin");
       await checkAccessibility(page, "signin");
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   test.each(Object.keys(navigation) as RoleName[])("development sign-in as %s shows exactly its screens", async (role) => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withPage(browser, async (page) => {
       await signIn(page, engage, { role, subject: `${role}@example.org`, displayName: `Test ${role}` });
       await expect.poll(() => page.getByTestId("signed-in-as").innerText()).toBe(`Signed in as Test ${role}`);
       expect(await navLinks(page)).toEqual(navigation[role]);
-    } finally {
-      await page.close();
-    }
+    });
   });
 });
 
@@ -132,18 +123,14 @@ describe("the console as served (sqlite)", () => {
     const response = await fetch(`${engage.url}/organizations/abc`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/text\/html/);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withPage(browser, async (page) => {
       await page.goto(`${engage.url}/organizations/abc`);
       await page.getByRole("heading", { name: "Sign in to engage" }).waitFor();
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   test("French changes the texts and stays left to right; the layout follows right to left", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withPage(browser, async (page) => {
       await signIn(page, engage, { role: "csu_officer" });
       await page.getByRole("combobox", { name: "Language" }).click();
       await page.getByRole("option", { name: "Français" }).click();
@@ -164,14 +151,11 @@ describe("the console as served (sqlite)", () => {
           return box === null ? 0 : Math.round(box.x + box.width);
         })
         .toBe(1280);
-    } finally {
-      await page.close();
-    }
+    });
   });
 
   test("a session the gateway no longer accepts is explained on the sign-in page", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    try {
+    await withPage(browser, async (page) => {
       await signIn(page, engage, { role: "csu_officer" });
       // A token made before the restart no longer verifies after it: the key is new.
       const before = await developmentToken(engage, { role: "viewer" });
@@ -181,8 +165,6 @@ describe("the console as served (sqlite)", () => {
       await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: "Organisations" }).click();
       await page.getByText("Your session has ended. Sign in again to go on").waitFor();
       await page.getByRole("heading", { name: "Sign in to engage" }).waitFor();
-    } finally {
-      await page.close();
-    }
+    });
   });
 });

@@ -2,31 +2,16 @@
 // stores nothing, imported for real, its row report read and downloaded; then the
 // organisations exported and found in the downloaded file.
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { api, checkAccessibility, developmentToken, launchBrowser, screenshot, signIn, startEngage, type Clients, type Engage } from "./support";
+import { beforeAll, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { checkAccessibility, screenshot } from "./support";
+import { engageAndBrowser, go, signedInPage } from "./support/setup";
 
-let engage: Engage;
-let browser: Browser;
+const setup = engageAndBrowser();
 let page: Page;
-let clients: Clients;
 
 beforeAll(async () => {
-  engage = await startEngage({ database: "sqlite" });
-  browser = await launchBrowser();
-  clients = api(engage, await developmentToken(engage, { role: "admin" }));
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  await signIn(page, engage, { role: "csu_officer", subject: "officer@example.org" });
-});
-
-/** The token lives in memory only, so screens are reached as people do: from the navigation. */
-async function go(screen: string) {
-  await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: screen, exact: true }).click();
-}
-
-afterAll(async () => {
-  await browser.close();
-  await engage.stop();
+  page = await signedInPage(setup, { role: "csu_officer", subject: "officer@example.org" }, { acceptDownloads: true });
 });
 
 const csv = [
@@ -41,14 +26,14 @@ const csv = [
 async function storedByExternalId(): Promise<string[]> {
   const stored: string[] = [];
   for (const id of ["e2e-import-1", "e2e-import-2", "e2e-import-3", "e2e-import-4"]) {
-    const r = await clients.contacts.listOrganizations({ filter: `external_id = "${id}"` });
+    const r = await setup.admin.contacts.listOrganizations({ filter: `external_id = "${id}"` });
     stored.push(...r.organizations.map((o) => o.externalId));
   }
   return stored;
 }
 
 test("a dry run reports the bad rows and stores nothing; the import stores the good rows", async () => {
-  await go("Import");
+  await go(page, "Import");
   await page.getByRole("heading", { level: 1, name: "Import" }).waitFor();
   await page.locator('input[type="file"]').setInputFiles({ name: "partners.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
   await expect(page.getByRole("button", { name: "Import for real" }).isDisabled()).resolves.toBe(true);
@@ -78,7 +63,7 @@ test("a dry run reports the bad rows and stores nothing; the import stores the g
 });
 
 test("an officer exports the organisations of a country into a CSV file", async () => {
-  await go("Export");
+  await go(page, "Export");
   await page.getByRole("heading", { level: 1, name: "Export" }).waitFor();
   await page.getByLabel("Country code").fill("KE");
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export organisations" }).click()]);
