@@ -57,3 +57,24 @@ export function KeysetPager({
     </Group>
   );
 }
+
+/** The pager's page, total, moves and busy state from `useKeysetPages`' result. */
+export function pagerOf(pages: {
+  pageNumber: number;
+  totalSize: number | null;
+  hasNext: boolean;
+  hasPrevious: boolean;
+  next: () => void;
+  previous: () => void;
+  isFetching: boolean;
+}) {
+  return {
+    pageNumber: pages.pageNumber,
+    totalSize: pages.totalSize,
+    hasNext: pages.hasNext,
+    hasPrevious: pages.hasPrevious,
+    onNext: pages.next,
+    onPrevious: pages.previous,
+    busy: pages.isFetching,
+  };
+}

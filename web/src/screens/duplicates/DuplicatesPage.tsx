@@ -1,13 +1,14 @@
 // Duplicates: the candidate pairs duplicate detection found, highest score first, a rescan of
 // the register, and (with `?candidate=`) one pair side by side to merge or dismiss.
 import { useState } from "react";
-import { Alert, Badge, Button, Group, SegmentedControl, Select, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Badge, Button, Group, Select, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "wouter";
 import { contacts } from "../../api/contacts";
 import { useKeysetPages } from "../../api/pages";
-import { KeysetPager } from "../../components/KeysetPager";
+import { KeysetPager, pagerOf } from "../../components/KeysetPager";
+import { SegmentedField } from "../../components/SegmentedField";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { DuplicateBand, DuplicateCandidateState, type DuplicateCandidate } from "../../gen/engage/contacts/v1/duplicates_pb";
 import type { RunDuplicateDetectionResponse } from "../../gen/engage/contacts/v1/contacts_service_pb";
@@ -115,40 +116,32 @@ function CandidateList() {
       <Title order={1}>{t("title")}</Title>
       <Text c="dimmed">{t("intro")}</Text>
       <Group align="end" wrap="wrap">
-        <Stack gap={4}>
-          <Text size="sm" fw={500} id="duplicates-kind">
-            {t("list.records")}
-          </Text>
-          <SegmentedControl
-            aria-labelledby="duplicates-kind"
-            value={kind}
-            onChange={(v) => {
-              setParam("type", v, "organizations");
-              run.reset();
-            }}
-            data={[
-              { value: "organizations", label: t("list.organizations") },
-              { value: "people", label: t("list.people") },
-            ]}
-          />
-        </Stack>
-        <Stack gap={4}>
-          <Text size="sm" fw={500} id="duplicates-state">
-            {t("list.state")}
-          </Text>
-          <SegmentedControl
-            aria-labelledby="duplicates-state"
-            value={state}
-            onChange={(v) => {
-              setParam("state", v, "open");
-            }}
-            data={[
-              { value: "open", label: t("state.open") },
-              { value: "dismissed", label: t("state.dismissed") },
-              { value: "merged", label: t("state.merged") },
-            ]}
-          />
-        </Stack>
+        <SegmentedField
+          id="duplicates-kind"
+          label={t("list.records")}
+          value={kind}
+          onChange={(v) => {
+            setParam("type", v, "organizations");
+            run.reset();
+          }}
+          data={[
+            { value: "organizations", label: t("list.organizations") },
+            { value: "people", label: t("list.people") },
+          ]}
+        />
+        <SegmentedField
+          id="duplicates-state"
+          label={t("list.state")}
+          value={state}
+          onChange={(v) => {
+            setParam("state", v, "open");
+          }}
+          data={[
+            { value: "open", label: t("state.open") },
+            { value: "dismissed", label: t("state.dismissed") },
+            { value: "merged", label: t("state.merged") },
+          ]}
+        />
         <Select
           label={t("list.band")}
           value={band}
@@ -204,13 +197,7 @@ function CandidateList() {
       </Table.ScrollContainer>
       {pages.isSuccess && items.length === 0 ? <Text c="dimmed">{t("list.empty")}</Text> : null}
       <KeysetPager
-        pageNumber={pages.pageNumber}
-        totalSize={pages.totalSize}
-        hasNext={pages.hasNext}
-        hasPrevious={pages.hasPrevious}
-        onNext={pages.next}
-        onPrevious={pages.previous}
-        busy={pages.isFetching}
+        {...pagerOf(pages)}
       />
     </Stack>
   );

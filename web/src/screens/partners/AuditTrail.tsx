@@ -5,7 +5,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { contacts } from "../../api/contacts";
 import { useKeysetPages } from "../../api/pages";
-import { KeysetPager } from "../../components/KeysetPager";
+import { KeysetPager, pagerOf } from "../../components/KeysetPager";
 import { formatDateTime } from "../../format";
 import type { AuditEntry } from "../../gen/engage/type/v1/audit_pb";
 import { RecordSection } from "./RecordSection";
@@ -71,13 +71,8 @@ export function AuditTrail({ resource }: { resource: string }) {
         </Table.ScrollContainer>
       ) : null}
       <KeysetPager
-        pageNumber={pages.pageNumber}
+        {...pagerOf(pages)}
         totalSize={null}
-        hasNext={pages.hasNext}
-        hasPrevious={pages.hasPrevious}
-        onNext={pages.next}
-        onPrevious={pages.previous}
-        busy={pages.isFetching}
       />
     </RecordSection>
   );

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { create } from "@bufbuild/protobuf";
 import { contacts } from "../../api/contacts";
 import { useKeysetPages } from "../../api/pages";
-import { KeysetPager } from "../../components/KeysetPager";
+import { KeysetPager, pagerOf } from "../../components/KeysetPager";
 import { InteractionKindSchema, type Interaction } from "../../gen/engage/contacts/v1/resources_pb";
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
@@ -54,13 +54,7 @@ export function Interactions({ participant }: { participant: string }) {
       ) : null}
       {pages.hasNext || pages.hasPrevious ? (
         <KeysetPager
-          pageNumber={pages.pageNumber}
-          totalSize={pages.totalSize}
-          hasNext={pages.hasNext}
-          hasPrevious={pages.hasPrevious}
-          onNext={pages.next}
-          onPrevious={pages.previous}
-          busy={pages.isFetching}
+          {...pagerOf(pages)}
         />
       ) : null}
     </RecordSection>

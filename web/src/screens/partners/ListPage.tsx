@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useLocation } from "wouter";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { useKeysetPages, type Page } from "../../api/pages";
-import { KeysetPager } from "../../components/KeysetPager";
+import { KeysetPager, pagerOf } from "../../components/KeysetPager";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatNumber } from "../../format";
 import { useAbilities } from "../../session/session";
@@ -102,13 +102,8 @@ export function PartnerListPage<T extends Listed>({
       </Table.ScrollContainer>
       {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{searching ? t("list.noMatch") : t("common:empty")}</Text> : null}
       <KeysetPager
-        pageNumber={pages.pageNumber}
+        {...pagerOf(pages)}
         totalSize={searching ? null : pages.totalSize}
-        hasNext={pages.hasNext}
-        hasPrevious={pages.hasPrevious}
-        onNext={pages.next}
-        onPrevious={pages.previous}
-        busy={pages.isFetching}
         pageSize={filters.size}
         onPageSize={(size) => {
           update({ size });

@@ -1,13 +1,14 @@
 // Export: the organisations or people matching a few conditions, as a CSV file streamed from
 // the server chunk by chunk, with the count so far.
 import { useState } from "react";
-import { Alert, Button, Checkbox, Group, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Checkbox, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { contacts } from "../../api/contacts";
 import { fieldMessage, problemOf } from "../../api/problem";
 import { downloadBlob, fileDate } from "../../components/Download";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { SegmentedField } from "../../components/SegmentedField";
 import { formatNumber } from "../../format";
 import { RegionalGroup, Sector } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
@@ -97,24 +98,20 @@ export default function ExportPage() {
         }}
       >
         <Stack gap="sm" maw={720}>
-          <Stack gap={4}>
-            <Text size="sm" fw={500} id="export-kind">
-              {t("kind.label")}
-            </Text>
-            <SegmentedControl
-              aria-labelledby="export-kind"
-              value={kind}
-              onChange={(v) => {
-                setKind(v === "people" ? "people" : "organizations");
-                exporter.reset();
-              }}
-              data={[
-                { value: "organizations", label: t("kind.organizations") },
-                { value: "people", label: t("kind.people") },
-              ]}
-              disabled={busy}
-            />
-          </Stack>
+          <SegmentedField
+            id="export-kind"
+            label={t("kind.label")}
+            value={kind}
+            onChange={(v) => {
+              setKind(v === "people" ? "people" : "organizations");
+              exporter.reset();
+            }}
+            data={[
+              { value: "organizations", label: t("kind.organizations") },
+              { value: "people", label: t("kind.people") },
+            ]}
+            disabled={busy}
+          />
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput
               label={t("export.countryCode")}

@@ -2,13 +2,14 @@
 // nothing, then imported for real; progress while the server streams it and the row report
 // as a table and as a CSV file.
 import { useState } from "react";
-import { Alert, Anchor, Badge, Button, Checkbox, FileInput, Group, Progress, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Checkbox, FileInput, Group, Progress, Select, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { contacts } from "../../api/contacts";
 import { downloadBlob, fileDate } from "../../components/Download";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { SegmentedField } from "../../components/SegmentedField";
 import { formatNumber } from "../../format";
 import { ImportDuplicatePolicy, ImportRowOutcome, type ImportProgress, type ImportRowResult } from "../../gen/engage/contacts/v1/csv_pb";
 import { useAbilities } from "../../session/session";
@@ -114,23 +115,19 @@ export default function ImportPage() {
       <Title order={1}>{t("import.title")}</Title>
       <Text c="dimmed">{t("import.intro")}</Text>
       <Stack gap="sm" maw={640}>
-        <Stack gap={4}>
-          <Text size="sm" fw={500} id="import-kind">
-            {t("kind.label")}
-          </Text>
-          <SegmentedControl
-            aria-labelledby="import-kind"
-            value={kind}
-            onChange={(v) => {
-              setKind(v === "people" ? "people" : "organizations");
-            }}
-            data={[
-              { value: "organizations", label: t("kind.organizations") },
-              { value: "people", label: t("kind.people") },
-            ]}
-            disabled={importer.isPending}
-          />
-        </Stack>
+        <SegmentedField
+          id="import-kind"
+          label={t("kind.label")}
+          value={kind}
+          onChange={(v) => {
+            setKind(v === "people" ? "people" : "organizations");
+          }}
+          data={[
+            { value: "organizations", label: t("kind.organizations") },
+            { value: "people", label: t("kind.people") },
+          ]}
+          disabled={importer.isPending}
+        />
         <FileInput
           label={t("import.file")}
           description={kind === "people" ? t("import.fileHintPeople") : t("import.fileHintOrganizations")}
