@@ -8,7 +8,7 @@ import { contacts } from "../../api/contacts";
 import { AccreditationState, AccreditationStateSchema, type Accreditation } from "../../gen/engage/contacts/v1/resources_pb";
 import { useAbilities } from "../../session/session";
 import { dateText } from "../partners/model";
-import { RecordSection, SaveForm, useSaveForm } from "../partners/RecordSection";
+import { RecordSection, SaveForm, SectionTable, useSaveForm } from "../partners/RecordSection";
 import { newRequestId, useEnumLabel, PartnerModal } from "../partners/shared";
 
 const stateColor: Record<number, string> = {
@@ -43,54 +43,51 @@ export function Accreditations({ organization, writable }: { organization: strin
       none={t("accreditations.none")}
     >
       {list.data !== undefined && list.data.length > 0 ? (
-        <Table.ScrollContainer minWidth={480}>
-          <Table aria-label={t("accreditations.title")}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("accreditations.session")}</Table.Th>
-                <Table.Th scope="col">{t("accreditations.state")}</Table.Th>
-                <Table.Th scope="col">{t("accreditations.requested")}</Table.Th>
-                <Table.Th scope="col">{t("accreditations.decided")}</Table.Th>
-                {edit ? <Table.Th scope="col">{t("accreditations.actions")}</Table.Th> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.map((a) => (
-                <Table.Tr key={a.name}>
-                  <Table.Th scope="row">{a.conferenceSession}</Table.Th>
-                  <Table.Td>
-                    <Badge color={stateColor[a.state] ?? "gray"}>{label(AccreditationStateSchema, a.state)}</Badge>
-                  </Table.Td>
-                  <Table.Td>{dateText(a.requestDate)}</Table.Td>
-                  <Table.Td>
-                    {dateText(a.decisionDate)}
-                    {a.decisionReason ? (
-                      <Text size="xs" c="gray.7">
-                        {a.decisionReason}
-                      </Text>
+        <SectionTable
+          label={t("accreditations.title")}
+          minWidth={480}
+          columns={[
+            t("accreditations.session"),
+            t("accreditations.state"),
+            t("accreditations.requested"),
+            t("accreditations.decided"),
+            edit && t("accreditations.actions"),
+          ]}
+        >
+          {list.data.map((a) => (
+            <Table.Tr key={a.name}>
+              <Table.Th scope="row">{a.conferenceSession}</Table.Th>
+              <Table.Td>
+                <Badge color={stateColor[a.state] ?? "gray"}>{label(AccreditationStateSchema, a.state)}</Badge>
+              </Table.Td>
+              <Table.Td>{dateText(a.requestDate)}</Table.Td>
+              <Table.Td>
+                {dateText(a.decisionDate)}
+                {a.decisionReason ? (
+                  <Text size="xs" c="gray.7">
+                    {a.decisionReason}
+                  </Text>
+                ) : null}
+              </Table.Td>
+              {edit ? (
+                <Table.Td>
+                  <Group gap={4}>
+                    {a.state !== AccreditationState.GRANTED ? (
+                      <Button size="compact-xs" variant="default" color="green" onClick={() => { grant.mutate(a); }} aria-label={t("accreditations.grantFor", { session: a.conferenceSession })}>
+                        {t("accreditations.grant")}
+                      </Button>
                     ) : null}
-                  </Table.Td>
-                  {edit ? (
-                    <Table.Td>
-                      <Group gap={4}>
-                        {a.state !== AccreditationState.GRANTED ? (
-                          <Button size="compact-xs" variant="default" color="green" onClick={() => { grant.mutate(a); }} aria-label={t("accreditations.grantFor", { session: a.conferenceSession })}>
-                            {t("accreditations.grant")}
-                          </Button>
-                        ) : null}
-                        {a.state !== AccreditationState.REFUSED ? (
-                          <Button size="compact-xs" variant="default" color="red" onClick={() => { setRefusing(a); }} aria-label={t("accreditations.refuseFor", { session: a.conferenceSession })}>
-                            {t("accreditations.refuse")}
-                          </Button>
-                        ) : null}
-                      </Group>
-                    </Table.Td>
-                  ) : null}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                    {a.state !== AccreditationState.REFUSED ? (
+                      <Button size="compact-xs" variant="default" color="red" onClick={() => { setRefusing(a); }} aria-label={t("accreditations.refuseFor", { session: a.conferenceSession })}>
+                        {t("accreditations.refuse")}
+                      </Button>
+                    ) : null}
+                  </Group>
+                </Table.Td>
+              ) : null}
+            </Table.Tr>
+          ))}
+        </SectionTable>
       ) : null}
       <PartnerModal opened={refusing !== null} onClose={() => { setRefusing(null); }} title={t("accreditations.refuseTitle", { session: refusing?.conferenceSession ?? "" })}>
         {refusing !== null ? <RefuseForm accreditation={refusing} onClose={() => { setRefusing(null); }} /> : null}

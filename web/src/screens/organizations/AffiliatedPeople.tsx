@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
 import { contacts } from "../../api/contacts";
 import { dateText, idOf, quote } from "../partners/model";
-import { RecordSection } from "../partners/RecordSection";
+import { RecordSection, SectionTable } from "../partners/RecordSection";
 
 export function AffiliatedPeople({ organization }: { organization: string }) {
   const { t } = useTranslation("partners");
@@ -29,32 +29,29 @@ export function AffiliatedPeople({ organization }: { organization: string }) {
       none={t("affiliations.nonePeople")}
     >
       {rows.length > 0 ? (
-        <Table.ScrollContainer minWidth={420}>
-          <Table aria-label={t("affiliations.people")}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("affiliations.person")}</Table.Th>
-                <Table.Th scope="col">{t("affiliations.title")}</Table.Th>
-                <Table.Th scope="col">{t("affiliations.dates")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map(({ affiliation: a, person: p }) => (
-                <Table.Tr key={a.name}>
-                  <Table.Th scope="row">
-                    <Anchor component={Link} href={`/people/${idOf(p?.name ?? "")}`}>
-                      {p?.displayName ?? a.name}
-                    </Anchor>
-                  </Table.Th>
-                  <Table.Td>{a.title}</Table.Td>
-                  <Table.Td>
-                    {t("affiliations.range", { start: dateText(a.startDate) || "…", end: dateText(a.endDate) || t("affiliations.now") })}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <SectionTable
+          label={t("affiliations.people")}
+          minWidth={420}
+          columns={[
+            t("affiliations.person"),
+            t("affiliations.title"),
+            t("affiliations.dates"),
+          ]}
+        >
+          {rows.map(({ affiliation: a, person: p }) => (
+            <Table.Tr key={a.name}>
+              <Table.Th scope="row">
+                <Anchor component={Link} href={`/people/${idOf(p?.name ?? "")}`}>
+                  {p?.displayName ?? a.name}
+                </Anchor>
+              </Table.Th>
+              <Table.Td>{a.title}</Table.Td>
+              <Table.Td>
+                {t("affiliations.range", { start: dateText(a.startDate) || "…", end: dateText(a.endDate) || t("affiliations.now") })}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </SectionTable>
       ) : null}
     </RecordSection>
   );

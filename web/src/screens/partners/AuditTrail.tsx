@@ -8,7 +8,7 @@ import { useKeysetPages } from "../../api/pages";
 import { KeysetPager, pagerOf } from "../../components/KeysetPager";
 import { formatDateTime } from "../../format";
 import type { AuditEntry } from "../../gen/engage/type/v1/audit_pb";
-import { RecordSection } from "./RecordSection";
+import { RecordSection, SectionTable } from "./RecordSection";
 
 function valueText(v: Value | undefined): string {
   if (v === undefined) return "—";
@@ -34,41 +34,39 @@ export function AuditTrail({ resource }: { resource: string }) {
       none={t("audit.none")}
     >
       {items.length > 0 ? (
-        <Table.ScrollContainer minWidth={600}>
-          <Table striped aria-label={t("audit.title")}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("audit.time")}</Table.Th>
-                <Table.Th scope="col">{t("audit.actor")}</Table.Th>
-                <Table.Th scope="col">{t("audit.action")}</Table.Th>
-                <Table.Th scope="col">{t("audit.changes")}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {items.map((e) => (
-                <Table.Tr key={e.name}>
-                  <Table.Td>{formatDateTime(e.time)}</Table.Td>
-                  <Table.Td>{e.actor?.displayName || e.actor?.subject}</Table.Td>
-                  <Table.Td>
-                    {e.action}
-                    <Text size="xs" c="gray.7">
-                      {e.resource}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {e.changes.map((c) => (
-                      <Text size="xs" key={c.path}>
-                        {c.redacted
-                          ? t("audit.redacted", { field: c.path })
-                          : t("audit.change", { field: c.path, from: valueText(c.oldValue), to: valueText(c.newValue) })}
-                      </Text>
-                    ))}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <SectionTable
+          label={t("audit.title")}
+          minWidth={600}
+          striped
+          columns={[
+            t("audit.time"),
+            t("audit.actor"),
+            t("audit.action"),
+            t("audit.changes"),
+          ]}
+        >
+          {items.map((e) => (
+            <Table.Tr key={e.name}>
+              <Table.Td>{formatDateTime(e.time)}</Table.Td>
+              <Table.Td>{e.actor?.displayName || e.actor?.subject}</Table.Td>
+              <Table.Td>
+                {e.action}
+                <Text size="xs" c="gray.7">
+                  {e.resource}
+                </Text>
+              </Table.Td>
+              <Table.Td>
+                {e.changes.map((c) => (
+                  <Text size="xs" key={c.path}>
+                    {c.redacted
+                      ? t("audit.redacted", { field: c.path })
+                      : t("audit.change", { field: c.path, from: valueText(c.oldValue), to: valueText(c.newValue) })}
+                  </Text>
+                ))}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </SectionTable>
       ) : null}
       <KeysetPager
         {...pagerOf(pages)}

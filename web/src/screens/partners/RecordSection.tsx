@@ -2,7 +2,7 @@
 // trail) and their forms: one shell for the heading, the add button opening a form, the
 // failure, the empty text; one hook for a form's save with its idempotency key.
 import { useState, type ReactNode, type SyntheticEvent } from "react";
-import { Button, Group, Paper, Stack, Text, Title } from "@mantine/core";
+import { Button, Group, Paper, Stack, Table, Text, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { fieldMessage, problemOf, type Problem } from "../../api/problem";
@@ -147,5 +147,35 @@ export function SaveForm({
     <Paper withBorder p="sm">
       {body}
     </Paper>
+  );
+}
+
+/** A section's table: named, scrolling sideways on a phone, with its column headers. */
+export function SectionTable({
+  label,
+  minWidth,
+  columns,
+  striped,
+  children,
+}: {
+  label: string;
+  minWidth: number;
+  /** The headers; `false` leaves a column out (an actions column for writers only). */
+  columns: (string | false)[];
+  striped?: boolean;
+  /** The rows. */
+  children: ReactNode;
+}) {
+  return (
+    <Table.ScrollContainer minWidth={minWidth}>
+      <Table striped={striped} aria-label={label}>
+        <Table.Thead>
+          <Table.Tr>
+            {columns.map((c, i) => (c === false ? null : <Table.Th scope="col" key={i}>{c}</Table.Th>))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>{children}</Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }

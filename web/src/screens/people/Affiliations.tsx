@@ -11,7 +11,7 @@ import type { Affiliation } from "../../gen/engage/contacts/v1/resources_pb";
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, dateText, idOf, todayText } from "../partners/model";
-import { RecordSection, SaveForm, useSaveForm } from "../partners/RecordSection";
+import { RecordSection, SaveForm, SectionTable, useSaveForm } from "../partners/RecordSection";
 
 export function Affiliations({ person, writable }: { person: string; writable: boolean }) {
   const { t } = useTranslation("partners");
@@ -49,44 +49,41 @@ export function Affiliations({ person, writable }: { person: string; writable: b
       none={t("affiliations.none")}
     >
       {rows.length > 0 ? (
-        <Table.ScrollContainer minWidth={480}>
-          <Table aria-label={t("affiliations.heading")}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("affiliations.organization")}</Table.Th>
-                <Table.Th scope="col">{t("affiliations.title")}</Table.Th>
-                <Table.Th scope="col">{t("affiliations.dates")}</Table.Th>
-                {edit ? <Table.Th scope="col">{t("accreditations.actions")}</Table.Th> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map(({ affiliation: a, organization: o }) => (
-                <Table.Tr key={a.name}>
-                  <Table.Th scope="row">
-                    <Anchor component={Link} href={`/organizations/${idOf(a.organization)}`}>
-                      {o?.displayName ?? a.organization}
-                    </Anchor>{" "}
-                    {a.primary ? <Badge size="sm">{t("affiliations.primary")}</Badge> : null}
-                  </Table.Th>
-                  <Table.Td>
-                    {a.title}
-                    {a.department ? <Text size="xs" c="gray.7">{a.department}</Text> : null}
-                  </Table.Td>
-                  <Table.Td>{t("affiliations.range", { start: dateText(a.startDate) || "…", end: dateText(a.endDate) || t("affiliations.now") })}</Table.Td>
-                  {edit ? (
-                    <Table.Td>
-                      {a.current && a.endDate === undefined ? (
-                        <Button size="compact-xs" variant="default" onClick={() => { end.mutate(a); }} aria-label={t("affiliations.endAt", { organization: o?.displayName ?? "" })}>
-                          {t("affiliations.end")}
-                        </Button>
-                      ) : null}
-                    </Table.Td>
+        <SectionTable
+          label={t("affiliations.heading")}
+          minWidth={480}
+          columns={[
+            t("affiliations.organization"),
+            t("affiliations.title"),
+            t("affiliations.dates"),
+            edit && t("accreditations.actions"),
+          ]}
+        >
+          {rows.map(({ affiliation: a, organization: o }) => (
+            <Table.Tr key={a.name}>
+              <Table.Th scope="row">
+                <Anchor component={Link} href={`/organizations/${idOf(a.organization)}`}>
+                  {o?.displayName ?? a.organization}
+                </Anchor>{" "}
+                {a.primary ? <Badge size="sm">{t("affiliations.primary")}</Badge> : null}
+              </Table.Th>
+              <Table.Td>
+                {a.title}
+                {a.department ? <Text size="xs" c="gray.7">{a.department}</Text> : null}
+              </Table.Td>
+              <Table.Td>{t("affiliations.range", { start: dateText(a.startDate) || "…", end: dateText(a.endDate) || t("affiliations.now") })}</Table.Td>
+              {edit ? (
+                <Table.Td>
+                  {a.current && a.endDate === undefined ? (
+                    <Button size="compact-xs" variant="default" onClick={() => { end.mutate(a); }} aria-label={t("affiliations.endAt", { organization: o?.displayName ?? "" })}>
+                      {t("affiliations.end")}
+                    </Button>
                   ) : null}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                </Table.Td>
+              ) : null}
+            </Table.Tr>
+          ))}
+        </SectionTable>
       ) : null}
     </RecordSection>
   );

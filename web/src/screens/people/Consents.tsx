@@ -16,7 +16,7 @@ import {
 import { DateSchema } from "../../gen/engage/type/v1/types_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, dateText, enumNumber, todayText } from "../partners/model";
-import { RecordSection, SaveForm, useSaveForm } from "../partners/RecordSection";
+import { RecordSection, SaveForm, SectionTable, useSaveForm } from "../partners/RecordSection";
 import { useEnumLabel, useEnumOptions, PartnerModal } from "../partners/shared";
 
 export function Consents({ person, writable }: { person: string; writable: boolean }) {
@@ -41,47 +41,44 @@ export function Consents({ person, writable }: { person: string; writable: boole
       none={t("consents.none")}
     >
       {rows.length > 0 ? (
-        <Table.ScrollContainer minWidth={520}>
-          <Table aria-label={t("consents.title")}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th scope="col">{t("consents.purpose")}</Table.Th>
-                <Table.Th scope="col">{t("consents.basis")}</Table.Th>
-                <Table.Th scope="col">{t("consents.state")}</Table.Th>
-                <Table.Th scope="col">{t("consents.dates")}</Table.Th>
-                {edit ? <Table.Th scope="col">{t("accreditations.actions")}</Table.Th> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((c) => (
-                <Table.Tr key={c.name}>
-                  <Table.Th scope="row">
-                    {label(ConsentPurposeSchema, c.purpose)}
-                    {c.purposeDescription ? <Text size="xs" c="gray.7">{c.purposeDescription}</Text> : null}
-                  </Table.Th>
-                  <Table.Td>{label(ConsentBasisSchema, c.basis)}</Table.Td>
-                  <Table.Td>
-                    <Badge color={c.state === ConsentState.GIVEN ? "green" : "gray"}>{label(ConsentStateSchema, c.state)}</Badge>
-                  </Table.Td>
-                  <Table.Td>
-                    {t("consents.given", { date: dateText(c.givenDate) || "—" })}
-                    {c.expireDate ? <Text size="xs">{t("consents.expires", { date: dateText(c.expireDate) })}</Text> : null}
-                    {c.withdrawDate ? <Text size="xs">{t("consents.withdrawn", { date: dateText(c.withdrawDate) })}</Text> : null}
-                  </Table.Td>
-                  {edit ? (
-                    <Table.Td>
-                      {c.state === ConsentState.GIVEN ? (
-                        <Button size="compact-xs" variant="default" color="red" onClick={() => { setWithdrawing(c); }} aria-label={t("consents.withdrawFor", { purpose: label(ConsentPurposeSchema, c.purpose) })}>
-                          {t("consents.withdraw")}
-                        </Button>
-                      ) : null}
-                    </Table.Td>
+        <SectionTable
+          label={t("consents.title")}
+          minWidth={520}
+          columns={[
+            t("consents.purpose"),
+            t("consents.basis"),
+            t("consents.state"),
+            t("consents.dates"),
+            edit && t("accreditations.actions"),
+          ]}
+        >
+          {rows.map((c) => (
+            <Table.Tr key={c.name}>
+              <Table.Th scope="row">
+                {label(ConsentPurposeSchema, c.purpose)}
+                {c.purposeDescription ? <Text size="xs" c="gray.7">{c.purposeDescription}</Text> : null}
+              </Table.Th>
+              <Table.Td>{label(ConsentBasisSchema, c.basis)}</Table.Td>
+              <Table.Td>
+                <Badge color={c.state === ConsentState.GIVEN ? "green" : "gray"}>{label(ConsentStateSchema, c.state)}</Badge>
+              </Table.Td>
+              <Table.Td>
+                {t("consents.given", { date: dateText(c.givenDate) || "—" })}
+                {c.expireDate ? <Text size="xs">{t("consents.expires", { date: dateText(c.expireDate) })}</Text> : null}
+                {c.withdrawDate ? <Text size="xs">{t("consents.withdrawn", { date: dateText(c.withdrawDate) })}</Text> : null}
+              </Table.Td>
+              {edit ? (
+                <Table.Td>
+                  {c.state === ConsentState.GIVEN ? (
+                    <Button size="compact-xs" variant="default" color="red" onClick={() => { setWithdrawing(c); }} aria-label={t("consents.withdrawFor", { purpose: label(ConsentPurposeSchema, c.purpose) })}>
+                      {t("consents.withdraw")}
+                    </Button>
                   ) : null}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                </Table.Td>
+              ) : null}
+            </Table.Tr>
+          ))}
+        </SectionTable>
       ) : null}
       <PartnerModal opened={withdrawing !== null} onClose={() => { setWithdrawing(null); }} title={t("consents.withdrawTitle", { purpose: withdrawing ? label(ConsentPurposeSchema, withdrawing.purpose) : "" })}>
         {withdrawing !== null ? <WithdrawForm record={withdrawing} onClose={() => { setWithdrawing(null); }} /> : null}
