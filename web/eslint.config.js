@@ -29,4 +29,10 @@ export default tseslint.config(
     files: ["e2e/**/*.js", "*.js"],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The benchmark runs in Node and hands functions to the page, which run in the browser.
+    extends: [js.configs.recommended],
+    files: ["bench/**/*.mjs"],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
 );

@@ -1,0 +1,312 @@
+// The console's speed, measured in a real Chromium against a real `engage dev` (release build),
+// each figure beside a baseline taken in the same run:
+//   - compressed JavaScript needed for the first screen (sign-in, then the dashboard);
+//   - the dashboard's figures visible after navigating to it, beside GetSummary's own time;
+//   - a change committed by another user reaching an open dashboard, beside the same change
+//     reaching `engage feed` (the change feed without a browser);
+//   - a page of 50 organisations rendered after its response arrived, beside the response's
+//     own time.
+// Writes target/bench/console.md and console.json. Run by `scripts/bench console`.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync, brotliCompressSync } from "node:zlib";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..", "..");
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .map((a) => /^--([^=]+)=(.*)$/.exec(a))
+    .filter(Boolean)
+    .map((m) => [m[1], m[2]]),
+);
+const engageBin = args.engage ?? join(root, "target", "release", "engage");
+const runs = Number(args.runs ?? 15);
+const scale = Number(args.scale ?? 0.1);
+const outDir = resolve(args.out ?? join(root, "target", "bench"));
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+    server.on("error", fail);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { n: sorted.length, median: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1], min: sorted[0] };
+}
+
+const ms = (v) => `${v.toFixed(1)} ms`;
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), "engage-console-bench-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, ENGAGE_ENDPOINT: url, ENGAGE_LOG: "warn" };
+  const engage = spawn(engageBin, ["dev", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--seed", "1", "--scale", String(scale)], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  engage.stdout.on("data", (d) => (output += d));
+  engage.stderr.on("data", (d) => (output += d));
+  const stop = () => {
+    engage.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // Serving, then seeded (the demo data set is written through the API once it runs).
+    for (let i = 0; ; i++) {
+      if (i > 600) throw new Error(`engage dev did not finish seeding:\n${output.slice(-2000)}`);
+      if (/Press Ctrl-C to stop/.test(output)) break;
+      await sleep(500);
+    }
+    const token = (role) => execFileSync(engageBin, ["token", "--role", role, "--data-dir", dataDir], { env }).toString().trim();
+    const adminToken = token("admin");
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    });
+    try {
+      const report = {
+        machine: `${process.platform} ${process.arch}, ${(await import("node:os")).cpus().length} cores`,
+        date: new Date().toISOString(),
+        scale,
+        runs,
+      };
+      report.firstScreen = await firstScreenJavaScript(browser, url);
+      report.dashboard = await dashboardVisible(browser, url, token("dashboard"));
+      report.propagation = await changeToDashboard(browser, url, adminToken, env);
+      report.listRender = await organisationsPageRender(browser, url);
+      write(report);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    stop();
+  }
+}
+
+async function signIn(page, url, role) {
+  await page.goto(url);
+  await page.getByLabel("Subject").fill(`bench-${role}@example.org`);
+  const officer = page.getByRole("checkbox", { name: "Civil society unit officer" });
+  if (role !== "csu_officer") await officer.uncheck();
+  const names = { admin: "Administrator", csu_officer: "Civil society unit officer", dashboard: "Dashboard", viewer: "Viewer" };
+  await page.getByRole("checkbox", { name: names[role], exact: true }).check();
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Signed in as").waitFor();
+}
+
+/** Every script the sign-in and the dashboard load, with its size compressed as served. */
+async function firstScreenJavaScript(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const scripts = new Set();
+  page.on("response", (r) => {
+    if (r.request().resourceType() === "script") scripts.add(r.url());
+  });
+  await signIn(page, url, "dashboard");
+  await page.locator("[data-figure]").first().waitFor();
+  await page.waitForTimeout(1500); // the dashboard keeps its streams open: the network never idles
+  const files = [];
+  for (const src of scripts) {
+    const body = Buffer.from(await (await fetch(src)).arrayBuffer());
+    files.push({ path: new URL(src).pathname, raw: body.length, gzip: gzipSync(body, { level: 9 }).length, brotli: brotliCompressSync(body).length });
+  }
+  await context.close();
+  const sum = (k) => files.reduce((s, f) => s + f[k], 0);
+  return { files, raw: sum("raw"), gzip: sum("gzip"), brotli: sum("brotli") };
+}
+
+/** From a click on "Dashboard" in the navigation to its figures on screen. */
+async function dashboardVisible(browser, url, dashboardToken) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, url, "dashboard");
+  await page.locator("[data-figure]").first().waitFor();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    await page.getByRole("link", { name: "Organisations" }).click();
+    await page.getByRole("heading", { level: 1, name: "Organisations" }).waitFor();
+    await page.waitForTimeout(1500); // the dashboard keeps its streams open: the network never idles
+    times.push(
+      await page.evaluate(
+        () =>
+          new Promise((done) => {
+            const link = [...document.querySelectorAll("nav a")].find((a) => a.textContent?.trim() === "Dashboard");
+            const start = performance.now();
+            link.click();
+            const check = () => {
+              const figures = document.querySelectorAll("[data-figure]");
+              if (figures.length > 0 && [...figures].every((f) => f.textContent?.trim())) done(performance.now() - start);
+              else requestAnimationFrame(check);
+            };
+            check();
+          }),
+      ),
+    );
+  }
+  await context.close();
+  // Baseline: GetSummary's own round trip through the gateway, gRPC-Web from Node.
+  const baseline = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const response = await fetch(`${url}/engage.feeds.v1.FeedsService/GetSummary`, {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", authorization: `Bearer ${dashboardToken}` },
+      body: new Uint8Array([0, 0, 0, 0, 0]), // one frame holding an empty request
+    });
+    await response.arrayBuffer();
+    baseline.push(performance.now() - start);
+  }
+  return { console: stats(times), getSummary: stats(baseline) };
+}
+
+/** A change committed through the command line reaching an open dashboard and `engage feed`. */
+async function changeToDashboard(browser, url, adminToken, env) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, url, "dashboard");
+  const figure = page.getByRole("group", { name: "Organisations", exact: true }).locator("[data-figure]");
+  await figure.waitFor();
+  const toDashboard = [];
+  const toFeed = [];
+  const feed = spawn(engageBin, ["feed", "--topic", "contacts/Organization"], { env: { ...env, ENGAGE_TOKEN: adminToken }, stdio: ["ignore", "pipe", "pipe"] });
+  let feedLines = [];
+  feed.stdout.on("data", (d) => {
+    const now = Date.now();
+    for (const line of String(d).split("\n").filter(Boolean)) feedLines.push({ line, at: now });
+  });
+  await sleep(1500);
+  try {
+    for (let i = 0; i < runs; i++) {
+      const before = await figure.textContent();
+      // Records, in the page, the wall-clock time at which the figure changes.
+      await page.evaluate((text) => {
+        window.__changedAt = undefined;
+        const target = [...document.querySelectorAll('[role="group"]')].find((g) => g.getAttribute("aria-label") === "Organisations")?.querySelector("[data-figure]");
+        const observer = new MutationObserver(() => {
+          if (target.textContent !== text) {
+            window.__changedAt = performance.timeOrigin + performance.now();
+            observer.disconnect();
+          }
+        });
+        observer.observe(target, { childList: true, subtree: true, characterData: true });
+      }, before);
+      feedLines = [];
+      const name = `Bench Propagation ${Date.now()} ${i}`;
+      execFileSync(engageBin, ["orgs", "create", "--data", JSON.stringify({ displayName: name, sector: "SECTOR_NGO", countryCode: "KE" })], {
+        env: { ...env, ENGAGE_TOKEN: adminToken },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      const acknowledged = Date.now();
+      await page.waitForFunction(() => window.__changedAt !== undefined, null, { timeout: 10_000 });
+      toDashboard.push((await page.evaluate(() => window.__changedAt)) - acknowledged);
+      for (let wait = 0; wait < 100 && !feedLines.some((l) => l.line.includes("organization")); wait++) await sleep(50);
+      const seen = feedLines.find((l) => l.line.includes("organization"));
+      if (seen) toFeed.push(seen.at - acknowledged);
+      await sleep(300);
+    }
+  } finally {
+    feed.kill("SIGTERM");
+    await context.close();
+  }
+  return { dashboard: stats(toDashboard), feed: stats(toFeed) };
+}
+
+/** From the arrival of a page of 50 organisations to its 50 rows on screen. */
+async function organisationsPageRender(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, url, "viewer");
+  await page.goto(`${url}/organizations?size=50`).catch(() => undefined);
+  // The token lives in memory: a full navigation signs out, so sign in again there.
+  if (await page.getByLabel("Subject").isVisible().catch(() => false)) {
+    await page.getByLabel("Subject").fill("bench-viewer@example.org");
+    await page.getByRole("checkbox", { name: "Civil society unit officer" }).uncheck();
+    await page.getByRole("checkbox", { name: "Viewer", exact: true }).check();
+    await page.getByRole("button", { name: "Sign in" }).click();
+  }
+  const rows = page.locator("table tbody tr");
+  await rows.nth(49).waitFor();
+  const render = [];
+  const response = [];
+  for (let i = 0; i < runs; i++) {
+    const next = page.getByRole("button", { name: i % 2 === 0 ? "Next page" : "Previous page" });
+    if (!(await next.isEnabled())) break;
+    const measured = await page.evaluate(
+      (label) =>
+        new Promise((done) => {
+          performance.clearResourceTimings();
+          const first = document.querySelector("table tbody tr a")?.textContent;
+          const button = [...document.querySelectorAll("button")].find((b) => b.textContent?.trim() === label);
+          button.click();
+          const check = () => {
+            const body = document.querySelectorAll("table tbody tr");
+            const entry = performance.getEntriesByType("resource").find((e) => e.name.includes("ListOrganizations"));
+            if (entry && entry.responseEnd > 0 && body.length === 50 && document.querySelector("table tbody tr a")?.textContent !== first) {
+              done({ render: performance.now() - entry.responseEnd, response: entry.responseEnd - entry.startTime });
+            } else requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
+        }),
+      i % 2 === 0 ? "Next page" : "Previous page",
+    );
+    render.push(measured.render);
+    response.push(measured.response);
+  }
+  await context.close();
+  return { render: stats(render), response: stats(response) };
+}
+
+function write(report) {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "console.json"), JSON.stringify(report, null, 2));
+  const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+  const row = (label, s, target) => `| ${label} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.max)} | ${target} |`;
+  const md = [
+    "# Console benchmark",
+    "",
+    `${report.date}, ${report.machine}; \`engage dev\` (release, SQLite) with the demo data set at scale ${report.scale}; Chromium headless; ${report.runs} runs each.`,
+    "",
+    "## JavaScript for the first screen (sign-in, then the dashboard)",
+    "",
+    "| file | raw | gzip | brotli |",
+    "| --- | ---: | ---: | ---: |",
+    ...report.firstScreen.files.map((f) => `| \`${f.path}\` | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.brotli)} |`),
+    `| **total** (target ≤ 300 KB compressed) | ${kb(report.firstScreen.raw)} | **${kb(report.firstScreen.gzip)}** | **${kb(report.firstScreen.brotli)}** |`,
+    "",
+    "## Times",
+    "",
+    "| what | median | p95 | max | target |",
+    "| --- | ---: | ---: | ---: | --- |",
+    row("dashboard figures visible after clicking Dashboard", report.dashboard.console, "≤ 1 s"),
+    row("baseline: GetSummary through the gateway (gRPC-Web from Node)", report.dashboard.getSummary, ""),
+    row("a committed change shown on an open dashboard", report.propagation.dashboard, "≤ 1 s"),
+    row("baseline: the same change printed by `engage feed`", report.propagation.feed, ""),
+    row("a page of 50 organisations rendered after its response", report.listRender.render, "≤ 100 ms"),
+    row("baseline: that ListOrganizations response's own time", report.listRender.response, ""),
+    "",
+  ].join("\n");
+  writeFileSync(join(outDir, "console.md"), md);
+  process.stdout.write(md);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
