@@ -75,6 +75,38 @@ test("an officer creates an organisation, corrects the country the service refus
   await page.context().close();
 });
 
+test("creating an organisation the register may already hold shows the likely duplicate first, and creating anyway still works", async () => {
+  const existing = await newOrganization(setup.admin, {
+    displayName: "Centro de Estudios Andinos",
+    sector: Sector.ACADEMIA,
+    countryCode: "PE",
+    website: "https://estudios-andinos.example.org",
+  });
+  const page = await signedIn("csu_officer", "checker@example.org");
+  await visit(page, `/organizations`);
+  await page.getByRole("button", { name: "New organisation" }).click();
+  const dialog = page.getByRole("dialog", { name: "New organisation" });
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill("Centro de Estudios Andino");
+  await dialog.getByRole("combobox", { name: "Sector", exact: true }).click();
+  await page.getByRole("option", { name: "Academia", exact: true }).click();
+  await dialog.getByRole("textbox", { name: "Country code", exact: true }).fill("PE");
+  await dialog.getByRole("textbox", { name: "Website", exact: true }).fill("https://estudios-andinos.example.org");
+  await dialog.getByRole("button", { name: "Create" }).click();
+
+  // Nothing is created yet: the likely duplicate is named, with a link to it.
+  const warning = dialog.getByRole("alert").filter({ hasText: "This organisation may already be in the register" });
+  await warning.waitFor();
+  const link = warning.getByRole("link", { name: "Centro de Estudios Andinos" });
+  await link.waitFor();
+  expect(await link.getAttribute("href")).toBe(`/organizations/${idOf(existing.name)}`);
+  const before = await setup.admin.contacts.searchOrganizations({ query: "estudios andino" });
+  expect(before.results.filter((r) => r.organization?.displayName === "Centro de Estudios Andino")).toHaveLength(0);
+
+  await warning.getByRole("button", { name: "Create anyway" }).click();
+  await page.getByRole("heading", { level: 1, name: /Centro de Estudios Andino$/ }).waitFor();
+  await page.context().close();
+});
+
 test("two officers edit the same person: the second save is refused and explained, and reapplying keeps both changes", async () => {
   const amina = await person("Amina", "Okafor");
   const first = await signedIn("csu_officer", "first@example.org");

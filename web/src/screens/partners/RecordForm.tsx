@@ -1,7 +1,8 @@
 // The create and edit form of an organisation or a person. Each field violation from the
 // service goes on its input (anything else above the form); Create carries one request_id
 // per opening, so a double click never creates two; Update sends the fields changed, with the
-// etag read. When someone else saved in between (ABORTED), the form shows their change beside
+// etag read. Before a create, the register is asked whether it already holds the record and
+// any likely or possible duplicate is shown first. When someone else saved in between (ABORTED), the form shows their change beside
 // this person's, field by field, and offers to reapply these changes or discard them.
 import { useEffect, useRef, useState } from "react";
 import { Alert, Button, Group, MultiSelect, Select, SimpleGrid, Stack, Switch, Table, TagsInput, Text, TextInput, Textarea } from "@mantine/core";
@@ -15,6 +16,8 @@ import { SectorSchema, ThematicAreaSchema } from "../../gen/engage/type/v1/types
 import { changedFields, conflicts, lines, violationsByField, type FormValue, type FormValues } from "./model";
 import { organizationFields, organizationForm, organizationOf, personFields, personForm, personOf } from "./records";
 import { newRequestId, useCountries, useEnumLabel, useEnumOptions, useTags } from "./shared";
+import { PossibleDuplicates } from "./PossibleDuplicates";
+import type { DuplicateCandidate } from "../../gen/engage/contacts/v1/duplicates_pb";
 
 type Kind = "organization" | "person";
 type RecordOf<K extends Kind> = K extends "organization" ? Organization : Person;
@@ -49,6 +52,8 @@ export function RecordForm<K extends Kind>({
   const [values, setValues] = useState<FormValues>(() => toForm(record));
   const [problem, setProblem] = useState<Problem | null>(null);
   const [theirs, setTheirs] = useState<RecordOf<K> | null>(null);
+  // Duplicates the register reported for this form's values; null until asked.
+  const [possible, setPossible] = useState<DuplicateCandidate[] | null>(null);
 
   // A refusal is shown at the top of the form: brought into view (and focus) so a person at
   // the Save button sees it.
@@ -62,6 +67,27 @@ export function RecordForm<K extends Kind>({
 
   const mine = normalised(values);
   const changed = changedFields(base, mine);
+
+  // Asks, writing nothing, whether the new record may duplicate existing ones.
+  const check = useMutation({
+    mutationFn: async (vals: FormValues): Promise<DuplicateCandidate[]> => {
+      const c = contacts();
+      if (kind === "organization") {
+        return (await c.createOrganization({ organization: organizationOf(vals, undefined), validateOnly: true })).duplicateCandidates;
+      }
+      return (await c.createPerson({ person: personOf(vals, undefined), validateOnly: true })).duplicateCandidates;
+    },
+    onMutate: () => {
+      setProblem(null);
+    },
+    onSuccess: (candidates, vals) => {
+      if (candidates.length > 0) setPossible(candidates);
+      else save.mutate({ against: undefined, vals, paths: [] });
+    },
+    onError: (error) => {
+      setProblem(problemOf(error));
+    },
+  });
 
   const save = useMutation({
     mutationFn: async ({ against, vals, paths }: { against: RecordOf<K> | undefined; vals: FormValues; paths: string[] }): Promise<RecordOf<K>> => {
@@ -112,6 +138,8 @@ export function RecordForm<K extends Kind>({
   const messageOf = (field: string) => fieldMessage(problem, `${kind}.${field}`) ?? byField[field];
   const set = (field: string) => (value: FormValue) => {
     setValues((v) => ({ ...v, [field]: value }));
+    // Changed values may no longer duplicate the same records: ask again on Create.
+    setPossible(null);
   };
 
   const reapply = () => {
@@ -124,7 +152,7 @@ export function RecordForm<K extends Kind>({
     setValues(merged);
     save.mutate({ against: theirs, vals: merged, paths: changed });
   };
-  const busy = save.isPending;
+  const busy = save.isPending || check.isPending;
 
   const discard = () => {
     void queryClient.invalidateQueries({ queryKey: ["contacts"] });
@@ -140,6 +168,10 @@ export function RecordForm<K extends Kind>({
         event.preventDefault();
         if (!creating && changed.length === 0) {
           onCancel();
+          return;
+        }
+        if (creating && possible === null) {
+          check.mutate(mine);
           return;
         }
         save.mutate({ against: current, vals: mine, paths: changed });
@@ -159,7 +191,16 @@ export function RecordForm<K extends Kind>({
             ))}
           </Alert>
         ) : problem !== null ? (
-          <ProblemAlert error={save.error} />
+          <ProblemAlert error={save.error ?? check.error} />
+        ) : possible !== null && possible.length > 0 ? (
+          <PossibleDuplicates
+            kind={kind}
+            candidates={possible}
+            busy={save.isPending}
+            onCreateAnyway={() => {
+              save.mutate({ against: undefined, vals: mine, paths: [] });
+            }}
+          />
         ) : null}
         </div>
         {kind === "organization" ? (
