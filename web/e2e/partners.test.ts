@@ -47,9 +47,15 @@ test("an officer creates an organisation, corrects the country the service refus
   await screenshot(page, "organization-form-error");
 
   await country.fill("ES");
+  await dialog.getByRole("textbox", { name: "Street address", exact: true }).fill("Calle del Sol 5");
+  await dialog.getByRole("textbox", { name: "City or town", exact: true }).fill("Sevilla");
   await dialog.getByRole("button", { name: "Create" }).click();
   await page.getByRole("heading", { level: 1, name: /Fundación Niños del Sol/ }).waitFor();
   expect(page.url()).toMatch(/\/organizations\/[0-9a-f-]+$/);
+  // The postal address was stored with the organisation's country.
+  const stored = (await setup.admin.contacts.getOrganization({ name: `organizations/${page.url().split("/").pop() ?? ""}` })).organization;
+  expect(stored?.addresses.map((a) => [a.addressLines.join(" "), a.locality, a.countryCode])).toEqual([["Calle del Sol 5", "Sevilla", "ES"]]);
+  await page.getByText("Sevilla").first().waitFor();
 
   await visit(page, `/organizations`);
   await page.getByRole("searchbox", { name: "Search organisations" }).fill("fundacion ninnos");

@@ -5,7 +5,7 @@
 // any likely or possible duplicate is shown first. When someone else saved in between (ABORTED), the form shows their change beside
 // this person's, field by field, and offers to reapply these changes or discard them.
 import { useEffect, useRef, useState } from "react";
-import { Alert, Button, Group, MultiSelect, Select, SimpleGrid, Stack, Switch, Table, TagsInput, Text, TextInput, Textarea } from "@mantine/core";
+import { Alert, Button, Fieldset, Group, MultiSelect, Select, SimpleGrid, Stack, Switch, Table, TagsInput, Text, TextInput, Textarea } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { fieldMessage, problemOf, type Problem } from "../../api/problem";
@@ -14,7 +14,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { AgeBracketSchema, EcosocStatusSchema, type Organization, type Person } from "../../gen/engage/contacts/v1/resources_pb";
 import { SectorSchema, ThematicAreaSchema } from "../../gen/engage/type/v1/types_pb";
 import { changedFields, conflicts, lines, violationsByField, type FormValue, type FormValues } from "./model";
-import { organizationFields, organizationForm, organizationOf, personFields, personForm, personOf } from "./records";
+import { maskPaths, organizationFields, organizationForm, organizationOf, personFields, personForm, personOf } from "./records";
 import { newRequestId, useCountries, useEnumLabel, useEnumOptions, useTags } from "./shared";
 import { PossibleDuplicates } from "./PossibleDuplicates";
 import type { DuplicateCandidate } from "../../gen/engage/contacts/v1/duplicates_pb";
@@ -22,7 +22,7 @@ import type { DuplicateCandidate } from "../../gen/engage/contacts/v1/duplicates
 type Kind = "organization" | "person";
 type RecordOf<K extends Kind> = K extends "organization" ? Organization : Person;
 
-const listFields = ["alternative_names", "emails", "phones", "languages"];
+const listFields = ["alternative_names", "emails", "phones", "languages", "address_lines"];
 
 /** List fields typed one per line are compared as lists. */
 function normalised(values: FormValues): FormValues {
@@ -98,14 +98,14 @@ export function RecordForm<K extends Kind>({
         if (previous === undefined) {
           return (await c.createOrganization({ organization, requestId })).organization as RecordOf<K>;
         }
-        return (await c.updateOrganization({ organization, updateMask: { paths } })).organization as RecordOf<K>;
+        return (await c.updateOrganization({ organization, updateMask: { paths: maskPaths(paths) } })).organization as RecordOf<K>;
       }
       const previous = against as Person | undefined;
       const person = personOf(vals, previous);
       if (previous === undefined) {
         return (await c.createPerson({ person, requestId })).person as RecordOf<K>;
       }
-      return (await c.updatePerson({ person, updateMask: { paths } })).person as RecordOf<K>;
+      return (await c.updatePerson({ person, updateMask: { paths: maskPaths(paths) } })).person as RecordOf<K>;
     },
     onMutate: () => {
       setProblem(null);
@@ -134,7 +134,7 @@ export function RecordForm<K extends Kind>({
     },
   });
 
-  const { byField, unmapped } = violationsByField(problem?.fields ?? {}, kind, fields, { address: "emails", original_text: "phones" });
+  const { byField, unmapped } = violationsByField(problem?.fields ?? {}, kind, fields, { address: "emails", original_text: "phones", addresses: "address_lines" });
   const messageOf = (field: string) => fieldMessage(problem, `${kind}.${field}`) ?? byField[field];
   const set = (field: string) => (value: FormValue) => {
     setValues((v) => ({ ...v, [field]: value }));
@@ -285,10 +285,37 @@ function OrganizationInputs({ values, set, messageOf }: InputsProps) {
         <Textarea label={t("field.emails")} description={t("field.onePerLine")} autosize minRows={1} value={str(values.emails)} onChange={(e) => { set("emails")(e.currentTarget.value); }} error={messageOf("emails")} />
         <Textarea label={t("field.phones")} description={t("field.onePerLine")} autosize minRows={1} value={str(values.phones)} onChange={(e) => { set("phones")(e.currentTarget.value); }} error={messageOf("phones")} />
       </SimpleGrid>
+      <AddressInputs values={values} set={set} messageOf={messageOf} />
       <MultiSelect label={t("field.thematic_areas")} data={options(ThematicAreaSchema)} value={arr(values.thematic_areas)} onChange={set("thematic_areas")} error={messageOf("thematic_areas")} searchable clearable />
       <TagsField value={arr(values.tags)} onChange={set("tags")} error={messageOf("tags")} />
       <Textarea label={t("field.description")} autosize minRows={2} value={str(values.description)} onChange={(e) => { set("description")(e.currentTarget.value); }} error={messageOf("description")} />
     </>
+  );
+}
+
+/** The record's preferred postal address. */
+function AddressInputs({ values, set, messageOf }: InputsProps) {
+  const { t } = useTranslation("partners");
+  const input = (field: string) => ({
+    label: t(`field.${field}`),
+    value: str(values[field]),
+    onChange: (e: { currentTarget: { value: string } }) => {
+      set(field)(e.currentTarget.value);
+    },
+    error: messageOf(field),
+  });
+  return (
+    <Fieldset legend={t("field.addressLegend")} variant="unstyled">
+      <Stack gap="sm">
+        <Textarea {...input("address_lines")} description={t("field.onePerLine")} autosize minRows={1} />
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+          <TextInput {...input("address_locality")} />
+          <TextInput {...input("address_region")} />
+          <TextInput {...input("address_postal_code")} />
+          <TextInput {...input("address_country_code")} description={t("field.addressCountryHint")} />
+        </SimpleGrid>
+      </Stack>
+    </Fieldset>
   );
 }
 
@@ -320,6 +347,7 @@ function PersonInputs({ values, set, messageOf, withheld }: InputsProps & { with
         <Textarea label={t("field.phones")} description={t("field.onePerLine")} autosize minRows={1} value={str(values.phones)} onChange={(e) => { set("phones")(e.currentTarget.value); }} error={messageOf("phones")} />
         <Textarea label={t("field.languages")} description={t("field.languagesHint")} autosize minRows={1} value={str(values.languages)} onChange={(e) => { set("languages")(e.currentTarget.value); }} error={messageOf("languages")} />
       </SimpleGrid>
+      <AddressInputs values={values} set={set} messageOf={messageOf} />
       <MultiSelect label={t("field.thematic_areas")} data={options(ThematicAreaSchema)} value={arr(values.thematic_areas)} onChange={set("thematic_areas")} error={messageOf("thematic_areas")} searchable clearable />
       <TagsField value={arr(values.tags)} onChange={set("tags")} error={messageOf("tags")} />
       <Textarea label={t("field.notes")} autosize minRows={2} value={str(values.notes)} onChange={(e) => { set("notes")(e.currentTarget.value); }} error={messageOf("notes")} />

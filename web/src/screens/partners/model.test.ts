@@ -14,7 +14,9 @@ import {
   searchFromFilters,
   violationsByField,
 } from "./model";
-import { organizationForm, organizationOf } from "./records";
+import { maskPaths, organizationForm, organizationOf } from "./records";
+import { create } from "@bufbuild/protobuf";
+import { AddressKind, OrganizationSchema, PostalAddressSchema } from "../../gen/engage/contacts/v1/resources_pb";
 
 describe("list filters", () => {
   it("builds the organisation filter as ListOrganizations documents it", () => {
@@ -101,5 +103,32 @@ describe("rows per page in the address bar", () => {
   });
   it("falls back to the default for a size it does not offer", () => {
     expect(filtersFromSearch(new URLSearchParams("size=5000")).size).toBe(25);
+  });
+});
+
+describe("the preferred postal address in the form", () => {
+  const office = create(PostalAddressSchema, { kind: AddressKind.OFFICE, primary: true, addressLines: ["1 Rue de la Paix"], locality: "Paris", postalCode: "75002", countryCode: "FR" });
+  const mailing = create(PostalAddressSchema, { kind: AddressKind.MAILING, addressLines: ["BP 12"], locality: "Lyon", countryCode: "FR" });
+  const existing = create(OrganizationSchema, { displayName: "Maison", countryCode: "FR", addresses: [mailing, office] });
+
+  it("shows the primary address and keeps the others when it is edited", () => {
+    const values = organizationForm(existing);
+    expect(values.address_locality).toBe("Paris");
+    const sent = organizationOf({ ...values, address_locality: "Paris 2e" }, existing);
+    expect(sent.addresses.map((a) => a.locality)).toEqual(["Lyon", "Paris 2e"]);
+    expect(sent.addresses[1]?.primary).toBe(true);
+    expect(sent.addresses[1]?.kind).toBe(AddressKind.OFFICE);
+  });
+  it("adds an office address in the record's country to a new organisation", () => {
+    const sent = organizationOf({ ...organizationForm(undefined), display_name: "Nueva", country_code: "cl", address_lines: "Av. Libertador 1\nPiso 3", address_locality: "Santiago" });
+    expect(sent.addresses).toHaveLength(1);
+    expect(sent.addresses[0]?.addressLines).toEqual(["Av. Libertador 1", "Piso 3"]);
+    expect(sent.addresses[0]?.countryCode).toBe("CL");
+    expect(sent.addresses[0]?.kind).toBe(AddressKind.OFFICE);
+  });
+  it("removes the preferred address when its fields are emptied, and updates only `addresses`", () => {
+    const emptied = { ...organizationForm(existing), address_lines: [], address_locality: "", address_region: "", address_postal_code: "", address_country_code: "" };
+    expect(organizationOf(emptied, existing).addresses.map((a) => a.locality)).toEqual(["Lyon"]);
+    expect(maskPaths(["address_locality", "address_lines", "website"])).toEqual(["addresses", "website"]);
   });
 });

@@ -3,6 +3,7 @@
 // is sent complete, keeping the kind and primary flag of the entries that stay).
 import { clone, create } from "@bufbuild/protobuf";
 import {
+  AddressKind,
   AgeBracket,
   AgeBracketSchema,
   EcosocStatus,
@@ -11,13 +12,70 @@ import {
   OrganizationSchema,
   PersonSchema,
   PhoneNumberSchema,
+  PostalAddressSchema,
   type EmailAddress,
   type Organization,
   type Person,
   type PhoneNumber,
+  type PostalAddress,
 } from "../../gen/engage/contacts/v1/resources_pb";
 import { DateSchema, SectorSchema, ThematicAreaSchema } from "../../gen/engage/type/v1/types_pb";
 import { dateOf, dateText, enumName, enumNumber, lines, type FormValues } from "./model";
+
+/**
+ * The form edits a record's preferred postal address (the primary one, or the first) as these
+ * fields; the record's other addresses are kept as they are. All of them are the `addresses`
+ * path of an update.
+ */
+export const addressFields = ["address_lines", "address_locality", "address_region", "address_postal_code", "address_country_code"] as const;
+
+/** The update mask's paths for the form fields changed. */
+export function maskPaths(changed: readonly string[]): string[] {
+  return [...new Set(changed.map((f) => ((addressFields as readonly string[]).includes(f) ? "addresses" : f)))];
+}
+
+function preferred(addresses: readonly PostalAddress[]): number {
+  const primary = addresses.findIndex((a) => a.primary);
+  return primary === -1 ? 0 : primary;
+}
+
+function addressForm(addresses: readonly PostalAddress[] | undefined): FormValues {
+  const a = addresses?.[preferred(addresses)];
+  return {
+    address_lines: [...(a?.addressLines ?? [])],
+    address_locality: a?.locality ?? "",
+    address_region: a?.region ?? "",
+    address_postal_code: a?.postalCode ?? "",
+    address_country_code: a?.countryCode ?? "",
+  };
+}
+
+/**
+ * The addresses to send: the preferred one replaced by the form's (or removed when the form's
+ * is emptied), the others unchanged. An address without a country takes the record's.
+ */
+function addressesOf(v: FormValues, previous: readonly PostalAddress[], recordCountry: string, kind: AddressKind): PostalAddress[] {
+  const at = preferred(previous);
+  const old = previous[at];
+  const addressLines = list(v, "address_lines");
+  const locality = text(v, "address_locality");
+  const region = text(v, "address_region");
+  const postalCode = text(v, "address_postal_code");
+  const country = text(v, "address_country_code").toUpperCase();
+  const empty = addressLines.length === 0 && locality === "" && region === "" && postalCode === "" && country === "";
+  const others = previous.filter((_, i) => i !== at);
+  if (empty) return others;
+  const edited = create(PostalAddressSchema, {
+    kind: old?.kind ?? kind,
+    primary: old?.primary ?? false,
+    addressLines,
+    locality,
+    region,
+    postalCode,
+    countryCode: country || recordCountry,
+  });
+  return old === undefined ? [edited, ...others] : previous.map((a, i) => (i === at ? edited : a));
+}
 
 export const organizationFields = [
   "display_name",
@@ -28,6 +86,7 @@ export const organizationFields = [
   "website",
   "emails",
   "phones",
+  ...addressFields,
   "thematic_areas",
   "tags",
   "ecosoc_status",
@@ -44,6 +103,7 @@ export const personFields = [
   "emails",
   "phones",
   "country_code",
+  ...addressFields,
   "languages",
   "youth",
   "birth_date",
@@ -64,6 +124,7 @@ export function organizationForm(o: Organization | undefined): FormValues {
     website: o?.website ?? "",
     emails: (o?.emails ?? []).map((e) => e.address),
     phones: (o?.phones ?? []).map((p) => p.originalText),
+    ...addressForm(o?.addresses),
     thematic_areas: (o?.thematicAreas ?? []).map((a) => enumName(ThematicAreaSchema, a)),
     tags: [...(o?.tags ?? [])],
     ecosoc_status: o && o.ecosocStatus !== EcosocStatus.UNSPECIFIED ? enumName(EcosocStatusSchema, o.ecosocStatus) : "",
@@ -82,6 +143,7 @@ export function personForm(p: Person | undefined): FormValues {
     emails: (p?.emails ?? []).map((e) => e.address),
     phones: (p?.phones ?? []).map((x) => x.originalText),
     country_code: p?.countryCode ?? "",
+    ...addressForm(p?.addresses),
     languages: [...(p?.languages ?? [])],
     youth: p?.youth ?? false,
     birth_date: dateText(p?.birthDate),
@@ -128,6 +190,7 @@ export function organizationOf(v: FormValues, previous?: Organization): Organiza
   o.website = text(v, "website");
   o.emails = emailsOf(list(v, "emails"), previous?.emails ?? []);
   o.phones = phonesOf(list(v, "phones"), previous?.phones ?? []);
+  o.addresses = addressesOf(v, previous?.addresses ?? [], o.countryCode, AddressKind.OFFICE);
   o.thematicAreas = list(v, "thematic_areas").map((a) => enumNumber(ThematicAreaSchema, a));
   o.tags = list(v, "tags");
   o.ecosocStatus = enumNumber(EcosocStatusSchema, text(v, "ecosoc_status"));
@@ -148,6 +211,7 @@ export function personOf(v: FormValues, previous?: Person): Person {
   p.emails = emailsOf(list(v, "emails"), previous?.emails ?? []);
   p.phones = phonesOf(list(v, "phones"), previous?.phones ?? []);
   p.countryCode = text(v, "country_code").toUpperCase();
+  p.addresses = addressesOf(v, previous?.addresses ?? [], p.countryCode, AddressKind.UNSPECIFIED);
   p.languages = list(v, "languages");
   p.youth = v.youth === true;
   const birth = dateOf(text(v, "birth_date"));
