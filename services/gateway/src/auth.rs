@@ -37,13 +37,23 @@ struct Claims {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     initiatives: Vec<String>,
     iss: String,
-    aud: String,
+    aud: Audience,
     exp: u64,
     /// Not every provider sends `nbf` (Keycloak does not); it is checked when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nbf: Option<u64>,
     #[serde(default)]
     iat: u64,
+}
+
+/// The `aud` claim: one audience, or several, which RFC 7519 allows and Keycloak sends when a
+/// token serves more than one client (`["account", "engage"]`). jsonwebtoken checks that the
+/// configured audience is among them; this type only lets both shapes be read.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// A verified caller and when its token expires.
@@ -193,7 +203,7 @@ pub fn mint_development_token(
         roles: caller.roles.iter().map(|r| r.as_str().to_owned()).collect(),
         initiatives: caller.initiatives.clone(),
         iss: DEVELOPMENT_ISSUER.into(),
-        aud: DEFAULT_AUDIENCE.into(),
+        aud: Audience::One(DEFAULT_AUDIENCE.into()),
         exp: now + ttl.as_secs(),
         nbf: Some(now),
         iat: now,

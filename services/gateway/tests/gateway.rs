@@ -429,6 +429,24 @@ async fn refused_with_the_wrong_issuer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audience_array_naming_engage_is_accepted_as_keycloak_sends_it() {
+    let harness = Harness::start().await;
+    let mut c = claims("kc-multi", &["viewer"]);
+    c["aud"] = json!(["account", "engage"]);
+    let seen = list_topics_with(&harness, &rsa_token(&c))
+        .await
+        .expect("accepted");
+    assert_eq!(seen.topics[0].description, "kc-multi");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_with_an_audience_array_not_naming_engage() {
+    let mut c = claims("ana", &["viewer"]);
+    c["aud"] = json!(["account", "another-app"]);
+    assert_unauthenticated(&rsa_token(&c)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_with_the_wrong_audience() {
     let mut c = claims("ana", &["viewer"]);
     c["aud"] = json!("another-app");
