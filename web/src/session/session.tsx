@@ -47,8 +47,6 @@ interface SessionContextValue {
   signInWithProvider: (returnTo: string) => Promise<void>;
   completeProviderSignIn: () => Promise<string>;
   signOut: () => Promise<void>;
-  /** Called when a call says the token is no longer valid. */
-  sessionExpired: () => void;
   retry: () => void;
 }
 
@@ -179,10 +177,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           // Ends the provider's session too, where it offers an end-session endpoint.
           await manager.signoutRedirect({ id_token_hint: user?.id_token }).catch(() => undefined);
         }
-      },
-      sessionExpired: () => {
-        setToken(null);
-        setState((current) => (current.status === "signedIn" ? { status: "signedOut", reason: "expired" } : current));
       },
       retry: () => {
         setState({ status: "loading" });

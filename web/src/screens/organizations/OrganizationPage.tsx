@@ -15,7 +15,7 @@ import { Interactions } from "../partners/Interactions";
 import { idOf } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
 import { DeleteRestore, Details } from "../partners/RecordParts";
-import { Stamps, StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
+import { Stamps, StateBadges, useEnumLabel, PartnerModal } from "../partners/shared";
 import { Accreditations } from "./Accreditations";
 import { AffiliatedPeople } from "./AffiliatedPeople";
 
@@ -48,7 +48,7 @@ export default function OrganizationPage() {
   }
   const writable = o.mergedInto === "";
   return (
-    <Stack gap="lg" style={readable}>
+    <Stack gap="lg">
       <Anchor component={Link} href="/organizations" size="sm">
         {t("record.backToOrganizations")}
       </Anchor>

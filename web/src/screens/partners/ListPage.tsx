@@ -14,7 +14,7 @@ import { useAbilities } from "../../session/session";
 import { ListFilterBar, useListFilters } from "./ListFilters";
 import { idOf, pageSizes, type ListFilters } from "./model";
 import { RecordForm } from "./RecordForm";
-import { StateBadges, PartnerModal, readable } from "./shared";
+import { StateBadges, PartnerModal } from "./shared";
 
 /** What the list shows of every record: its name, linked, and its state badges. */
 interface Listed {
@@ -61,7 +61,7 @@ export function PartnerListPage<T extends Listed>({
   const items = pages.data?.items ?? [];
 
   return (
-    <Stack gap="md" style={readable}>
+    <Stack gap="md">
       <Group justify="space-between" align="flex-end">
         <Title order={1}>{t(`list.${kind}.title`)}</Title>
         {can.write ? (

@@ -1,7 +1,7 @@
 // Reference data and small pieces both the organisations and the people screens use.
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import type { CSSProperties, ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Badge, Group, Modal, Text } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
 import type { DescEnum } from "@bufbuild/protobuf";
@@ -79,22 +79,12 @@ export function newRequestId(): string {
   return crypto.randomUUID();
 }
 
-/**
- * Secondary text and field errors dark enough for WCAG AA (Mantine's default "dimmed" grey is
- * 3.3:1 on white, its error red 3.3:1):
- * set on the screens' roots and dialogs, whose descriptions and captions inherit it.
- */
-export const readable = {
-  "--mantine-color-dimmed": "var(--mantine-color-gray-7)",
-  "--mantine-color-error": "var(--mantine-color-red-9)",
-} as CSSProperties;
-
 /** A dialog of these screens: a named close button, full screen on a phone. */
 export function PartnerModal({ opened, onClose, title, size, children }: { opened: boolean; onClose: () => void; title: string; size?: string; children: ReactNode }) {
   const { t } = useTranslation("partners");
   const narrow = useMediaQuery("(max-width: 36em)");
   return (
-    <Modal opened={opened} onClose={onClose} title={title} size={size} fullScreen={narrow && size === "xl"} style={readable} closeButtonProps={{ "aria-label": t("common:action.close") }}>
+    <Modal opened={opened} onClose={onClose} title={title} size={size} fullScreen={narrow && size === "xl"} closeButtonProps={{ "aria-label": t("common:action.close") }}>
       {children}
     </Modal>
   );

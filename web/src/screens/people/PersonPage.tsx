@@ -16,7 +16,7 @@ import { dateText, idOf } from "../partners/model";
 import { RecordForm } from "../partners/RecordForm";
 import { DeleteRestore, Details } from "../partners/RecordParts";
 import { SaveForm, useSaveForm } from "../partners/RecordSection";
-import { Stamps, StateBadges, useEnumLabel, PartnerModal, readable } from "../partners/shared";
+import { Stamps, StateBadges, useEnumLabel, PartnerModal } from "../partners/shared";
 import { Affiliations } from "./Affiliations";
 import { Consents } from "./Consents";
 
@@ -51,7 +51,7 @@ export default function PersonPage() {
   const writable = p.mergedInto === "" && p.eraseTime === undefined;
   const live = writable && p.deleteTime === undefined;
   return (
-    <Stack gap="lg" style={readable}>
+    <Stack gap="lg">
       <Anchor component={Link} href="/people" size="sm">
         {t("record.backToPeople")}
       </Anchor>
