@@ -464,6 +464,26 @@ async fn reference_data_and_a_person_merge_preview(backend: TestBackend) {
     let kenya = african.iter().find(|c| c.country_code == "KE").unwrap();
     assert_eq!(kenya.display_name, "Kenya");
     assert!(african.iter().all(|c| c.country_code != "FR"));
+    // Every code a record may carry is listed, territories with REGIONAL_GROUP_NONE.
+    let all = c
+        .list_countries(ListCountriesRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .countries;
+    assert_eq!(all.len(), 249);
+    let none = c
+        .list_countries(ListCountriesRequest {
+            regional_group: RegionalGroup::None as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .countries;
+    let hong_kong = none.iter().find(|c| c.country_code == "HK").unwrap();
+    assert_eq!(hong_kong.display_name, "Hong Kong");
+    assert!(none.iter().any(|c| c.country_code == "PR"));
+    assert!(none.iter().all(|c| c.country_code != "KE"));
 
     let mut people = Vec::new();
     for (given, family, youth, year) in [
@@ -541,6 +561,19 @@ async fn reference_data_and_a_person_merge_preview(backend: TestBackend) {
         .person
         .unwrap();
     assert!(still.merged_into.is_empty());
+    // A preview is a read: a viewer gets it too, with the youth birth date still withheld.
+    let seen = client(&server, Role::Viewer)
+        .preview_person_merge(PreviewPersonMergeRequest {
+            survivor: survivor.name.clone(),
+            merged: merged.name.clone(),
+            field_choices: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap();
+    assert!(seen.birth_date.is_none() && seen.birth_date_withheld);
 }
 
 engage_platform::on_both_databases!(

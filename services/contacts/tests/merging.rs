@@ -277,6 +277,31 @@ async fn a_merge_leaves_nothing_pointing_at_the_merged_organisation(backend: Tes
     );
     // The preview wrote nothing.
     assert!(get(&mut officer, &merged.name).await.merged_into.is_empty());
+    // A preview is a read: a viewer sees the same, and still may not merge.
+    let mut viewer = client(&server, Role::Viewer);
+    let seen = viewer
+        .preview_organization_merge(PreviewOrganizationMergeRequest {
+            survivor: survivor.name.clone(),
+            merged: merged.name.clone(),
+            field_choices: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(seen.impact, preview.impact);
+    assert_eq!(seen.result, preview.result);
+    let refused = viewer
+        .merge_organizations(MergeOrganizationsRequest {
+            survivor: survivor.name.clone(),
+            survivor_etag: preview.survivor_etag.clone(),
+            merged: merged.name.clone(),
+            merged_etag: preview.merged_etag.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(get(&mut officer, &merged.name).await.merged_into.is_empty());
 
     let into_itself = officer
         .merge_organizations(MergeOrganizationsRequest {

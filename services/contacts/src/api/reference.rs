@@ -6,7 +6,6 @@ use engage_api::contacts::*;
 use engage_api::types::{RegionalGroup, Sector};
 use engage_platform::journal::{AuditTrailQuery, Journal, TrailOrder, audit_trail};
 use engage_platform::paging::Page;
-use engage_platform::regions;
 use engage_platform::resource::timestamp;
 use engage_platform::{Caller, Error, with_connection, write_transaction};
 
@@ -164,15 +163,12 @@ impl ContactsApi {
         caller(&request, Need::Read)?;
         let wanted = request.into_inner().regional_group;
         Ok(ListCountriesResponse {
-            countries: regions::country_codes()
-                .into_iter()
-                .filter_map(|code| {
-                    let group = regions::regional_group(code)? as i32;
-                    (wanted == 0 || wanted == group).then(|| Country {
-                        country_code: code.to_owned(),
-                        display_name: regions::country_name(code).unwrap_or(code).to_owned(),
-                        regional_group: group,
-                    })
+            countries: crate::domain::contact_points::accepted_countries()
+                .filter(|(_, _, group)| wanted == 0 || wanted == *group as i32)
+                .map(|(code, name, group)| Country {
+                    country_code: code.to_owned(),
+                    display_name: name.to_owned(),
+                    regional_group: group as i32,
                 })
                 .collect(),
         })

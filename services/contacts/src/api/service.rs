@@ -595,17 +595,17 @@ impl ContactsService for ContactsApi {
         &self,
         request: Request<PreviewOrganizationMergeRequest>,
     ) -> Result<Response<PreviewOrganizationMergeResponse>, Status> {
-        handle!(Need::Write, request, |c, r| self
-            .preview_organization_merge(
-                &c,
-                MergeRequest {
-                    survivor: &r.survivor,
-                    survivor_etag: None,
-                    merged: &r.merged,
-                    merged_etag: None,
-                    choices: &r.field_choices,
-                }
-            ))
+        // A preview writes nothing: every role may read it (the gateway's table agrees).
+        handle!(Need::Read, request, |c, r| self.preview_organization_merge(
+            &c,
+            MergeRequest {
+                survivor: &r.survivor,
+                survivor_etag: None,
+                merged: &r.merged,
+                merged_etag: None,
+                choices: &r.field_choices,
+            }
+        ))
     }
 
     async fn merge_organizations(
@@ -633,7 +633,7 @@ impl ContactsService for ContactsApi {
         &self,
         request: Request<PreviewPersonMergeRequest>,
     ) -> Result<Response<PreviewPersonMergeResponse>, Status> {
-        handle!(Need::Write, request, |c, r| self.preview_person_merge(
+        handle!(Need::Read, request, |c, r| self.preview_person_merge(
             &c,
             MergeRequest {
                 survivor: &r.survivor,

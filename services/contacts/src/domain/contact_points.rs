@@ -62,9 +62,91 @@ const ISO_3166_ALPHA2: &[&str] = &[
     "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
+/// The ISO 3166-1 English short names of the codes the regional-group table leaves out
+/// (territories and areas that are not UN members or observers), sorted by code; checked
+/// against pycountry 26.2.16 (Debian's iso-codes data).
+const TERRITORY_NAMES: &[(&str, &str)] = &[
+    ("AI", "Anguilla"),
+    ("AQ", "Antarctica"),
+    ("AS", "American Samoa"),
+    ("AW", "Aruba"),
+    ("AX", "Åland Islands"),
+    ("BL", "Saint Barthélemy"),
+    ("BM", "Bermuda"),
+    ("BQ", "Bonaire, Sint Eustatius and Saba"),
+    ("BV", "Bouvet Island"),
+    ("CC", "Cocos (Keeling) Islands"),
+    ("CK", "Cook Islands"),
+    ("CW", "Curaçao"),
+    ("CX", "Christmas Island"),
+    ("EH", "Western Sahara"),
+    ("FK", "Falkland Islands (Malvinas)"),
+    ("FO", "Faroe Islands"),
+    ("GF", "French Guiana"),
+    ("GG", "Guernsey"),
+    ("GI", "Gibraltar"),
+    ("GL", "Greenland"),
+    ("GP", "Guadeloupe"),
+    ("GS", "South Georgia and the South Sandwich Islands"),
+    ("GU", "Guam"),
+    ("HK", "Hong Kong"),
+    ("HM", "Heard Island and McDonald Islands"),
+    ("IM", "Isle of Man"),
+    ("IO", "British Indian Ocean Territory"),
+    ("JE", "Jersey"),
+    ("KY", "Cayman Islands"),
+    ("MF", "Saint Martin (French part)"),
+    ("MO", "Macao"),
+    ("MP", "Northern Mariana Islands"),
+    ("MQ", "Martinique"),
+    ("MS", "Montserrat"),
+    ("NC", "New Caledonia"),
+    ("NF", "Norfolk Island"),
+    ("NU", "Niue"),
+    ("PF", "French Polynesia"),
+    ("PM", "Saint Pierre and Miquelon"),
+    ("PN", "Pitcairn"),
+    ("PR", "Puerto Rico"),
+    ("RE", "Réunion"),
+    ("SH", "Saint Helena, Ascension and Tristan da Cunha"),
+    ("SJ", "Svalbard and Jan Mayen"),
+    ("SX", "Sint Maarten (Dutch part)"),
+    ("TC", "Turks and Caicos Islands"),
+    ("TF", "French Southern Territories"),
+    ("TK", "Tokelau"),
+    ("TW", "Taiwan, Province of China"),
+    ("UM", "United States Minor Outlying Islands"),
+    ("VG", "Virgin Islands, British"),
+    ("VI", "Virgin Islands, U.S."),
+    ("WF", "Wallis and Futuna"),
+    ("YT", "Mayotte"),
+];
+
 /// Whether `code` (upper case) is an assigned ISO 3166-1 alpha-2 code.
 pub fn is_country_code(code: &str) -> bool {
     ISO_3166_ALPHA2.binary_search(&code).is_ok()
+}
+
+/// Every country code the register accepts, in code order, with its name and regional group:
+/// UN members and observers with their group, other ISO 3166-1 codes with
+/// REGIONAL_GROUP_NONE. ListCountries lists exactly these, so a picker built from it offers
+/// every code a record may carry.
+pub fn accepted_countries() -> impl Iterator<Item = (&'static str, &'static str, RegionalGroup)> {
+    ISO_3166_ALPHA2.iter().map(|&code| {
+        let name = engage_platform::regions::country_name(code)
+            .or_else(|| {
+                TERRITORY_NAMES
+                    .binary_search_by_key(&code, |(c, _)| c)
+                    .ok()
+                    .map(|i| TERRITORY_NAMES[i].1)
+            })
+            .unwrap_or(code);
+        (
+            code,
+            name,
+            regional_group(code).unwrap_or(RegionalGroup::None),
+        )
+    })
 }
 
 /// Trims `value` in place.
@@ -582,6 +664,28 @@ mod tests {
         for code in engage_platform::regions::country_codes() {
             assert!(is_country_code(code), "{code}");
         }
+    }
+
+    #[test]
+    fn every_accepted_code_is_listed_with_a_name() {
+        let listed: Vec<_> = accepted_countries().collect();
+        assert_eq!(listed.len(), 249);
+        assert!(
+            listed.iter().all(|(code, name, _)| name != code),
+            "a code without a name"
+        );
+        assert!(TERRITORY_NAMES.windows(2).all(|w| w[0].0 < w[1].0));
+        let none: Vec<_> = listed
+            .iter()
+            .filter(|(_, _, g)| *g == RegionalGroup::None)
+            .map(|(c, _, _)| *c)
+            .collect();
+        assert_eq!(none.len(), 54);
+        for code in ["HK", "PR", "GL"] {
+            assert!(none.contains(&code), "{code}");
+        }
+        assert!(listed.contains(&("CH", "Switzerland", RegionalGroup::WesternEuropeanOthers)));
+        assert!(listed.contains(&("HK", "Hong Kong", RegionalGroup::None)));
     }
 
     #[test]
