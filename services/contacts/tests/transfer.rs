@@ -752,7 +752,52 @@ async fn admin_rows_birth_date(admin: &mut Client) -> String {
         .unwrap_or_default()
 }
 
+/// csv.proto: a row's result carries its `external_id` cell whenever there is one, however
+/// the row failed.
+async fn failed_rows_keep_their_external_id(backend: TestBackend) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    let people = import_people(
+        &mut officer,
+        "external_id,given_name,family_name\nx-1,,\nx-2,Ana,Diaz\n",
+        true,
+    )
+    .await;
+    assert_eq!(
+        people.outcomes(),
+        [
+            (2, ImportRowOutcome::Failed),
+            (3, ImportRowOutcome::Created)
+        ]
+    );
+    assert_eq!(people.rows[0].external_id, "x-1");
+    assert_eq!(people.rows[0].errors[0].column, "given_name");
+    assert_eq!(people.rows[1].external_id, "x-2");
+
+    let organizations = import_organizations(
+        &mut officer,
+        "external_id,display_name,sector\nngo-1,,ngo\nngo-2,Foo,spaceship\nngo-3,Bar,ngo\n",
+        false,
+        true,
+    )
+    .await;
+    let rows: Vec<_> = organizations
+        .rows
+        .iter()
+        .map(|r| (r.external_id.as_str(), r.outcome()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("ngo-1", ImportRowOutcome::Failed),
+            ("ngo-2", ImportRowOutcome::Failed),
+            ("ngo-3", ImportRowOutcome::Created)
+        ]
+    );
+}
+
 engage_platform::on_both_databases!(
+    failed_rows_keep_their_external_id,
     ten_thousand_rows_import_but_the_twenty_bad_ones_and_import_again_unchanged,
     rows_match_by_name_then_external_id_and_a_dry_run_writes_nothing,
     a_filtered_export_streams_each_match_once_and_imports_back_unchanged,

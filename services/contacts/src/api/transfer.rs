@@ -69,7 +69,7 @@ enum Row {
 }
 
 /// A data row with its row number, read or refused for bad cells.
-type Parsed = (i64, Result<Row, Vec<ImportIssue>>);
+type Parsed = (i64, Result<Row, format::RowIssues>);
 
 fn issue(column: &str, code: &str, reason: impl Into<String>) -> ImportIssue {
     ImportIssue {
@@ -821,7 +821,7 @@ async fn import_rows<C: Register + Journal + Send>(
     let mut creates = Vec::new();
     while let Some((row_number, parsed)) = pending.pop_front() {
         let result = match parsed {
-            Err(issues) => failed(row_number, "", issues),
+            Err(row) => failed(row_number, &row.external_id, row.issues),
             Ok(Row::Organization(row)) => {
                 import_organization(conn, batch, &known, seen, &mut creates, row_number, *row)
                     .await?

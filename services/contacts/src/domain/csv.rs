@@ -663,10 +663,29 @@ impl AddressCells {
     }
 }
 
+/// A data row that could not be read: every issue found in it, and its `external_id` cell
+/// (empty when there is none) so the row's result still names the row as the file does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowIssues {
+    /// The row's `external_id` cell.
+    pub external_id: String,
+    /// What is wrong with the row.
+    pub issues: Vec<ImportIssue>,
+}
+
+impl RowIssues {
+    fn of(external_id: Option<String>, issues: Vec<ImportIssue>) -> Self {
+        Self {
+            external_id: external_id.unwrap_or_default(),
+            issues,
+        }
+    }
+}
+
 fn parse_organization(
     record: &csv::StringRecord,
     layout: &Layout,
-) -> Result<OrganizationRow, Vec<ImportIssue>> {
+) -> Result<OrganizationRow, RowIssues> {
     let mut org = Organization::default();
     let mut name = None;
     let mut external_id = None;
@@ -726,7 +745,7 @@ fn parse_organization(
     org.addresses = address.into_addresses();
     cell_issues.extend(issues);
     if !cell_issues.is_empty() {
-        return Err(cell_issues);
+        return Err(RowIssues::of(external_id, cell_issues));
     }
     Ok(OrganizationRow {
         name,
@@ -736,10 +755,7 @@ fn parse_organization(
     })
 }
 
-fn parse_person(
-    record: &csv::StringRecord,
-    layout: &Layout,
-) -> Result<PersonRow, Vec<ImportIssue>> {
+fn parse_person(record: &csv::StringRecord, layout: &Layout) -> Result<PersonRow, RowIssues> {
     let mut person = Person::default();
     let mut name = None;
     let mut external_id = None;
@@ -838,7 +854,7 @@ fn parse_person(
 
     cell_issues.extend(issues);
     if !cell_issues.is_empty() {
-        return Err(cell_issues);
+        return Err(RowIssues::of(external_id, cell_issues));
     }
     Ok(PersonRow {
         name,
@@ -855,10 +871,10 @@ pub fn organization_rows<'a>(
     content: &'a [u8],
     layout: &'a Layout,
     first_row_number: i64,
-) -> impl Iterator<Item = (i64, Result<OrganizationRow, Vec<ImportIssue>>)> + 'a {
+) -> impl Iterator<Item = (i64, Result<OrganizationRow, RowIssues>)> + 'a {
     data_records(content, first_row_number).map(move |(row, record)| {
         let parsed = record
-            .map_err(|e| vec![e])
+            .map_err(|e| RowIssues::of(None, vec![e]))
             .and_then(|r| parse_organization(&r, layout));
         (row, parsed)
     })
@@ -869,10 +885,10 @@ pub fn person_rows<'a>(
     content: &'a [u8],
     layout: &'a Layout,
     first_row_number: i64,
-) -> impl Iterator<Item = (i64, Result<PersonRow, Vec<ImportIssue>>)> + 'a {
+) -> impl Iterator<Item = (i64, Result<PersonRow, RowIssues>)> + 'a {
     data_records(content, first_row_number).map(move |(row, record)| {
         let parsed = record
-            .map_err(|e| vec![e])
+            .map_err(|e| RowIssues::of(None, vec![e]))
             .and_then(|r| parse_person(&r, layout));
         (row, parsed)
     })
@@ -1280,7 +1296,9 @@ mod tests {
 
     fn org_rows(content: &[u8]) -> Vec<(i64, Result<OrganizationRow, Vec<ImportIssue>>)> {
         let layout = org_layout(content);
-        organization_rows(content, &layout, 2).collect()
+        organization_rows(content, &layout, 2)
+            .map(|(n, r)| (n, r.map_err(|failed| failed.issues)))
+            .collect()
     }
 
     #[test]
@@ -1607,6 +1625,35 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_row_keeps_its_external_id() {
+        let content = b"external_id,given_name,family_name\nx-1,,\nx-2,Ana,Diaz\n";
+        let layout = match check_structure(content, RecordKind::Person, 2) {
+            Ok(l) => l,
+            Err(e) => panic!("{e}"),
+        };
+        let rows: Vec<_> = person_rows(content, &layout, 2).collect();
+        let [(2, Err(failed)), (3, Ok(_))] = rows.as_slice() else {
+            panic!("expected the first row to fail: {rows:?}");
+        };
+        assert_eq!(failed.external_id, "x-1");
+        assert_eq!(failed.issues[0].column, "given_name");
+
+        let content = b"external_id,display_name,sector\nngo-1,,ngo\nngo-2,Foo,spaceship\n";
+        let layout = org_layout(content);
+        let failed: Vec<_> = organization_rows(content, &layout, 2)
+            .filter_map(|(_, r)| r.err())
+            .map(|f| (f.external_id, f.issues[0].code.clone()))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                ("ngo-1".to_owned(), "REQUIRED".to_owned()),
+                ("ngo-2".to_owned(), "INVALID_ENUM".to_owned())
+            ]
+        );
+    }
+
+    #[test]
     fn person_cells_are_checked() {
         let content =
             b"given_name,family_name,youth,birth_date,title\n,,maybe,1990-02-30,Officer\n";
@@ -1615,10 +1662,11 @@ mod tests {
             Err(e) => panic!("{e}"),
         };
         let rows: Vec<_> = person_rows(content, &layout, 2).collect();
-        let [(2, Err(issues))] = rows.as_slice() else {
+        let [(2, Err(failed))] = rows.as_slice() else {
             panic!("expected issues: {rows:?}");
         };
-        let codes: Vec<(&str, &str)> = issues
+        let codes: Vec<(&str, &str)> = failed
+            .issues
             .iter()
             .map(|i| (i.column.as_str(), i.code.as_str()))
             .collect();
