@@ -130,7 +130,11 @@ impl Authenticator {
         validation
     }
 
-    /// Verifies the `authorization` metadata value (`Bearer <jwt>`).
+    /// Verifies the `authorization` metadata value (`Bearer <jwt>`). The caller hears only
+    /// that the token is invalid or expired; why it was refused is logged at info, with the
+    /// token's issuer, key id and subject (never the token), and counted by reason in
+    /// `engage.gateway.token_refusals`, so an operator connecting an identity provider can see
+    /// what is wrong.
     pub async fn verify(&self, authorization: Option<&str>) -> Result<Authenticated, Error> {
         let token = authorization
             .and_then(|v| {
@@ -138,40 +142,66 @@ impl Authenticator {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                unauthenticated("TOKEN_MISSING", "send `authorization: Bearer <token>`")
-            })?;
-        let invalid = || unauthenticated("TOKEN_INVALID", "the token is invalid or expired");
-        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+            .filter(|t| !t.is_empty());
+        let result = match token {
+            Some(token) => self.check(token).await,
+            None => Err(Refusal::Missing),
+        };
+        result.map_err(|refusal| {
+            let seen = token.map(TokenSummary::of).unwrap_or_default();
+            tracing::info!(
+                reason = refusal.as_str(),
+                issuer = %seen.issuer,
+                key_id = %seen.key_id,
+                subject = %seen.subject,
+                audiences = ?seen.audiences,
+                expected_audience = %self.settings.audience,
+                "token refused"
+            );
+            engage_platform::telemetry::rpc_metrics()
+                .token_refusals
+                .add(
+                    1,
+                    &[opentelemetry::KeyValue::new("reason", refusal.as_str())],
+                );
+            refusal.into_error()
+        })
+    }
 
+    async fn check(&self, token: &str) -> Result<Authenticated, Refusal> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Malformed)?;
         let claims = if header.alg == Algorithm::HS256 {
-            let key = self.development.as_ref().ok_or_else(invalid)?;
+            let key = self
+                .development
+                .as_ref()
+                .ok_or(Refusal::DevelopmentTokensOff)?;
             let mut validation = self.validation(Algorithm::HS256, &[DEVELOPMENT_ISSUER]);
             // Development tokens always name the default audience, whatever audience the
             // identity provider's tokens are checked for.
             validation.set_audience(&[DEFAULT_AUDIENCE]);
             jsonwebtoken::decode::<Claims>(token, key, &validation)
-                .map_err(|_| invalid())?
+                .map_err(|e| Refusal::of(e.kind()))?
                 .claims
         } else if JWKS_ALGORITHMS.contains(&header.alg) {
-            let keys = self.keys.as_ref().ok_or_else(invalid)?;
-            let kid = header.kid.as_deref().ok_or_else(invalid)?;
-            let key = keys.key_for(kid, header.alg).await.ok_or_else(invalid)?;
+            let keys = self.keys.as_ref().ok_or(Refusal::NoIdentityProvider)?;
+            let kid = header.kid.as_deref().ok_or(Refusal::MissingKeyId)?;
+            let key = match keys.key_for(kid, header.alg).await {
+                Some(key) => key,
+                None if keys.knows(kid) => return Err(Refusal::KeyAlgorithmMismatch),
+                None => return Err(Refusal::UnknownKeyId),
+            };
             let issuers: Vec<&str> = self.settings.issuers.iter().map(String::as_str).collect();
             let validation = self.validation(header.alg, &issuers);
             jsonwebtoken::decode::<Claims>(token, &key, &validation)
-                .map_err(|_| invalid())?
+                .map_err(|e| Refusal::of(e.kind()))?
                 .claims
         } else {
-            return Err(invalid());
+            return Err(Refusal::AlgorithmNotAllowed);
         };
 
         let mut roles = Vec::new();
         for role in &claims.roles {
-            let role = Role::parse(role).ok_or_else(|| {
-                unauthenticated("UNKNOWN_ROLE", "the token names an unknown role")
-            })?;
+            let role = Role::parse(role).ok_or(Refusal::UnknownRole)?;
             if !roles.contains(&role) {
                 roles.push(role);
             }
@@ -186,6 +216,148 @@ impl Authenticator {
             },
             expires_at: claims.exp,
         })
+    }
+}
+
+/// Why a token was refused: logged and counted, never told to the caller beyond
+/// "invalid or expired" (a missing token and an unknown role excepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No `authorization: Bearer` header.
+    Missing,
+    /// Not a JWT, or a claim missing or of the wrong shape.
+    Malformed,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` is still to come.
+    NotYetValid,
+    /// `aud` does not name the configured audience.
+    WrongAudience,
+    /// `iss` is not among the configured issuers.
+    UnknownIssuer,
+    /// The header names no `kid`.
+    MissingKeyId,
+    /// The JWKS has no key with this `kid`, even after a refresh.
+    UnknownKeyId,
+    /// The key with this `kid` is for another algorithm than the header's.
+    KeyAlgorithmMismatch,
+    /// The signature does not match the key.
+    BadSignature,
+    /// An algorithm outside the allowlist (`none`, HS384, RS512…).
+    AlgorithmNotAllowed,
+    /// An HS256 token while development tokens are off.
+    DevelopmentTokensOff,
+    /// A JWKS-signed token while no identity provider is configured.
+    NoIdentityProvider,
+    /// `roles` names a role engage does not have.
+    UnknownRole,
+}
+
+impl Refusal {
+    /// The reason as logged and as the metric's `reason` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed => "malformed",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::WrongAudience => "wrong_audience",
+            Self::UnknownIssuer => "unknown_issuer",
+            Self::MissingKeyId => "missing_key_id",
+            Self::UnknownKeyId => "unknown_key_id",
+            Self::KeyAlgorithmMismatch => "key_algorithm_mismatch",
+            Self::BadSignature => "bad_signature",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::DevelopmentTokensOff => "development_tokens_off",
+            Self::NoIdentityProvider => "no_identity_provider",
+            Self::UnknownRole => "unknown_role",
+        }
+    }
+
+    fn of(kind: &jsonwebtoken::errors::ErrorKind) -> Self {
+        use jsonwebtoken::errors::ErrorKind as K;
+        match kind {
+            K::ExpiredSignature => Self::Expired,
+            K::ImmatureSignature => Self::NotYetValid,
+            K::InvalidAudience => Self::WrongAudience,
+            K::InvalidIssuer => Self::UnknownIssuer,
+            K::InvalidSignature => Self::BadSignature,
+            K::InvalidAlgorithm | K::UnsupportedAlgorithm | K::MissingAlgorithm => {
+                Self::AlgorithmNotAllowed
+            }
+            _ => Self::Malformed,
+        }
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Self::Missing => {
+                unauthenticated("TOKEN_MISSING", "send `authorization: Bearer <token>`")
+            }
+            Self::UnknownRole => unauthenticated("UNKNOWN_ROLE", "the token names an unknown role"),
+            _ => unauthenticated("TOKEN_INVALID", "the token is invalid or expired"),
+        }
+    }
+}
+
+/// What a refused token says of itself, read without verifying it, for the log only.
+#[derive(Debug, Default, PartialEq)]
+struct TokenSummary {
+    issuer: String,
+    key_id: String,
+    subject: String,
+    audiences: Vec<String>,
+}
+
+impl TokenSummary {
+    fn of(token: &str) -> Self {
+        use base64::Engine as _;
+        #[derive(Deserialize)]
+        struct Seen {
+            #[serde(default)]
+            iss: Option<serde_json::Value>,
+            #[serde(default)]
+            sub: Option<serde_json::Value>,
+            #[serde(default)]
+            aud: Option<serde_json::Value>,
+        }
+        let text = |v: Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        let key_id = jsonwebtoken::decode_header(token)
+            .ok()
+            .and_then(|h| h.kid)
+            .unwrap_or_default();
+        let seen = token
+            .split('.')
+            .nth(1)
+            .and_then(|p| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(p)
+                    .ok()
+            })
+            .and_then(|bytes| serde_json::from_slice::<Seen>(&bytes).ok());
+        let Some(seen) = seen else {
+            return Self {
+                key_id,
+                ..Self::default()
+            };
+        };
+        let audiences = match seen.aud {
+            Some(serde_json::Value::Array(items)) => {
+                items.into_iter().map(|v| text(Some(v))).collect()
+            }
+            None => Vec::new(),
+            one => vec![text(one)],
+        };
+        Self {
+            issuer: text(seen.iss),
+            key_id,
+            subject: text(seen.sub),
+            audiences,
+        }
     }
 }
 
@@ -248,6 +420,107 @@ mod tests {
                 .verify(Some(&format!("Bearer {token}")))
                 .await
                 .is_err()
+        );
+    }
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    const ISSUER: &str = "https://idp.example.org/realms/engage";
+
+    async fn with_identity_provider() -> Authenticator {
+        let keys = KeySet::load_with_min_refresh(
+            crate::jwks::JwksSource::File(format!("{FIXTURES}/jwks-a.json").into()),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+        Authenticator::new(
+            AuthSettings {
+                issuers: vec![ISSUER.to_owned()],
+                audience: DEFAULT_AUDIENCE.to_owned(),
+                leeway: Duration::from_secs(5),
+            },
+            Some(keys),
+            None,
+        )
+    }
+
+    fn rsa_signed(kid: &str, pem: &str, claims: &serde_json::Value) -> String {
+        let pem = std::fs::read(format!("{FIXTURES}/{pem}")).unwrap();
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(&pem).unwrap()).unwrap()
+    }
+
+    fn valid_claims() -> serde_json::Value {
+        let now = jsonwebtoken::get_current_timestamp();
+        serde_json::json!({
+            "sub": "kc-ana", "roles": ["viewer"], "iss": ISSUER, "aud": "engage",
+            "iat": now, "exp": now + 300,
+        })
+    }
+
+    #[tokio::test]
+    async fn each_refusal_is_told_apart_for_the_operator() {
+        let auth = with_identity_provider().await;
+        let now = jsonwebtoken::get_current_timestamp();
+        let signed = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut claims = valid_claims();
+            change(&mut claims);
+            rsa_signed("rsa-a", "test-only-rsa-a.pem", &claims)
+        };
+        let cases = [
+            (signed(&|_| {}), None),
+            (
+                signed(&|c| c["exp"] = (now - 600).into()),
+                Some(Refusal::Expired),
+            ),
+            (
+                signed(&|c| c["nbf"] = (now + 600).into()),
+                Some(Refusal::NotYetValid),
+            ),
+            (
+                signed(&|c| c["aud"] = serde_json::json!(["account"])),
+                Some(Refusal::WrongAudience),
+            ),
+            (
+                signed(&|c| c["iss"] = "https://other.example.org".into()),
+                Some(Refusal::UnknownIssuer),
+            ),
+            (
+                signed(&|c| c["roles"] = serde_json::json!(["overlord"])),
+                Some(Refusal::UnknownRole),
+            ),
+            (
+                signed(&|c| drop(c.as_object_mut().map(|o| o.remove("exp")))),
+                Some(Refusal::Malformed),
+            ),
+            (
+                rsa_signed("rsa-z", "test-only-rsa-a.pem", &valid_claims()),
+                Some(Refusal::UnknownKeyId),
+            ),
+            (
+                rsa_signed("rsa-a", "test-only-rsa-b.pem", &valid_claims()),
+                Some(Refusal::BadSignature),
+            ),
+            ("not-a-token".to_owned(), Some(Refusal::Malformed)),
+            (
+                mint_development_token(&Secret::generate(), &admin(), Duration::from_secs(60))
+                    .unwrap(),
+                Some(Refusal::DevelopmentTokensOff),
+            ),
+        ];
+        for (token, expected) in cases {
+            let result = auth.check(&token).await.map(|a| a.caller.subject);
+            match expected {
+                None => assert_eq!(result, Ok("kc-ana".to_owned())),
+                Some(refusal) => assert_eq!(result, Err(refusal), "{}", refusal.as_str()),
+            }
+        }
+        let dev = Authenticator::development(&Secret::generate());
+        let rsa = signed(&|_| {});
+        assert_eq!(
+            dev.check(&rsa).await.err(),
+            Some(Refusal::NoIdentityProvider)
         );
     }
 

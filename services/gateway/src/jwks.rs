@@ -189,6 +189,14 @@ impl KeySet {
             .map(|k| k.decoding.clone())
     }
 
+    /// Whether the set holds a key with this id (for any algorithm).
+    pub fn knows(&self, kid: &str) -> bool {
+        self.inner
+            .keys
+            .read()
+            .is_ok_and(|keys| keys.contains_key(kid))
+    }
+
     /// The key `kid` for `algorithm`. An unknown key id triggers one refresh, unless one
     /// happened within the shortest refresh interval. A key for another algorithm is never
     /// returned, so a token cannot choose how its signature is checked.

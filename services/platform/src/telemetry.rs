@@ -291,6 +291,8 @@ pub struct RpcMetrics {
     pub duration: opentelemetry::metrics::Histogram<f64>,
     /// Calls refused by a rate limit, by class.
     pub rate_limited: opentelemetry::metrics::Counter<u64>,
+    /// Bearer tokens the gateway refused, by reason (`expired`, `wrong_audience`, …).
+    pub token_refusals: opentelemetry::metrics::Counter<u64>,
 }
 
 /// The instruments, created on first use from the global meter provider.
@@ -315,6 +317,10 @@ pub fn rpc_metrics() -> &'static RpcMetrics {
             rate_limited: meter
                 .u64_counter("engage.gateway.rate_limited")
                 .with_description("Calls refused by a rate limit")
+                .build(),
+            token_refusals: meter
+                .u64_counter("engage.gateway.token_refusals")
+                .with_description("Bearer tokens refused, by reason")
                 .build(),
         }
     })
