@@ -1,0 +1,160 @@
+// A declaration's figures: signatures by regional group, country, sector and area, each split
+// by state, as charts with their tables (CountSignatures), and the running total of
+// signatories by day as a line (CountSignaturesByDay). Refreshed after every review.
+import { Paper, SimpleGrid, Skeleton, Stack, Text, Title } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { declarations } from "../../api/declarations";
+import { ChartBar, chartColor, type ChartSeries } from "../../components/ChartBar";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { formatDate, formatDateTime, formatNumber } from "../../format";
+import { DeclarationStatus, type Declaration } from "../../gen/engage/declarations/v1/declaration_pb";
+import { SignerKind } from "../../gen/engage/declarations/v1/signature_pb";
+import { ChartLine } from "./ChartLine";
+import { countryRows, dailyPoints, daysWithSignatories, enumRows, type CountRow } from "./model";
+import { keys, useLabels } from "./shared";
+
+export function Figures({ declaration }: { declaration: Declaration }) {
+  const { t } = useTranslation("declarations");
+  const labels = useLabels();
+  const name = declaration.name;
+  const counts = useQuery({
+    queryKey: keys.counts(name, ""),
+    queryFn: () => declarations().countSignatures({ parent: name }),
+  });
+  const daily = useQuery({
+    queryKey: keys.daily(name, ""),
+    queryFn: () => declarations().countSignaturesByDay({ parent: name }),
+    // The series starts on the day the declaration opened.
+    enabled: declaration.status !== DeclarationStatus.DRAFT,
+  });
+
+  // The four states as series, in the same colours everywhere.
+  const series = (rows: CountRow[]): ChartSeries[] => [
+    { label: t("counts.verified"), values: rows.map((r) => r.verified), color: chartColor(2) },
+    { label: t("counts.pending"), values: rows.map((r) => r.pending), color: chartColor(1) },
+    { label: t("counts.rejected"), values: rows.map((r) => r.rejected), color: chartColor(3) },
+    { label: t("counts.withdrawn"), values: rows.map((r) => r.withdrawn), color: chartColor(5) },
+  ];
+
+  if (counts.isPending) {
+    return (
+      <Stack gap="xs" aria-busy="true">
+        <Text size="sm">{t("figures.loading")}</Text>
+        <Skeleton height={240} />
+      </Stack>
+    );
+  }
+  const c = counts.data;
+  if (c === undefined) return <ProblemAlert error={counts.error} onRetry={() => void counts.refetch()} />;
+
+  const groups = enumRows(c.byRegionalGroup.map((g) => ({ value: g.regionalGroup, counts: g.counts })));
+  const sectors = enumRows(c.bySector.map((s) => ({ value: s.sector, counts: s.counts })));
+  const countries = countryRows(c.byCountry);
+  const areas = c.byArea.map((a) => ({ key: a.areaId, title: a.title, ...{ pending: 0, verified: 0, rejected: 0, withdrawn: 0, ...a.counts } }));
+  const kindVerified = (kind: SignerKind) => c.bySignerKind.find((k) => k.signerKind === kind)?.counts?.verified ?? 0;
+  const points = daily.data ? dailyPoints(daily.data.days) : [];
+  const dayWords = (iso: string) => formatDate(new Date(`${iso}T00:00:00`));
+
+  return (
+    <Stack gap="lg">
+      <Text size="sm" c="gray.7">
+        {t("figures.asOf", { time: formatDateTime(c.asOfTime) })}
+      </Text>
+      <SimpleGrid cols={{ base: 2, sm: 4, lg: 7 }} spacing="sm" component="dl" m={0}>
+        <Stat label={t("counts.verified")} value={c.totals?.verified ?? 0} />
+        <Stat label={t("figures.countries")} value={c.signatoryCountryCount} />
+        <Stat label={t("figures.organizations")} value={kindVerified(SignerKind.ORGANIZATION)} />
+        <Stat label={t("figures.individuals")} value={kindVerified(SignerKind.INDIVIDUAL)} />
+        <Stat label={t("counts.pending")} value={c.totals?.pending ?? 0} />
+        <Stat label={t("counts.rejected")} value={c.totals?.rejected ?? 0} />
+        <Stat label={t("counts.withdrawn")} value={c.totals?.withdrawn ?? 0} />
+      </SimpleGrid>
+      <Text size="sm">{t("figures.explain")}</Text>
+      <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
+        <Figure title={t("figures.byRegion")}>
+          <ChartBar
+            title={t("figures.byRegion")}
+            categoryHeading={t("signature.regionalGroup")}
+            categories={groups.map((g) => labels.group(Number(g.key)))}
+            series={series(groups)}
+            height={240}
+          />
+        </Figure>
+        <Figure title={t("figures.bySector")}>
+          <ChartBar
+            title={t("figures.bySector")}
+            categoryHeading={t("signature.sector")}
+            categories={sectors.map((s) => labels.sector(Number(s.key)))}
+            series={series(sectors)}
+            height={240}
+          />
+        </Figure>
+        <Figure title={t("figures.byArea")}>
+          <ChartBar title={t("figures.byArea")} categoryHeading={t("signature.area")} categories={areas.map((a) => a.title)} series={series(areas)} height={240} />
+        </Figure>
+        <Figure title={t("figures.byCountry")}>
+          {countries.length === 0 ? (
+            <Text size="sm" c="gray.7">
+              {t("figures.noCountries")}
+            </Text>
+          ) : (
+            <ChartBar
+              title={t("figures.byCountry")}
+              categoryHeading={t("signature.country")}
+              categories={countries.map((r) => (r.key === "" ? t("figures.noCountry") : labels.country(r.key)))}
+              axisLabels={countries.map((r) => r.key || "—")}
+              series={series(countries)}
+              horizontal
+              height={Math.max(160, countries.length * 32 + 40)}
+            />
+          )}
+        </Figure>
+      </SimpleGrid>
+      <Figure title={t("figures.byDay")}>
+        {declaration.status === DeclarationStatus.DRAFT ? (
+          <Text size="sm" c="gray.7">
+            {t("figures.notOpen")}
+          </Text>
+        ) : daily.data === undefined ? (
+          <ProblemAlert error={daily.error} onRetry={() => void daily.refetch()} />
+        ) : (
+          <ChartLine
+            title={t("figures.byDay")}
+            labels={points.map((p) => dayWords(p.date))}
+            values={points.map((p) => p.cumulative)}
+            color={chartColor(0)}
+            caption={t("figures.byDayCaption")}
+            rowHeading={t("figures.day")}
+            columns={[t("figures.newSignatories"), t("figures.runningTotal")]}
+            rows={daysWithSignatories(points).map((p) => ({ label: dayWords(p.date), values: [p.count, p.cumulative] }))}
+          />
+        )}
+      </Figure>
+    </Stack>
+  );
+}
+
+function Figure({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <Paper withBorder p="sm" component="section" aria-label={title}>
+      <Title order={3} size="h4" mb="xs">
+        {title}
+      </Title>
+      {children}
+    </Paper>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: number }) {
+  return (
+    <Paper withBorder p="xs">
+      <Text component="dt" size="xs" c="gray.7">
+        {label}
+      </Text>
+      <Text component="dd" m={0} fw={700} size="xl">
+        {formatNumber(value)}
+      </Text>
+    </Paper>
+  );
+}
