@@ -15,6 +15,9 @@ use tonic::service::Routes;
 /// Largest request accepted: a 32 MiB CSV import plus its envelope.
 const MAX_IMPORT_MESSAGE: usize = 33 * 1024 * 1024;
 
+/// The methods whose requests may be that large.
+const IMPORT_METHODS: [&str; 2] = ["ImportOrganizations", "ImportPeople"];
+
 static MIGRATIONS: Migrations = Migrations {
     postgres: diesel_migrations::embed_migrations!("migrations/postgres"),
     sqlite: diesel_migrations::embed_migrations!("migrations/sqlite"),
@@ -33,9 +36,17 @@ impl EngageService for Contacts {
     }
 
     fn routes(context: ServiceContext) -> Routes {
-        let service = ContactsServiceServer::new(api::ContactsApi::new(context.database))
-            // A CSV import carries up to 32 MiB in one message.
-            .max_decoding_message_size(MAX_IMPORT_MESSAGE);
-        Routes::new(service)
+        let api = api::ContactsApi::new(context.database);
+        // Only the imports carry a whole CSV file in one message (up to 32 MiB); every other
+        // method keeps tonic's default limit of 4 MiB, as in the other services (ADR 0009).
+        let imports =
+            ContactsServiceServer::new(api.clone()).max_decoding_message_size(MAX_IMPORT_MESSAGE);
+        let mut routes = Routes::new(ContactsServiceServer::new(api));
+        for method in IMPORT_METHODS {
+            let path = format!("/{}/{method}", Self::GRPC_NAME);
+            let router = std::mem::take(routes.axum_router_mut());
+            *routes.axum_router_mut() = router.route_service(&path, imports.clone());
+        }
+        routes
     }
 }
