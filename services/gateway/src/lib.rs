@@ -176,13 +176,13 @@ impl IdentityArgs {
 #[derive(clap::Args, Debug, Clone)]
 pub struct RateLimitArgs {
     /// Unary reads allowed per principal, as COUNT/UNIT (s, m or h).
-    #[arg(long, env = "ENGAGE_RATE_LIMIT_READ", default_value = "100/s")]
+    #[arg(long, env = "ENGAGE_RATE_LIMIT_READ", default_value = ratelimit::DEFAULT_READ)]
     pub rate_limit_read: Rate,
     /// Unary writes allowed per principal.
-    #[arg(long, env = "ENGAGE_RATE_LIMIT_WRITE", default_value = "20/s")]
+    #[arg(long, env = "ENGAGE_RATE_LIMIT_WRITE", default_value = ratelimit::DEFAULT_WRITE)]
     pub rate_limit_write: Rate,
     /// Server-streaming calls started per principal.
-    #[arg(long, env = "ENGAGE_RATE_LIMIT_STREAM", default_value = "30/m")]
+    #[arg(long, env = "ENGAGE_RATE_LIMIT_STREAM", default_value = ratelimit::DEFAULT_STREAM)]
     pub rate_limit_stream: Rate,
 }
 

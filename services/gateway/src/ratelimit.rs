@@ -82,17 +82,28 @@ pub struct RateLimits {
     pub stream: Rate,
 }
 
+/// The default rates as the command line and environment take them (see [`RateLimits::default`]).
+pub const DEFAULT_READ: &str = "1000/s";
+/// See [`DEFAULT_READ`].
+pub const DEFAULT_WRITE: &str = "500/s";
+/// See [`DEFAULT_READ`].
+pub const DEFAULT_STREAM: &str = "60/m";
+
 impl Default for RateLimits {
-    /// 100 reads and 20 writes a second, 30 streams a minute, per principal.
+    /// 1,000 reads and 500 writes a second, 60 streams a minute, per principal: above what
+    /// one caller working call after call reaches (a person, or a script writing
+    /// sequentially: about 1,900 reads or a few hundred writes a second on loopback with a
+    /// 0.5 ms read, measured in docs/benchmarks.md), below what the system serves to many
+    /// callers at once, so a runaway client with many calls in flight is stopped.
     fn default() -> Self {
         let rate = |count: u32, secs: u64| Rate {
             count: NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN),
             period: Duration::from_secs(secs),
         };
         Self {
-            read: rate(100, 1),
-            write: rate(20, 1),
-            stream: rate(30, 60),
+            read: rate(1000, 1),
+            write: rate(500, 1),
+            stream: rate(60, 60),
         }
     }
 }
@@ -403,6 +414,39 @@ mod tests {
             !leases.take("ana", later),
             "an expired lease's calls are not added to a new one"
         );
+    }
+
+    #[test]
+    fn the_command_line_defaults_are_the_default_limits() {
+        let limits = RateLimits::default();
+        let parsed = |s: &str| s.parse::<Rate>().unwrap();
+        assert_eq!(parsed(DEFAULT_READ), limits.read);
+        assert_eq!(parsed(DEFAULT_WRITE), limits.write);
+        assert_eq!(parsed(DEFAULT_STREAM), limits.stream);
+    }
+
+    /// A script creating records one after another is never refused, however fast the
+    /// server answers; a client firing far more at once is.
+    #[tokio::test]
+    async fn default_limits_let_sequential_writes_through_and_stop_a_runaway() {
+        let limiter = RateLimiter::in_memory(RateLimits::default());
+        for call in 0..400 {
+            assert!(
+                limiter.check("script", MethodClass::Write).await.is_ok(),
+                "write {call} refused"
+            );
+        }
+        let mut refused = 0;
+        for _ in 0..400 {
+            refused += usize::from(limiter.check("script", MethodClass::Write).await.is_err());
+        }
+        assert!(refused > 0, "a runaway client is never stopped");
+        for call in 0..900 {
+            assert!(
+                limiter.check("reader", MethodClass::Read).await.is_ok(),
+                "read {call} refused"
+            );
+        }
     }
 
     #[tokio::test]
