@@ -157,7 +157,10 @@ impl ConsoleAssets {
 
 /// The console's `Content-Security-Policy`. `issuer` is the OpenID Connect issuer the
 /// console signs in with: the browser fetches its discovery document and tokens from there
-/// (`connect-src`) and is sent there to sign in and out (`form-action`).
+/// (`connect-src`) and is sent there to sign in and out (`form-action`). Scripts come only
+/// from the console itself; `'wasm-unsafe-eval'` lets them compile WebAssembly (the check-in
+/// desk's bundled badge reader), which browsers otherwise refuse under `script-src`, without
+/// allowing `eval` of JavaScript.
 pub fn content_security_policy(issuer: Option<&str>) -> String {
     let origin = issuer
         .and_then(|i| url::Url::parse(i).ok())
@@ -166,7 +169,7 @@ pub fn content_security_policy(issuer: Option<&str>) -> String {
         .map(|o| format!(" {}", o.ascii_serialization()))
         .unwrap_or_default();
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; font-src 'self'; connect-src 'self'{origin}; \
          form-action 'self'{origin}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     )
@@ -426,6 +429,17 @@ mod tests {
         );
         let plain = content_security_policy(None);
         assert!(plain.contains("connect-src 'self';"), "{plain}");
+    }
+
+    #[test]
+    fn scripts_are_the_consoles_own_and_may_compile_webassembly_but_not_eval() {
+        let csp = content_security_policy(None);
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{csp}"
+        );
+        assert!(!csp.contains("'unsafe-eval'"), "{csp}");
+        assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
     }
 
     #[test]

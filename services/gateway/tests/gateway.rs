@@ -1049,7 +1049,10 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
 fn assert_security_headers(response: &reqwest::Response) {
     let csp = header(response, "content-security-policy");
     assert!(csp.contains("default-src 'self'"), "{csp}");
-    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+        "{csp}"
+    );
     assert!(
         csp.contains("connect-src 'self' https://id.example.org;"),
         "{csp}"
