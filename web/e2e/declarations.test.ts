@@ -1,5 +1,6 @@
 // The declaration and its signatures, as officers, viewers and administrators use them: a
-// declaration written and opened (the service's refusal explained), the queue of signatures
+// declaration written and opened (the service's refusal explained) and signatures recorded on
+// signers' behalf, the queue of signatures
 // to verify worked through in place while the figures follow, a withdrawal leaving the public
 // list, the CSV export, and what each role may do; at phone width and right to left.
 import { readFile } from "node:fs/promises";
@@ -134,6 +135,37 @@ test("an officer writes a declaration, is told why it cannot open yet, completes
   const stored = (await setup.admin.declarations.listDeclarations({ filter: 'title:"Youth Declaration"' })).declarations[0];
   expect(stored?.areas.map((a) => a.id)).toEqual(["online-safety-for-young-people"]);
   expect(stored?.openTime).toBeDefined();
+
+  // A signed letter recorded on the signer's behalf: an individual needs an email to confirm with.
+  await page.getByRole("tab", { name: "All signatures" }).click();
+  await page.getByRole("button", { name: "Record a signature" }).click();
+  const form = page.getByRole("dialog", { name: "Record a signature" });
+  await form.getByRole("radiogroup", { name: "Signs as" }).getByText("Individual", { exact: true }).click();
+  await form.getByRole("textbox", { name: "Full name as it should appear" }).fill("Tomás Rivera");
+  await form.getByRole("textbox", { name: "Country code" }).fill("CL");
+  await form.getByRole("button", { name: "Record the signature" }).click();
+  const email = form.getByRole("textbox", { name: "Email to confirm with" });
+  await expect.poll(() => email.getAttribute("aria-invalid")).toBe("true");
+  await checkAccessibility(page, "declarations-record-signature");
+  await email.fill("tomas.rivera@example.org");
+  await form.getByRole("button", { name: "Record the signature" }).click();
+  await page.getByText("Signature of Tomás Rivera recorded, awaiting verification.").waitFor();
+  await page.getByRole("dialog", { name: "Signature" }).getByText("Pending", { exact: true }).waitFor();
+  await page.keyboard.press("Escape");
+
+  // An organisation from contacts, picked by part of its name; signing twice changes nothing.
+  for (const time of ["first", "again"]) {
+    await page.getByRole("button", { name: "Record a signature" }).click();
+    await form.getByRole("combobox", { name: "Organisation in contacts" }).fill("kenya youth");
+    await page.getByRole("option", { name: /Kenya Youth Climate Network/ }).click();
+    await form.getByRole("button", { name: "Record the signature" }).click();
+    await page
+      .getByText(time === "first" ? "Signature of Kenya Youth Climate Network recorded, awaiting verification." : "Kenya Youth Climate Network already has a live signature on this declaration: it is shown, unchanged.")
+      .waitFor();
+    await page.keyboard.press("Escape");
+  }
+  const signatures = await setup.admin.declarations.listSignatures({ parent: stored?.name ?? "" });
+  expect(signatures.signatures.map((x) => x.snapshot?.displayName).sort()).toEqual(["Kenya Youth Climate Network", "Tomás Rivera"]);
   await page.context().close();
 });
 

@@ -1,8 +1,9 @@
 // Every signature of a declaration in any state, newest first, filtered by state and name; a
 // signature opens in a dialog with its details and the writes its state allows (withdraw,
-// redact, reject). The CSV exports sit above the list.
+// redact, reject). Officers record a signature on a signer's behalf here; the CSV exports sit
+// above the list.
 import { useState } from "react";
-import { Anchor, Group, Modal, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Anchor, Button, Group, Modal, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue, useMediaQuery } from "@mantine/hooks";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -12,11 +13,12 @@ import { KeysetPager, pagerOf } from "../../components/KeysetPager";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { SegmentedField } from "../../components/SegmentedField";
 import { formatNumber } from "../../format";
-import type { Declaration } from "../../gen/engage/declarations/v1/declaration_pb";
+import { DeclarationStatus, type Declaration } from "../../gen/engage/declarations/v1/declaration_pb";
 import type { Signature } from "../../gen/engage/declarations/v1/signature_pb";
 import { useAbilities } from "../../session/session";
 import { ExportButton } from "./ExportButton";
 import { signatureFilter, signatureState, signatureStates } from "./model";
+import { RecordSignature } from "./RecordSignature";
 import { SignatureDetail } from "./SignatureDetail";
 import { formatDay, keys, SignatureStateBadge, useLabels } from "./shared";
 
@@ -39,13 +41,30 @@ export function SignaturesList({ declaration }: { declaration: Declaration }) {
   const [opened, setOpened] = useState<Signature | null>(null);
   // The dialog shows the signature as clicked, then as each write returns it.
   const fresh = opened;
+  // Signatures are recorded while the declaration is open for signature.
+  const recordable = can.write && declaration.status === DeclarationStatus.OPEN && declaration.deleteTime === undefined;
+  const [recording, setRecording] = useState(false);
+  const [notice, setNotice] = useState("");
 
   return (
     <Stack gap="sm">
-      <Group gap="xs">
+      <Group gap="xs" align="flex-start">
+        {recordable ? (
+          <Button
+            onClick={() => {
+              setNotice("");
+              setRecording(true);
+            }}
+          >
+            {t("sign.open")}
+          </Button>
+        ) : null}
         {can.export ? <ExportButton declaration={declaration} publicOnly={false} /> : null}
         <ExportButton declaration={declaration} publicOnly />
       </Group>
+      <div role="status" aria-live="polite">
+        {notice !== "" ? <Text size="sm">{notice}</Text> : null}
+      </div>
       <div role="search" aria-label={t("signatures.filters")}>
         <Group align="flex-end" gap="sm" wrap="wrap">
           <SegmentedField
@@ -115,6 +134,29 @@ export function SignaturesList({ declaration }: { declaration: Declaration }) {
       </Table.ScrollContainer>
       {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{t("signatures.none")}</Text> : null}
       <KeysetPager {...pagerOf(pages)} />
+      <Modal
+        opened={recording}
+        onClose={() => {
+          setRecording(false);
+        }}
+        title={t("sign.title")}
+        size="lg"
+        fullScreen={narrow}
+        closeButtonProps={{ "aria-label": t("common:action.close") }}
+      >
+        <RecordSignature
+          declaration={declaration}
+          onCancel={() => {
+            setRecording(false);
+          }}
+          onDone={(signature, alreadySigned) => {
+            setRecording(false);
+            const who = signature.snapshot?.displayName ?? "";
+            setNotice(alreadySigned ? t("sign.alreadySigned", { name: who }) : t("sign.done", { name: who }));
+            setOpened(signature);
+          }}
+        />
+      </Modal>
       <Modal
         opened={fresh !== null}
         onClose={() => {
