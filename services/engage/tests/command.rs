@@ -118,6 +118,28 @@ fn an_operator_works_against_engage_dev_from_a_shell() {
     assert!(text(&unreachable.stderr).contains("cannot reach the gateway"));
 }
 
+/// A service run on its own without the event bus would commit changes no feed sees: it
+/// refuses to start and says what to set.
+#[test]
+fn a_service_without_the_event_bus_refuses_to_start() {
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let database = format!("sqlite://{}", data.path().join("contacts.db").display());
+    let output = Command::new(ENGAGE)
+        .args(["serve", "contacts", "--listen", "127.0.0.1:0"])
+        .env("ENGAGE_DATABASE_URL", &database)
+        .env_remove("ENGAGE_REDIS_URL")
+        .env_remove("ENGAGE_DEVELOPMENT")
+        .output()
+        .expect("engage runs");
+    assert!(!output.status.success());
+    let said = text(&output.stderr);
+    assert!(said.contains("ENGAGE_REDIS_URL is not set"), "{said}");
+    assert!(
+        !data.path().join("contacts.db").exists(),
+        "nothing was created"
+    );
+}
+
 #[test]
 fn completion_scripts_name_the_subcommands() {
     for shell in ["bash", "zsh", "fish"] {

@@ -31,6 +31,9 @@ pub enum BusError {
     /// A stream entry is not one this bus wrote.
     #[error("malformed stream entry: {0}")]
     Malformed(String),
+    /// No bus is configured where one is needed.
+    #[error("{0}")]
+    NotConfigured(&'static str),
 }
 
 #[derive(Default)]

@@ -51,13 +51,29 @@ pub struct EventArgs {
     /// Hours events stay on the bus and in the outbox (a feed can resume within them).
     #[arg(long, env = "ENGAGE_EVENT_RETENTION_HOURS", default_value_t = 168)]
     pub event_retention_hours: u64,
+    /// Development: without `ENGAGE_REDIS_URL`, keep events in this process instead of
+    /// refusing to start.
+    #[arg(
+        long = "events-development",
+        env = "ENGAGE_DEVELOPMENT",
+        default_value_t = false
+    )]
+    pub development: bool,
 }
 
+/// Why a service will not start without a bus.
+pub const NO_BUS: &str = "ENGAGE_REDIS_URL is not set: without the event bus the feeds never \
+see this service's changes. Set ENGAGE_REDIS_URL to the Redis the feeds read (or \
+ENGAGE_DEVELOPMENT=true to keep events in this process, for development only)";
+
 impl EventArgs {
-    /// The bus: Redis when configured, otherwise in this process.
+    /// The bus: Redis when configured; otherwise, in development only, in this process. A
+    /// service run on its own for production without a bus would commit changes that no feed
+    /// ever sees, so it refuses to start ([`NO_BUS`]).
     pub fn bus(&self) -> Result<crate::bus::EventBus, crate::bus::BusError> {
         match &self.redis_url {
             Some(url) => crate::bus::EventBus::redis(url),
+            None if !self.development => Err(crate::bus::BusError::NotConfigured(NO_BUS)),
             None => {
                 tracing::warn!(
                     "no ENGAGE_REDIS_URL: events stay in this process, invisible to feeds elsewhere"
@@ -208,4 +224,25 @@ pub fn read_secret(
         None => std::env::var(env).unwrap_or_default(),
     };
     Secret::from_text(&text).ok_or(ConfigError::MissingSecret(env, file_flag))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        events: EventArgs,
+    }
+
+    #[test]
+    fn without_redis_only_development_keeps_events_in_process() {
+        let production = Args::parse_from(["engage"]).events;
+        let refused = production.bus().err().map(|e| e.to_string());
+        assert_eq!(refused.as_deref(), Some(NO_BUS));
+        let development = Args::parse_from(["engage", "--events-development"]).events;
+        assert!(development.bus().is_ok());
+    }
 }

@@ -240,6 +240,8 @@ pub async fn run<S: EngageService>(
     args: &ServiceArgs,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
+    // Checked first: a service that would publish to no feed must not start at all.
+    let bus = args.events.bus()?;
     let options = args.database.options(S::NAME);
     let internal_key = args.internal_key.load()?;
     let applied = migrate_service::<S>(&options.url).await?;
@@ -258,7 +260,7 @@ pub async fn run<S: EngageService>(
             database,
             internal_key,
             peers: Peers::new(args.peers.urls())?,
-            bus: args.events.bus()?,
+            bus,
             relay: args.events.relay_settings(),
             stopping: Stopping::default(),
         },
