@@ -125,6 +125,18 @@ test("an officer writes a declaration, is told why it cannot open yet, completes
   await edit.waitFor({ state: "hidden" });
   await page.getByRole("rowheader", { name: "Online safety for young people" }).waitFor();
 
+  // A French version of the text, areas included.
+  await page.getByRole("button", { name: "Add a language" }).click();
+  const french = page.getByRole("dialog", { name: "Add a language" });
+  await french.getByRole("textbox", { name: "Language", exact: true }).fill("fr");
+  await french.getByRole("textbox", { name: "Title", exact: true }).fill("Déclaration de la jeunesse sur la cybercriminalité");
+  await french.getByRole("textbox", { name: "Text", exact: true }).fill("Nous, jeunes de la région, demandons des espaces en ligne sûrs.");
+  await french.getByRole("textbox", { name: "Title of “Online safety for young people”" }).fill("Sécurité en ligne des jeunes");
+  await french.getByRole("button", { name: "Save" }).click();
+  await french.waitFor({ state: "hidden" });
+  await page.getByRole("rowheader", { name: "French (fr)" }).waitFor();
+  await page.getByRole("button", { name: "Edit the translation in French (fr)" }).waitFor();
+
   await page.getByRole("button", { name: "Open for signature" }).click();
   await confirm.getByRole("button", { name: "Open for signature" }).click();
   await confirm.waitFor({ state: "hidden" });
@@ -132,8 +144,12 @@ test("an officer writes a declaration, is told why it cannot open yet, completes
   // Once open only the planned close date may change, and it cannot be deleted before closing.
   await page.getByRole("button", { name: "Change the planned close date" }).waitFor();
   expect(await page.getByRole("button", { name: "Delete", exact: true }).count()).toBe(0);
+  // Its languages may grow, but the French one no longer changes.
+  await page.getByRole("button", { name: "Add a language" }).waitFor();
+  expect(await page.getByRole("button", { name: "Edit the translation in French (fr)" }).count()).toBe(0);
   const stored = (await setup.admin.declarations.listDeclarations({ filter: 'title:"Youth Declaration"' })).declarations[0];
   expect(stored?.areas.map((a) => a.id)).toEqual(["online-safety-for-young-people"]);
+  expect(stored?.translations.map((x) => [x.languageCode, x.areas.map((a) => a.title)])).toEqual([["fr", ["Sécurité en ligne des jeunes"]]]);
   expect(stored?.openTime).toBeDefined();
 
   // A signed letter recorded on the signer's behalf: an individual needs an email to confirm with.

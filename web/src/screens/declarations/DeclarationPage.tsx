@@ -1,8 +1,8 @@
 // One declaration: its state and signature counts, what officers may do in that state (edit,
-// open, close, new version, delete, restore), and in tabs kept in the address bar its text and
-// areas, the queue of signatures to verify, every signature, the figures and the public list.
+// open, close, new version, delete, restore), and in tabs kept in the address bar its text,
+// areas and other languages, the queue of signatures to verify, every signature, the figures and the public list.
 import { useState, type ReactNode } from "react";
-import { Anchor, Button, Center, Group, Loader, Modal, Paper, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import { Anchor, Button, Center, Group, Loader, Modal, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -21,6 +21,7 @@ import { PublicPreview } from "./PublicPreview";
 import { Facts } from "./SignatureDetail";
 import { SignatureQueue } from "./SignatureQueue";
 import { SignaturesList } from "./SignaturesList";
+import { Translations } from "./Translations";
 import { DeclarationStatusBadge, formatDay, keys, RefusalAlert, useLabels } from "./shared";
 
 const tabs = ["about", "queue", "signatures", "figures", "public"] as const;
@@ -131,6 +132,9 @@ function Count({ label, value }: { label: string; value: number }) {
 function About({ declaration: d }: { declaration: Declaration }) {
   const { t } = useTranslation("declarations");
   const labels = useLabels();
+  // The text is read in the declaration's language or one of its translations.
+  const [shownLanguage, setShownLanguage] = useState(d.languageCode);
+  const shown = d.translations.find((x) => x.languageCode === shownLanguage) ?? d;
   const link = (name: string): ReactNode =>
     name === "" ? (
       ""
@@ -150,7 +154,6 @@ function About({ declaration: d }: { declaration: Declaration }) {
           [t("field.close_time"), formatDateTime(d.closeTime)],
           [t("field.previous_version"), link(d.previousVersion)],
           [t("field.next_version"), link(d.nextVersion)],
-          [t("field.translations"), d.translations.map((x) => labels.language(x.languageCode)).join(", ")],
           [t("field.create_time"), formatDateTime(d.createTime)],
           [t("field.update_time"), formatDateTime(d.updateTime)],
         ]}
@@ -191,19 +194,37 @@ function About({ declaration: d }: { declaration: Declaration }) {
         )}
       </section>
       <section aria-labelledby="text-heading">
-        <Title order={2} size="h3" id="text-heading" mb="xs">
-          {t("field.text")}
-        </Title>
-        {d.text === "" ? (
+        <Group justify="space-between" align="flex-end" mb="xs">
+          <Title order={2} size="h3" id="text-heading">
+            {t("field.text")}
+          </Title>
+          {d.translations.length > 0 ? (
+            <Select
+              label={t("page.shownIn")}
+              data={[d.languageCode, ...d.translations.map((x) => x.languageCode)].map((l) => ({ value: l, label: labels.language(l) }))}
+              value={shown.languageCode}
+              allowDeselect={false}
+              onChange={(v) => {
+                setShownLanguage(v ?? d.languageCode);
+              }}
+              w={{ base: "100%", xs: 240 }}
+            />
+          ) : null}
+        </Group>
+        {shown.text === "" ? (
           <Text c="gray.7">{t("page.noText")}</Text>
         ) : (
-          <Paper withBorder p="md" mah={480} style={{ overflow: "auto" }} tabIndex={0} aria-labelledby="text-heading">
-            <Text lang={d.languageCode} style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
-              {d.text}
-            </Text>
+          <Paper withBorder p="md" mah={480} style={{ overflow: "auto" }} tabIndex={0} aria-labelledby="text-heading" lang={shown.languageCode}>
+            {shown.languageCode !== d.languageCode ? (
+              <Text fw={600} mb="xs">
+                {shown.title}
+              </Text>
+            ) : null}
+            <Text style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>{shown.text}</Text>
           </Paper>
         )}
       </section>
+      <Translations declaration={d} />
     </Stack>
   );
 }

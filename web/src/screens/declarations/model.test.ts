@@ -20,6 +20,11 @@ import {
   signatureActions,
   signatureFilter,
   signatureState,
+  translationActions,
+  translationOf,
+  translationsAfter,
+  translationValues,
+  translationViolations,
   violationsOfForm,
   type DeclarationValues,
 } from "./model";
@@ -186,6 +191,40 @@ describe("the declaration form", () => {
         "declaration.translations[0].title": "missing",
       }),
     ).toEqual({ title: "must not be empty", "areas.1.id": "must use a-z, 0-9 and -", form: "at most 50 missing" });
+  });
+});
+
+describe("translations", () => {
+  const fr = { languageCode: "fr", title: "Déclaration de Vienne", text: "Nous…", areas: [{ areaId: "prevention", title: "Prévention", description: "" }] };
+  const es = { languageCode: "es", title: "Declaración de Viena", text: "Nosotros…", areas: [] };
+
+  it("a draft's translations change freely; an open declaration only gains languages", () => {
+    expect(translationActions({ status: DeclarationStatus.DRAFT, nextVersion: "" }, true)).toEqual({ add: true, change: true });
+    expect(translationActions({ status: DeclarationStatus.OPEN, nextVersion: "" }, true)).toEqual({ add: true, change: false });
+    expect(translationActions({ status: DeclarationStatus.CLOSED, nextVersion: "" }, true)).toEqual({ add: false, change: false });
+    expect(translationActions({ status: DeclarationStatus.OPEN, nextVersion: "" }, false)).toEqual({ add: false, change: false });
+  });
+
+  it("offers a row for every area and sends only the areas translated", () => {
+    const values = translationValues(fr, [{ id: "prevention" }, { id: "victims" }]);
+    expect(values.areas).toEqual([
+      { areaId: "prevention", title: "Prévention", description: "" },
+      { areaId: "victims", title: "", description: "" },
+    ]);
+    expect(translationOf({ ...values, title: " Déclaration de Vienne " }).areas.map((a) => a.areaId)).toEqual(["prevention"]);
+  });
+
+  it("adds, replaces or removes one language and sends the others back unchanged", () => {
+    expect(translationsAfter([fr], null, es).map((t) => t.languageCode)).toEqual(["fr", "es"]);
+    expect(translationsAfter([fr, es], 1, { ...es, title: "Declaración" })[1]?.title).toBe("Declaración");
+    expect(translationsAfter([fr, es], 0, null)).toEqual([es]);
+  });
+
+  it("puts the service's violations on the translation's inputs, areas by id", () => {
+    const sent = { ...fr, areas: [{ areaId: "victims", title: "", description: "" }] };
+    expect(
+      translationViolations({ "declaration.translations[1].title": "is required", "declaration.translations[1].areas[0].title": "is required", "declaration.translations[0].text": "x" }, 1, sent),
+    ).toEqual({ title: "is required", "areas.victims.title": "is required", form: "x" });
   });
 });
 

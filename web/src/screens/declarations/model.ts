@@ -293,6 +293,94 @@ export function violationsOfForm(fields: Record<string, string>): Record<string,
 }
 
 // ---------------------------------------------------------------------------------------
+// Translations
+
+interface TranslationLike {
+  languageCode: string;
+  title: string;
+  text: string;
+  areas: { areaId: string; title: string; description: string }[];
+}
+
+export interface TranslationValues {
+  languageCode: string;
+  title: string;
+  text: string;
+  /** One row per area of the declaration, in its order. */
+  areas: { areaId: string; title: string; description: string }[];
+}
+
+/**
+ * What may be done with translations: while DRAFT everything; once OPEN a language may be
+ * added but an existing one neither changed nor removed; nothing on a closed or deleted one.
+ */
+export function translationActions(d: DeclarationState, write: boolean): { add: boolean; change: boolean } {
+  if (!write || d.deleteTime !== undefined) return { add: false, change: false };
+  return { add: d.status === DeclarationStatus.DRAFT || d.status === DeclarationStatus.OPEN, change: d.status === DeclarationStatus.DRAFT };
+}
+
+/** The form's values for a translation (none: a new one), with a row for every area. */
+export function translationValues(t: TranslationLike | undefined, areas: readonly { id: string }[]): TranslationValues {
+  return {
+    languageCode: t?.languageCode ?? "",
+    title: t?.title ?? "",
+    text: t?.text ?? "",
+    areas: areas.map((a) => {
+      const found = t?.areas.find((x) => x.areaId === a.id);
+      return { areaId: a.id, title: found?.title ?? "", description: found?.description ?? "" };
+    }),
+  };
+}
+
+/** The translation as sent: trimmed, areas left blank (not translated yet) left out. */
+export function translationOf(values: TranslationValues): TranslationLike {
+  return {
+    languageCode: values.languageCode.trim(),
+    title: values.title.trim(),
+    text: values.text,
+    areas: values.areas
+      .filter((a) => a.title.trim() !== "" || a.description.trim() !== "")
+      .map((a) => ({ areaId: a.areaId, title: a.title.trim(), description: a.description.trim() })),
+  };
+}
+
+/**
+ * The declaration's translations after one change: the one at `index` replaced (or added when
+ * `index` is null), or removed when `next` is null. The others are sent back as they are, so
+ * an open declaration's existing languages stay unchanged.
+ */
+export function translationsAfter(current: readonly TranslationLike[], index: number | null, next: TranslationLike | null): TranslationLike[] {
+  const kept: TranslationLike[] = current.map((t) => ({ languageCode: t.languageCode, title: t.title, text: t.text, areas: t.areas.map((a) => ({ areaId: a.areaId, title: a.title, description: a.description })) }));
+  if (index === null) return next === null ? kept : [...kept, next];
+  if (next === null) return kept.filter((_, i) => i !== index);
+  return kept.map((t, i) => (i === index ? next : t));
+}
+
+/**
+ * The service's violations on one translation (`declaration.translations[2].areas[0].title`)
+ * by form input: `language_code`, `title`, `text`, `areas.<area id>.title`…; the rest under `form`.
+ */
+export function translationViolations(fields: Record<string, string>, index: number, sent: TranslationLike): Record<string, string> {
+  const out: Record<string, string> = {};
+  const prefix = `declaration.translations[${String(index)}].`;
+  for (const [path, message] of Object.entries(fields)) {
+    let key = "form";
+    if (path.startsWith(prefix)) {
+      const inner = path.slice(prefix.length);
+      const area = /^areas\[(\d+)\]\.([a-z_]+)/.exec(inner);
+      if (area) {
+        const id = sent.areas[Number(area[1])]?.areaId;
+        if (id !== undefined) key = `areas.${id}.${area[2] ?? ""}`;
+      } else if (["language_code", "title", "text"].includes(inner)) {
+        key = inner;
+      }
+    }
+    out[key] = out[key] === undefined ? message : `${out[key]} ${message}`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
 // Figures
 
 export interface StateCounts {
