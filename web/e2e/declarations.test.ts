@@ -192,6 +192,7 @@ test("a viewer sees the queue and the signatures but no verify, reject or withdr
   await underReview(page).getByRole("link", { name: /Kenya Youth Climate Network: open the organisation's record/ }).waitFor();
   expect(await page.getByRole("button", { name: /^(Verify|Reject|Withdraw…|Erase personal data…)$/ }).count()).toBe(0);
   expect(await page.getByRole("button", { name: "Open for signature" }).count()).toBe(0);
+  expect(await page.getByRole("tab", { name: "Audit trail" }).count()).toBe(0);
 
   await page.getByRole("tab", { name: "All signatures" }).click();
   await page.getByRole("button", { name: "Nairobi Legal Aid Centre" }).click();
@@ -271,6 +272,12 @@ test("an officer verifies three signatures and rejects one from the queue, and t
   });
   await screenshot(page, "declarations-figures");
 
+  // Narrowed to NGOs, the individual (academia) leaves the African States' figures.
+  await page.getByRole("search", { name: "Narrow the figures" }).getByRole("combobox", { name: "Sector" }).click();
+  await page.getByRole("option", { name: "NGO", exact: true }).click();
+  await expect.poll(() => rowFigures(byGroup, "African States")).toEqual(["2", "0", "0", "0"]);
+  expect(await rowFigures(byGroup, "Latin American and Caribbean States")).toEqual(["0", "0", "0", "0"]);
+
   const stored = await setup.admin.declarations.countSignatures({ parent: `declarations/${declarationId}` });
   expect(stored.totals).toMatchObject({ verified: 3, pending: 1, rejected: 1, withdrawn: 0 });
   await page.context().close();
@@ -311,7 +318,7 @@ test("a withdrawn signature leaves the public list; an officer cannot erase pers
   await page.context().close();
 });
 
-test("an administrator may erase a signer's personal data", async () => {
+test("an administrator may erase a signer's personal data and reads the audit trail", async () => {
   const page = await signedIn("admin");
   await openDeclaration(page, "All signatures");
   await page.getByRole("button", { name: "Amina Okafor" }).click();
@@ -321,6 +328,12 @@ test("an administrator may erase a signer's personal data", async () => {
   await redact.getByText(/The individual's name, affiliation/).waitFor();
   await checkAccessibility(page, "declarations-redact");
   await redact.getByRole("button", { name: "Cancel" }).click();
+  await page.keyboard.press("Escape");
+
+  // The audit trail names who withdrew the signature and why.
+  await page.getByRole("tab", { name: "Audit trail" }).click();
+  const trail = page.getByRole("table", { name: "Changes to the declaration and its signatures, newest first" });
+  await trail.getByText("The board asked to withdraw by letter", { exact: false }).first().waitFor();
   await page.context().close();
 });
 

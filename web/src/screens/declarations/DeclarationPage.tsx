@@ -1,6 +1,7 @@
 // One declaration: its state and signature counts, what officers may do in that state (edit,
 // open, close, new version, delete, restore), and in tabs kept in the address bar its text,
-// areas and other languages, the queue of signatures to verify, every signature, the figures and the public list.
+// areas and other languages, the queue of signatures to verify, every signature, the figures, the
+// public list and, for administrators, the audit trail.
 import { useState, type ReactNode } from "react";
 import { Anchor, Button, Center, Group, Loader, Modal, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
@@ -14,6 +15,7 @@ import type { Declaration } from "../../gen/engage/declarations/v1/declaration_p
 import { useAbilities } from "../../session/session";
 import { idOf } from "../partners/model";
 import { newRequestId } from "../partners/shared";
+import { AuditTrail } from "./AuditTrail";
 import { DeclarationForm } from "./DeclarationForm";
 import { Figures } from "./Figures";
 import { declarationActions } from "./model";
@@ -24,7 +26,7 @@ import { SignaturesList } from "./SignaturesList";
 import { Translations } from "./Translations";
 import { DeclarationStatusBadge, formatDay, keys, RefusalAlert, useLabels } from "./shared";
 
-const tabs = ["about", "queue", "signatures", "figures", "public"] as const;
+const tabs = ["about", "queue", "signatures", "figures", "public", "audit"] as const;
 type Tab = (typeof tabs)[number];
 
 export default function DeclarationPage() {
@@ -33,7 +35,9 @@ export default function DeclarationPage() {
   const name = `declarations/${id}`;
   const [params, setParams] = useSearchParams();
   const asked = params.get("tab");
-  const tab: Tab = tabs.find((x) => x === asked) ?? "about";
+  const can = useAbilities();
+  // The audit trail is the administrators' only.
+  const tab: Tab = tabs.find((x) => x === asked && (x !== "audit" || can.administer)) ?? "about";
   const query = useQuery({
     queryKey: keys.declaration(name),
     queryFn: async () => (await declarations().getDeclaration({ name })).declaration,
@@ -94,6 +98,7 @@ export default function DeclarationPage() {
           <Tabs.Tab value="signatures">{t("tabs.signatures")}</Tabs.Tab>
           <Tabs.Tab value="figures">{t("tabs.figures")}</Tabs.Tab>
           <Tabs.Tab value="public">{t("tabs.public")}</Tabs.Tab>
+          {can.administer ? <Tabs.Tab value="audit">{t("tabs.audit")}</Tabs.Tab> : null}
         </Tabs.List>
         <Tabs.Panel value="about" pt="md">
           <About declaration={d} />
@@ -110,6 +115,11 @@ export default function DeclarationPage() {
         <Tabs.Panel value="public" pt="md">
           <PublicPreview declaration={d} />
         </Tabs.Panel>
+        {can.administer ? (
+          <Tabs.Panel value="audit" pt="md">
+            <AuditTrail declaration={d.name} />
+          </Tabs.Panel>
+        ) : null}
       </Tabs>
     </Stack>
   );

@@ -1,33 +1,49 @@
 // A declaration's figures: signatures by regional group, country, sector and area, each split
 // by state, as charts with their tables (CountSignatures), and the running total of
-// signatories by day as a line (CountSignaturesByDay). Refreshed after every review.
-import { Paper, SimpleGrid, Skeleton, Stack, Text, Title } from "@mantine/core";
-import { useQuery } from "@tanstack/react-query";
+// signatories by day as a line (CountSignaturesByDay), all narrowed to one regional group,
+// sector, kind of signer or area when asked (cross-tabulation). Refreshed after every review.
+import { useState } from "react";
+import { Paper, Select, SimpleGrid, Skeleton, Stack, Text, Title } from "@mantine/core";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { declarations } from "../../api/declarations";
 import { ChartBar, chartColor, type ChartSeries } from "../../components/ChartBar";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDate, formatDateTime, formatNumber } from "../../format";
 import { DeclarationStatus, type Declaration } from "../../gen/engage/declarations/v1/declaration_pb";
-import { SignerKind } from "../../gen/engage/declarations/v1/signature_pb";
+import { SignerKind, SignerKindSchema } from "../../gen/engage/declarations/v1/signature_pb";
+import { RegionalGroupSchema, SectorSchema } from "../../gen/engage/type/v1/types_pb";
 import { ChartLine } from "./ChartLine";
-import { countryRows, dailyPoints, daysWithSignatories, enumRows, type CountRow } from "./model";
-import { keys, useLabels } from "./shared";
+import { countryRows, dailyPoints, daysWithSignatories, enumRows, figureFilter, noFigureFilters, type CountRow, type FigureFilters } from "./model";
+import { enumOptions, keys, useLabels } from "./shared";
 
 export function Figures({ declaration }: { declaration: Declaration }) {
   const { t } = useTranslation("declarations");
   const labels = useLabels();
   const name = declaration.name;
+  const [filters, setFilters] = useState<FigureFilters>(noFigureFilters);
+  const filter = figureFilter(filters);
   const counts = useQuery({
-    queryKey: keys.counts(name, ""),
-    queryFn: () => declarations().countSignatures({ parent: name }),
+    queryKey: keys.counts(name, filter),
+    queryFn: () => declarations().countSignatures({ parent: name, filter }),
+    placeholderData: keepPreviousData,
   });
   const daily = useQuery({
-    queryKey: keys.daily(name, ""),
-    queryFn: () => declarations().countSignaturesByDay({ parent: name }),
+    queryKey: keys.daily(name, filter),
+    queryFn: () => declarations().countSignaturesByDay({ parent: name, filter }),
+    placeholderData: keepPreviousData,
     // The series starts on the day the declaration opened.
     enabled: declaration.status !== DeclarationStatus.DRAFT,
   });
+  const narrowing = (
+    <NarrowFigures
+      declaration={declaration}
+      filters={filters}
+      onChange={(change) => {
+        setFilters((f) => ({ ...f, ...change }));
+      }}
+    />
+  );
 
   // The four states as series, in the same colours everywhere.
   const series = (rows: CountRow[]): ChartSeries[] => [
@@ -40,13 +56,21 @@ export function Figures({ declaration }: { declaration: Declaration }) {
   if (counts.isPending) {
     return (
       <Stack gap="xs" aria-busy="true">
+        {narrowing}
         <Text size="sm">{t("figures.loading")}</Text>
         <Skeleton height={240} />
       </Stack>
     );
   }
   const c = counts.data;
-  if (c === undefined) return <ProblemAlert error={counts.error} onRetry={() => void counts.refetch()} />;
+  if (c === undefined) {
+    return (
+      <Stack gap="sm">
+        {narrowing}
+        <ProblemAlert error={counts.error} onRetry={() => void counts.refetch()} />
+      </Stack>
+    );
+  }
 
   const groups = enumRows(c.byRegionalGroup.map((g) => ({ value: g.regionalGroup, counts: g.counts })));
   const sectors = enumRows(c.bySector.map((s) => ({ value: s.sector, counts: s.counts })));
@@ -57,7 +81,9 @@ export function Figures({ declaration }: { declaration: Declaration }) {
   const dayWords = (iso: string) => formatDate(new Date(`${iso}T00:00:00`));
 
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" aria-busy={counts.isFetching}>
+      {narrowing}
+      <ProblemAlert error={counts.error} onRetry={() => void counts.refetch()} />
       <Text size="sm" c="gray.7">
         {t("figures.asOf", { time: formatDateTime(c.asOfTime) })}
       </Text>
@@ -132,6 +158,38 @@ export function Figures({ declaration }: { declaration: Declaration }) {
         )}
       </Figure>
     </Stack>
+  );
+}
+
+/** Narrows every figure to one regional group, sector, kind of signer or area. */
+function NarrowFigures({ declaration, filters, onChange }: { declaration: Declaration; filters: FigureFilters; onChange: (change: Partial<FigureFilters>) => void }) {
+  const { t } = useTranslation("declarations");
+  const labels = useLabels();
+  const any = { value: "", label: t("figures.any") };
+  const select = (key: keyof FigureFilters, label: string, data: { value: string; label: string }[]) => (
+    <Select
+      label={label}
+      data={[any, ...data]}
+      value={filters[key]}
+      allowDeselect={false}
+      onChange={(v) => {
+        onChange({ [key]: v ?? "" });
+      }}
+    />
+  );
+  return (
+    <div role="search" aria-label={t("figures.narrow")}>
+      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
+        {select("group", t("signature.regionalGroup"), enumOptions(RegionalGroupSchema, labels.group))}
+        {select("sector", t("signature.sector"), enumOptions(SectorSchema, labels.sector))}
+        {select("kind", t("signature.kind"), enumOptions(SignerKindSchema, labels.kind))}
+        {select(
+          "area",
+          t("signature.area"),
+          declaration.areas.map((a) => ({ value: a.id, label: a.title })),
+        )}
+      </SimpleGrid>
+    </div>
   );
 }
 

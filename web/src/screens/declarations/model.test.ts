@@ -16,6 +16,8 @@ import {
   declarationValues,
   enumRows,
   exportFileName,
+  figureFilter,
+  noFigureFilters,
   nextInQueue,
   signatureActions,
   signatureFilter,
@@ -240,6 +242,13 @@ describe("figures", () => {
       { key: "2", pending: 0, verified: 0, rejected: 0, withdrawn: 0 },
     ]);
     expect(enumRows([{ value: 0, counts: { pending: 1 } }])[0]?.key).toBe("0");
+  });
+  it("narrowed to a regional group, sector, kind of signer and area, as the counts read them", () => {
+    expect(figureFilter(noFigureFilters)).toBe("");
+    expect(figureFilter({ group: "REGIONAL_GROUP_AFRICAN", sector: "SECTOR_NGO", kind: "SIGNER_KIND_ORGANIZATION", area: "prevention" })).toBe(
+      'regional_group = REGIONAL_GROUP_AFRICAN AND sector = SECTOR_NGO AND signer_kind = SIGNER_KIND_ORGANIZATION AND area:"prevention"',
+    );
+    expect(figureFilter({ ...noFigureFilters, group: "x OR y" })).toBe("");
   });
   it("countries with most signatories first", () => {
     const rows = countryRows([

@@ -423,6 +423,27 @@ export function countryRows(buckets: readonly { countryCode: string; counts?: Pa
     .sort((a, b) => b.verified - a.verified || total(b) - total(a) || a.key.localeCompare(b.key));
 }
 
+/** What the figures may be narrowed to: enum values by full name, an area id; "" for any. */
+export interface FigureFilters {
+  group: string;
+  sector: string;
+  kind: string;
+  area: string;
+}
+
+export const noFigureFilters: FigureFilters = { group: "", sector: "", kind: "", area: "" };
+
+/** The `filter` of CountSignatures and CountSignaturesByDay for these choices. */
+export function figureFilter(f: FigureFilters): string {
+  const terms: string[] = [];
+  const enumValue = /^[A-Z][A-Z0-9_]*$/;
+  if (enumValue.test(f.group)) terms.push(`regional_group = ${f.group}`);
+  if (enumValue.test(f.sector)) terms.push(`sector = ${f.sector}`);
+  if (enumValue.test(f.kind)) terms.push(`signer_kind = ${f.kind}`);
+  if (f.area !== "") terms.push(`area:${quote(f.area)}`);
+  return terms.join(" AND ");
+}
+
 export interface DailyPoint {
   /** YYYY-MM-DD. */
   date: string;
