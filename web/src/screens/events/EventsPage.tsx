@@ -14,7 +14,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatNumber } from "../../format";
 import { AttendanceModeSchema, EventKindSchema, EventStatusSchema, type Event } from "../../gen/engage/briefings/v1/resources_pb";
 import { ThematicAreaSchema } from "../../gen/engage/type/v1/types_pb";
-import { useAbilities } from "../../session/session";
+import { useAbilities, useCaller } from "../../session/session";
 import { PartnerModal, useCountries, useEnumOptions } from "../partners/shared";
 import { EventForm } from "./EventForm";
 import { eventFilter, eventFiltersFromSearch, eventOrders, pageSizes, searchFromEventFilters, seatsTaken, type EventFilters } from "./model";
@@ -35,7 +35,8 @@ export default function EventsPage() {
   const [, navigate] = useLocation();
   const [filters, update] = useEventFilters();
   const [creating, setCreating] = useState(false);
-  const filter = eventFilter(filters);
+  const caller = useCaller();
+  const filter = eventFilter(filters, caller.subject);
   const showDeleted = can.write && filters.deleted;
   const pages = useKeysetPages<Event>(["briefings", "events", "list", filter, filters.order, showDeleted, filters.size], async (pageToken) => {
     const r = await briefings().listEvents({ filter, orderBy: filters.order, showDeleted, pageSize: filters.size, pageToken });
@@ -171,7 +172,7 @@ function EventFilterBar({ filters, update }: { filters: EventFilters; update: (c
   }, [debounced]);
   const narrow = useMediaQuery("(max-width: 36em)");
   const [shown, setShown] = useState(false);
-  const active = [filters.kind, filters.status, filters.session, filters.area, filters.country, filters.mode, filters.from, filters.to].filter(Boolean).length;
+  const active = [filters.kind, filters.status, filters.session, filters.area, filters.country, filters.mode, filters.from, filters.to].filter(Boolean).length + (filters.mine ? 1 : 0);
   const eventOptions = useOptions();
   return (
     <div role="search" aria-label={t("list.filters")}>
@@ -222,6 +223,14 @@ function EventFilterBar({ filters, update }: { filters: EventFilters; update: (c
           value={filters.order}
           onChange={(e) => {
             update({ order: eventOrders.find((o) => o === e.currentTarget.value) ?? "start_time" });
+          }}
+        />
+        <Switch
+          mt="lg"
+          label={t("list.mine")}
+          checked={filters.mine}
+          onChange={(e) => {
+            update({ mine: e.currentTarget.checked });
           }}
         />
         {can.write ? (

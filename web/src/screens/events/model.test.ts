@@ -61,9 +61,9 @@ describe("the events list's filters", () => {
   const none = eventFiltersFromSearch(new URLSearchParams());
 
   it("keeps the filters in the address bar and reads them back", () => {
-    const f = { ...none, kind: "EVENT_KIND_SIDE_EVENT", session: "COP12", deleted: true, order: "start_time desc" as const, size: 50 };
+    const f = { ...none, kind: "EVENT_KIND_SIDE_EVENT", session: "COP12", deleted: true, mine: true, order: "start_time desc" as const, size: 50 };
     const search = searchFromEventFilters(f);
-    expect(search.toString()).toBe("kind=EVENT_KIND_SIDE_EVENT&session=COP12&deleted=1&order=start_time+desc&size=50");
+    expect(search.toString()).toBe("kind=EVENT_KIND_SIDE_EVENT&session=COP12&deleted=1&mine=1&order=start_time+desc&size=50");
     expect(eventFiltersFromSearch(search)).toEqual(f);
     expect(searchFromEventFilters(none).toString()).toBe("");
   });
@@ -89,6 +89,11 @@ describe("the events list's filters", () => {
     const filter = eventFilter({ ...none, from: "2026-10-01", to: "2026-10-31" });
     expect(filter).toBe(`start_time >= "${startOfDay("2026-10-01")}" AND start_time < "${startOfDay("2026-11-01")}"`);
     expect(new Date(startOfDay("2026-10-31", 1)).getDate()).toBe(1);
+  });
+
+  it("finds the events whose desk the reader works", () => {
+    expect(eventFilter({ ...none, mine: true }, "staff@ngo.example.org")).toBe('registration_managers:"staff@ngo.example.org"');
+    expect(eventFilter({ ...none, mine: true }, "")).toBe("");
   });
 
   it("leaves out what the service would refuse", () => {

@@ -69,6 +69,8 @@ export interface EventFilters {
   /** Starting before the end of this day. */
   to: string;
   deleted: boolean;
+  /** Only the events whose registration desk the reader works (as a registration manager). */
+  mine: boolean;
   order: EventOrder;
   size: number;
 }
@@ -90,6 +92,7 @@ export function eventFiltersFromSearch(params: URLSearchParams): EventFilters {
     from: params.get("from") ?? "",
     to: params.get("to") ?? "",
     deleted: params.get("deleted") === "1",
+    mine: params.get("mine") === "1",
     order: eventOrders.find((o) => o === order) ?? "start_time",
     size: pageSizes.find((n) => String(n) === params.get("size")) ?? pageSizes[0],
   };
@@ -102,6 +105,7 @@ export function searchFromEventFilters(f: EventFilters): URLSearchParams {
     if (f[key] !== "") p.set(key, f[key]);
   }
   if (f.deleted) p.set("deleted", "1");
+  if (f.mine) p.set("mine", "1");
   if (f.order !== "start_time") p.set("order", f.order);
   if (f.size !== pageSizes[0]) p.set("size", String(f.size));
   return p;
@@ -116,8 +120,11 @@ export function startOfDay(date: string, offsetDays = 0): string {
   return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + offsetDays).toISOString();
 }
 
-/** The `filter` of ListEvents for these filters; values that cannot be valid are left out. */
-export function eventFilter(f: EventFilters): string {
+/**
+ * The `filter` of ListEvents for these filters; values that cannot be valid are left out.
+ * `subject` is the reader's, for the events they are a registration manager of.
+ */
+export function eventFilter(f: EventFilters, subject = ""): string {
   const terms: string[] = [];
   const add = (term: string | null) => {
     if (term !== null) terms.push(term);
@@ -131,6 +138,7 @@ export function eventFilter(f: EventFilters): string {
   add(enumTerm("attendance_mode", f.mode));
   add(day.test(f.from) ? `start_time >= ${quote(startOfDay(f.from))}` : null);
   add(day.test(f.to) ? `start_time < ${quote(startOfDay(f.to, 1))}` : null);
+  add(f.mine && subject !== "" ? `registration_managers:${quote(subject)}` : null);
   return terms.join(" AND ");
 }
 
