@@ -166,8 +166,12 @@ test("a conference session's figures add up its events, reached from an event an
   expect(await rowCells(kinds, "Briefing (1 event)")).toEqual(["2", "0", "0", "0", "0"]);
   expect(await rowCells(kinds, "Side event (1 event)")).toEqual(["3", "0", "0", "0", "0"]);
 
-  // Another session typed in lower case: the code is taken as the service writes it.
+  // The sessions events were held at are offered while typing.
   const session = page.getByRole("search", { name: "Choose a conference session" });
+  await session.getByRole("combobox", { name: /Conference session/ }).fill("CO");
+  await page.getByRole("option", { name: "COP12" }).waitFor();
+
+  // Another session typed in lower case: the code is taken as the service writes it.
   await session.getByRole("combobox", { name: /Conference session/ }).fill("ccpcj-34");
   await session.getByRole("button", { name: "Show figures" }).click();
   await page.getByRole("heading", { level: 2, name: "Figures for CCPCJ-34" }).waitFor();
@@ -251,6 +255,15 @@ test("an officer records a statement with a follow-up action, and moves the acti
   await row.waitFor();
   expect(await row.innerText()).toMatch(/Amina Odhiambo[\s\S]*on behalf of[\s\S]*Kenya Victims Support Network/);
 
+  // An edit saves what changed and keeps the rest.
+  await row.getByRole("button", { name: "Edit the statement “Statement on support for victims of trafficking”" }).click();
+  const editing = page.getByRole("dialog", { name: "Edit the statement" });
+  expect(await editing.getByRole("combobox", { name: "Delivered by" }).inputValue()).toBe("Amina Odhiambo");
+  await editing.getByRole("textbox", { name: "Summary" }).fill("Calls for shelters run with survivors, and funding that reaches them directly.");
+  await editing.getByRole("button", { name: "Save" }).click();
+  await editing.waitFor({ state: "detached" });
+  await expect.poll(() => row.innerText()).toContain("funding that reaches them directly.");
+
   // A follow-up action for that statement, owned by a person, due three days ago.
   await row.getByRole("button", { name: "Add a follow-up action to “Statement on support for victims of trafficking”" }).click();
   const form = page.getByRole("dialog", { name: "Add a follow-up action" });
@@ -293,6 +306,19 @@ test("an officer records a statement with a follow-up action, and moves the acti
   expect(await action.innerText()).not.toContain("Overdue");
   // Once done, an action can only be reopened.
   expect(await status.locator("option").allInnerTexts()).toEqual(["Done", "Open"]);
+
+  // The officer takes the action over: an engage user, filled in with "Me".
+  await action.getByRole("button", { name: "Edit the follow-up action “Send the shelter guidelines to the network”" }).click();
+  const reassign = page.getByRole("dialog", { name: "Edit the follow-up action" });
+  await reassign.getByRole("radio", { name: "An engage user" }).check();
+  await reassign.getByRole("button", { name: "Me" }).click();
+  expect(await reassign.getByRole("textbox", { name: /engage user responsible/ }).inputValue()).toBe("csu_officer@example.org");
+  await reassign.getByRole("button", { name: "Save" }).click();
+  await reassign.waitFor({ state: "detached" });
+  await expect.poll(() => action.innerText()).toContain("engage user");
+  const reassigned = (await setup.admin.briefings.listFollowUpActions({ parent: sideEvent.name })).followUpActions[0];
+  expect(reassigned?.owner).toEqual({ case: "ownerSubject", value: "csu_officer@example.org" });
+  expect(reassigned?.dueDate).toEqual(stored[0]?.dueDate);
 
   await checkAccessibility(page, "statements and follow-up actions");
   await shot(statements, "events-outcomes-statements");

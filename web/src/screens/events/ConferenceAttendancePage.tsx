@@ -22,6 +22,13 @@ export default function ConferenceAttendancePage() {
   const session = sessionCode(params.get("session") ?? "");
   const [typed, setTyped] = useState(session);
   const [invalid, setInvalid] = useState(false);
+  // Another session reached by a link or the browser's back button fills the field again.
+  const [shown, setShown] = useState(session);
+  if (shown !== session) {
+    setShown(session);
+    setTyped(session);
+    setInvalid(false);
+  }
 
   // The sessions events were held alongside, newest first, offered as the person types.
   const known = useQuery({
