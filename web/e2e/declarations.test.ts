@@ -228,6 +228,8 @@ test("an officer verifies three signatures and rejects one from the queue, and t
   await current.getByRole("button", { name: "Verify", exact: true }).click();
   await current.getByRole("heading", { name: "Nairobi Legal Aid Centre" }).waitFor();
   await page.getByText("4 signatures to verify").waitFor();
+  // The keyboard focus follows, on the next signer's name.
+  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? "")).toBe("Nairobi Legal Aid Centre");
   await current.getByRole("button", { name: "Verify", exact: true }).click();
 
   // The individual's record is the person in contacts.
@@ -382,5 +384,13 @@ test("the queue at phone width, and right to left", async () => {
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await checkAccessibility(page, "declarations-queue-narrow");
   await screenshot(page, "declarations-queue-narrow");
+
+  // Another officer verifies it meanwhile: this one's click is refused, said in words, and the
+  // queue is refreshed.
+  const shown = (await setup.admin.declarations.listSignatures({ parent: `declarations/${declarationId}`, filter: "status = SIGNATURE_STATUS_PENDING" })).signatures[0];
+  await setup.admin.declarations.verifySignature({ name: shown?.name ?? "", etag: shown?.etag ?? "" });
+  await verify.click();
+  await page.getByText("Baltic Media Watch: Someone else changed this declaration or signature since it was shown.", { exact: false }).waitFor();
+  await page.getByText("Nothing to verify: every signature has been reviewed.").waitFor();
   await page.context().close();
 });

@@ -3,7 +3,7 @@
 // verify, reject with a reason, withdraw (officers), redact (administrators).
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { Anchor, Badge, Button, Group, Modal, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMediaQuery } from "@mantine/hooks";
 import { useTranslation } from "react-i18next";
 import { Link } from "wouter";
@@ -18,7 +18,7 @@ import { useAbilities } from "../../session/session";
 import { dateOf, enumNumber, idOf, todayText } from "../partners/model";
 import { newRequestId } from "../partners/shared";
 import { compareWithRecord, signatureActions, signatureState, type FactRow, type SignerFacts } from "./model";
-import { enumOptions, formatDay, RefusalAlert, SignatureStateBadge, useLabels } from "./shared";
+import { enumOptions, formatDay, keys, RefusalAlert, SignatureStateBadge, useLabels } from "./shared";
 
 export type SignatureOutcome = "verified" | "rejected" | "withdrawn" | "redacted";
 
@@ -60,6 +60,7 @@ export function SignatureDetail({
   declaration,
   signature: s,
   onDone,
+  onRefused,
   focusOnShow = false,
   headingLevel = 2,
 }: {
@@ -67,6 +68,8 @@ export function SignatureDetail({
   signature: Signature;
   /** After a write: the signature as the service now holds it, and what was done. */
   onDone: (updated: Signature, outcome: SignatureOutcome) => void;
+  /** A review refused because the signature changed meanwhile (the data is refreshed). */
+  onRefused?: (signature: Signature, problem: Problem) => void;
   /** Move focus to the heading when a signature is shown (the queue moving on). */
   focusOnShow?: boolean;
   headingLevel?: 2 | 3;
@@ -169,7 +172,7 @@ export function SignatureDetail({
       </SimpleGrid>
       {review.length > 0 ? <Facts rows={review} cols={2} /> : null}
       {allowed.verify || allowed.reject || allowed.withdraw || allowed.redact ? (
-        <ReviewControls signature={s} allowed={allowed} onDone={onDone} />
+        <ReviewControls key={s.name} declaration={declaration.name} signature={s} allowed={allowed} onDone={onDone} onRefused={onRefused} />
       ) : null}
     </Stack>
   );
@@ -272,38 +275,43 @@ function ContactsRecord({ name, signed }: { name: string; signed: SignerFacts })
  * how it was confirmed), reject (reason and explanation), and in dialogs withdraw and redact.
  */
 function ReviewControls({
+  declaration,
   signature: s,
   allowed,
   onDone,
+  onRefused,
 }: {
+  declaration: string;
   signature: Signature;
   allowed: ReturnType<typeof signatureActions>;
   onDone: (updated: Signature, outcome: SignatureOutcome) => void;
+  onRefused?: (signature: Signature, problem: Problem) => void;
 }) {
   const { t } = useTranslation("declarations");
   const labels = useLabels();
-  // One idempotency key per signature shown, so a double click never reviews twice.
-  const [requestId, setRequestId] = useState(newRequestId);
-  const [shownFor, setShownFor] = useState(s.name);
+  const queryClient = useQueryClient();
+  // Keyed by the signature shown: one idempotency key per signature, so a double click never
+  // reviews twice, and fresh fields for the next one.
+  const [requestId] = useState(newRequestId);
   const [verifyNote, setVerifyNote] = useState("");
   const [reason, setReason] = useState<string | null>(null);
   const [rejectNote, setRejectNote] = useState("");
   const [dialog, setDialog] = useState<"withdraw" | "redact" | null>(null);
-  if (shownFor !== s.name) {
-    // Another signature: a fresh form.
-    setShownFor(s.name);
-    setRequestId(newRequestId());
-    setVerifyNote("");
-    setReason(null);
-    setRejectNote("");
-    setDialog(null);
-  }
+  // Someone else reviewed or changed the signature meanwhile: show it as it now is.
+  const refused = (e: unknown) => {
+    const problem = problemOf(e);
+    if (problem.kind === "stale" || problem.kind === "conflict") {
+      void queryClient.invalidateQueries({ queryKey: keys.all(declaration) });
+      onRefused?.(s, problem);
+    }
+  };
 
   const verify = useMutation({
     mutationFn: async () => (await declarations().verifySignature({ name: s.name, etag: s.etag, note: verifyNote.trim(), requestId })).signature,
     onSuccess: (updated) => {
       if (updated) onDone(updated, "verified");
     },
+    onError: refused,
   });
   const reject = useMutation({
     mutationFn: async () =>
@@ -311,6 +319,7 @@ function ReviewControls({
     onSuccess: (updated) => {
       if (updated) onDone(updated, "rejected");
     },
+    onError: refused,
   });
   const rejectProblem = reject.error ? problemOf(reject.error) : null;
   const busy = verify.isPending || reject.isPending;

@@ -3,7 +3,7 @@
 // rejection is one step, and the queue moves straight on to the next signature, on the same
 // page, with focus on its name.
 import { useState } from "react";
-import { Anchor, Grid, Stack, Table, Text } from "@mantine/core";
+import { Alert, Anchor, Grid, Stack, Table, Text } from "@mantine/core";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { declarations } from "../../api/declarations";
@@ -15,13 +15,14 @@ import type { Declaration } from "../../gen/engage/declarations/v1/declaration_p
 import type { Signature } from "../../gen/engage/declarations/v1/signature_pb";
 import { nextInQueue, queueFilter, queueOrder } from "./model";
 import { SignatureDetail, type SignatureOutcome } from "./SignatureDetail";
-import { keys, useLabels } from "./shared";
+import { keys, useFailureText, useLabels } from "./shared";
 
 const pageSize = 20;
 
 export function SignatureQueue({ declaration }: { declaration: Declaration }) {
   const { t } = useTranslation("declarations");
   const labels = useLabels();
+  const failureText = useFailureText();
   const queryClient = useQueryClient();
   const name = declaration.name;
   const pages = useKeysetPages<Signature>([...keys.queue(name)], async (pageToken) => {
@@ -31,7 +32,7 @@ export function SignatureQueue({ declaration }: { declaration: Declaration }) {
   const items = pages.data?.items ?? [];
   const [selected, setSelected] = useState<string | null>(null);
   const [moved, setMoved] = useState(false);
-  const [announcement, setAnnouncement] = useState("");
+  const [announcement, setAnnouncement] = useState<{ text: string; refused: boolean }>({ text: "", refused: false });
   const current = items.find((s) => s.name === selected) ?? items[0];
   const position = current === undefined ? 0 : items.indexOf(current) + (pages.pageNumber - 1) * pageSize + 1;
 
@@ -42,7 +43,7 @@ export function SignatureQueue({ declaration }: { declaration: Declaration }) {
       queryClient.setQueriesData<Page<Signature>>({ queryKey: keys.queue(name) }, (old) =>
         old === undefined ? old : { ...old, items: old.items.map((s) => (s.name === updated.name ? updated : s)) },
       );
-      setAnnouncement(t("queue.redacted"));
+      setAnnouncement({ text: t("queue.redacted"), refused: false });
     } else {
       const next = nextInQueue(
         items.map((s) => s.name),
@@ -56,7 +57,7 @@ export function SignatureQueue({ declaration }: { declaration: Declaration }) {
       );
       setSelected(next);
       setMoved(true);
-      setAnnouncement(t(`queue.${outcome}`, { name: who }));
+      setAnnouncement({ text: t(`queue.${outcome}`, { name: who }), refused: false });
     }
     void queryClient.invalidateQueries({ queryKey: keys.all(name) });
   };
@@ -64,7 +65,13 @@ export function SignatureQueue({ declaration }: { declaration: Declaration }) {
   return (
     <Stack gap="sm">
       <div role="status" aria-live="polite">
-        {announcement !== "" ? <Text size="sm">{announcement}</Text> : null}
+        {announcement.refused ? (
+          <Alert color="yellow">
+            <Text size="sm">{announcement.text}</Text>
+          </Alert>
+        ) : announcement.text !== "" ? (
+          <Text size="sm">{announcement.text}</Text>
+        ) : null}
       </div>
       <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
       {pages.totalSize !== null ? (
@@ -79,7 +86,17 @@ export function SignatureQueue({ declaration }: { declaration: Declaration }) {
                 <Text size="sm" c="gray.7" mb={4}>
                   {t("queue.position", { position: formatNumber(position), total: formatNumber(pages.totalSize ?? items.length) })}
                 </Text>
-                <SignatureDetail declaration={declaration} signature={current} onDone={done} focusOnShow={moved} headingLevel={3} />
+                <SignatureDetail
+                  declaration={declaration}
+                  signature={current}
+                  onDone={done}
+                  onRefused={(s, problem) => {
+                    // The refreshed queue shows the signature as it now is, or moves past it.
+                    setAnnouncement({ text: t("queue.refused", { name: s.snapshot?.displayName ?? "", reason: failureText(problem) }), refused: true });
+                  }}
+                  focusOnShow={moved}
+                  headingLevel={3}
+                />
               </section>
             ) : null}
           </Grid.Col>

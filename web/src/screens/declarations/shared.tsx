@@ -4,8 +4,8 @@ import type { ReactNode } from "react";
 import { Alert, Badge, Group, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import type { DescEnum } from "@bufbuild/protobuf";
-import { problemOf } from "../../api/problem";
-import { ProblemAlert } from "../../components/ProblemAlert";
+import { problemOf, type Problem } from "../../api/problem";
+import { ProblemAlert, problemText } from "../../components/ProblemAlert";
 import { DeclarationStatus, DeclarationStatusSchema } from "../../gen/engage/declarations/v1/declaration_pb";
 import { RejectionReasonSchema, SignerKindSchema } from "../../gen/engage/declarations/v1/signature_pb";
 import { RegionalGroupSchema, SectorSchema, ThematicAreaSchema } from "../../gen/engage/type/v1/types_pb";
@@ -108,6 +108,21 @@ function useFieldWord() {
   };
 }
 
+/** The catalogue key explaining a refusal by the record's state, or null for other failures. */
+export function refusalKey(problem: Problem): string | null {
+  if (problem.kind === "conflict" && reasons.includes(problem.reason)) return `refusal.${problem.reason}`;
+  return problem.kind === "stale" ? "refusal.stale" : null;
+}
+
+/** Any failure in one sentence: a refusal from its reason, anything else as every screen says it. */
+export function useFailureText() {
+  const { t } = useTranslation("declarations");
+  return (problem: Problem) => {
+    const key = refusalKey(problem);
+    return key === null ? problemText(t, problem) : t(key);
+  };
+}
+
 /**
  * A failed write in words: a refusal by the record's state from its stable reason, a stale
  * record as such; anything else as every screen shows it.
@@ -117,7 +132,7 @@ export function RefusalAlert({ error, onRetry, children }: { error: unknown; onR
   const fieldWord = useFieldWord();
   if (error === null || error === undefined) return null;
   const problem = problemOf(error);
-  const known = problem.kind === "conflict" && reasons.includes(problem.reason) ? `refusal.${problem.reason}` : problem.kind === "stale" ? "refusal.stale" : null;
+  const known = refusalKey(problem);
   if (known === null) return <ProblemAlert error={error} onRetry={onRetry} />;
   return (
     <Alert color="yellow" role="alert" styles={{ title: { color: "var(--mantine-color-black)" } }}>
