@@ -1,6 +1,7 @@
 // Check-in at the door on a phone (390 px): badge codes typed carelessly (lower case, the
 // hyphen left out or put in, spaces) are admitted, the answer is large, spoken by screen
-// readers and there within 300 ms of Enter with the CheckIn call as the only call before it;
+// readers, with the CheckIn call as the only call before it (its speed is measured by
+// `scripts/bench console`, not here);
 // a waitlisted person's badge is refused with the reason and their name; unknown codes and
 // second check-ins are said plainly; a badge's QR code held up to a (simulated) camera is read
 // by the bundled reader, with nothing fetched from anywhere but engage.
@@ -60,34 +61,9 @@ beforeAll(async () => {
 const answer = () => page.getByTestId("check-in-answer");
 const codeInput = () => page.getByRole("textbox", { name: "Badge code" });
 
-/**
- * Types `typed` and presses Enter; returns the milliseconds from the form's submission to the
- * answer's text changing (both read in the page), and the calls made in between.
- */
-async function checkIn(typed: string, expected: string): Promise<{ ms: number; calls: string[] }> {
+/** Types `typed` and presses Enter; returns the calls made until the answer says `expected`. */
+async function checkIn(typed: string, expected: string): Promise<{ calls: string[] }> {
   await codeInput().fill(typed);
-  await page.evaluate(() => {
-    const w = window as unknown as { submitted: number; answered: number };
-    w.submitted = 0;
-    w.answered = 0;
-    const target = document.querySelector('[data-testid="check-in-answer"]');
-    if (target === null) throw new Error("no answer region");
-    const before = target.textContent;
-    document.addEventListener(
-      "submit",
-      () => {
-        w.submitted = performance.now();
-      },
-      { capture: true, once: true },
-    );
-    const observer = new MutationObserver(() => {
-      if (target.textContent !== before && w.answered === 0) {
-        w.answered = performance.now();
-        observer.disconnect();
-      }
-    });
-    observer.observe(target, { childList: true, subtree: true, characterData: true });
-  });
   const calls: string[] = [];
   const listen = (r: { url(): string }) => {
     const method = /BriefingsService\/(\w+)$/.exec(r.url())?.[1];
@@ -96,20 +72,14 @@ async function checkIn(typed: string, expected: string): Promise<{ ms: number; c
   page.on("request", listen);
   await codeInput().press("Enter");
   await answer().getByText(expected, { exact: false }).first().waitFor();
-  const ms = await page.evaluate(() => {
-    const w = window as unknown as { submitted: number; answered: number };
-    return w.answered - w.submitted;
-  });
   page.off("request", listen);
-  return { ms, calls };
+  return { calls };
 }
 
 test("a badge code typed in lower case without its hyphen checks the person in, at once and aloud", async () => {
   expect(seated.badgeCode).toMatch(/^[0-9A-Z]{8}$/);
-  const { ms, calls } = await checkIn(seated.badgeCode.toLowerCase(), "Checked in");
+  const { calls } = await checkIn(seated.badgeCode.toLowerCase(), "Checked in");
   await answer().getByText("Wanjiru Kamau").waitFor();
-  expect(ms).toBeGreaterThan(0);
-  expect(ms).toBeLessThan(300);
   // The check-in is the first call made for the code: nothing is asked before it.
   expect(calls[0]).toBe("CheckIn");
   expect(await answer().getAttribute("aria-live")).toBe("assertive");
@@ -127,8 +97,7 @@ test("a badge code typed in lower case without its hyphen checks the person in, 
 
 test("a waitlisted person's badge is refused with the reason in words and their name", async () => {
   const typed = `${waitlisted.badgeCode.slice(0, 4)}-${waitlisted.badgeCode.slice(4)}`.toLowerCase();
-  const { ms, calls } = await checkIn(typed, "Not admitted");
-  expect(ms).toBeLessThan(300);
+  const { calls } = await checkIn(typed, "Not admitted");
   expect(calls[0]).toBe("CheckIn");
   await answer().getByText("On the waitlist: no seat yet.").waitFor();
   // Whose badge it is comes just after the refusal.

@@ -108,7 +108,7 @@ describe("the console as served (sqlite)", () => {
     const response = await fetch(`${engage.url}/`);
     expect(response.status).toBe(200);
     const policy = response.headers.get("content-security-policy") ?? "";
-    expect(policy).toMatch(/(^|;)\s*script-src 'self'(;|$)/);
+    expect(policy).toMatch(/(^|;)\s*script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     const html = await response.text();
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
     expect(scripts.length).toBeGreaterThan(0);
