@@ -37,7 +37,7 @@ beforeAll(async () => {
   const created = await setup.admin.declarations.createDeclaration({
     declaration: {
       title,
-      text: "We, the undersigned civil society organisations and individuals, commit to the aims of the convention.",
+      text: "We, the undersigned civil society organisations and individuals, commit to the aims of the convention.\n\n## Our commitments\n\n- **Prevention** before punishment\n- Care for victims <script>window.ran = true</script>\n",
       languageCode: "en",
       areas: [
         { id: "prevention", title: "Prevention and awareness" },
@@ -187,7 +187,13 @@ test("an officer writes a declaration, is told why it cannot open yet, completes
 
 test("a viewer sees the queue and the signatures but no verify, reject or withdraw control", async () => {
   const page = await signedIn("viewer");
-  await openDeclaration(page, "To verify (5)");
+  // The text reads as written in Markdown; HTML in it is shown as text, never run.
+  await openDeclaration(page, "Text and areas");
+  await page.getByRole("heading", { level: 4, name: "Our commitments" }).waitFor();
+  await page.getByRole("listitem").filter({ hasText: "Prevention before punishment" }).waitFor();
+  expect(await page.evaluate(() => "ran" in window)).toBe(false);
+  await checkAccessibility(page, "declaration-text");
+  await page.getByRole("tab", { name: "To verify (5)" }).click();
   await underReview(page).getByRole("heading", { name: "Kenya Youth Climate Network" }).waitFor();
   await underReview(page).getByRole("link", { name: /Kenya Youth Climate Network: open the organisation's record/ }).waitFor();
   expect(await page.getByRole("button", { name: /^(Verify|Reject|Withdraw…|Erase personal data…)$/ }).count()).toBe(0);

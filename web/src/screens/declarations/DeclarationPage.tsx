@@ -2,7 +2,7 @@
 // open, close, new version, delete, restore), and in tabs kept in the address bar its text,
 // areas and other languages, the queue of signatures to verify, every signature, the figures, the
 // public list and, for administrators, the audit trail.
-import { useState, type ReactNode } from "react";
+import { lazy, Suspense, useState, type ReactNode } from "react";
 import { Anchor, Button, Center, Group, Loader, Modal, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -25,6 +25,9 @@ import { SignatureQueue } from "./SignatureQueue";
 import { SignaturesList } from "./SignaturesList";
 import { Translations } from "./Translations";
 import { DeclarationStatusBadge, formatDay, keys, RefusalAlert, useLabels } from "./shared";
+
+// The Markdown renderer comes with the text only.
+const DeclarationText = lazy(() => import("./DeclarationText"));
 
 const tabs = ["about", "queue", "signatures", "figures", "public", "audit"] as const;
 type Tab = (typeof tabs)[number];
@@ -230,7 +233,9 @@ function About({ declaration: d }: { declaration: Declaration }) {
                 {shown.title}
               </Text>
             ) : null}
-            <Text style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>{shown.text}</Text>
+            <Suspense fallback={<Text style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>{shown.text}</Text>}>
+              <DeclarationText text={shown.text} />
+            </Suspense>
           </Paper>
         )}
       </section>
