@@ -148,6 +148,9 @@ test("a coordinator logs progress on their initiative, reads why a milestone can
   await page.getByRole("heading", { level: 1, name: mine.title }).waitFor();
   expect(await overflows(page)).toBe(false);
   await checkAccessibility(page, "initiative-narrow");
+  await page.evaluate(() => {
+    window.scrollTo(0, 0);
+  });
   await screenshot(page, "initiatives-roadmap-narrow");
   await page.setViewportSize({ width: 1280, height: 800 });
 
@@ -261,6 +264,25 @@ test("an officer creates an initiative with milestones and a dependency, moves i
   const timeline = page.getByTestId("roadmap-timeline");
   await expect.poll(() => timeline.locator(`path[data-from="${baseline?.name ?? ""}"][data-to="${referral?.name ?? ""}"]`).count()).toBe(1);
 
+  // A dependency that would go round in a circle is refused on the field, in words.
+  await page.getByRole("button", { name: "Edit Baseline study on trafficking routes" }).click();
+  const edit = page.getByRole("dialog", { name: "Change the milestone" });
+  await edit.getByRole("combobox", { name: "Depends on" }).click();
+  await page.getByRole("option", { name: "Victim referral mechanism agreed" }).click();
+  await edit.getByRole("combobox", { name: "Depends on" }).press("Escape");
+  await edit.getByRole("button", { name: "Save" }).click();
+  const dependsOn = edit.getByRole("combobox", { name: "Depends on" });
+  await expect.poll(() => dependsOn.getAttribute("aria-invalid")).toBe("true");
+  await edit.getByText("These dependencies would go round in a circle: “Baseline study on trafficking routes” → “Victim referral mechanism agreed” → “Baseline study on trafficking routes”").waitFor();
+  // Nor can it be deleted while another milestone depends on it: the refusal names which.
+  await edit.getByRole("button", { name: "Delete", exact: true }).click();
+  await edit.getByRole("button", { name: "Delete the milestone" }).click();
+  await edit.getByRole("alert").getByText("Depend on it: “Victim referral mechanism agreed”.").waitFor();
+  expect(await edit.getByRole("alert").innerText()).toContain("Other milestones depend on this one");
+  await edit.getByRole("button", { name: "Cancel" }).click();
+  const kept = (await setup.admin.initiatives.getMilestone({ name: baseline?.name ?? "" })).milestone;
+  expect([kept?.dependsOn, kept?.deleteTime]).toEqual([[], undefined]);
+
   // The lifecycle: only the moves the status allows, a suspension needs its reason.
   const status = (text: string) => page.getByRole("heading", { level: 1, name: title }).locator("xpath=..").getByText(text, { exact: true }).waitFor();
   const moveTo = async (button: string, dialogTitle: string, note?: string) => {
@@ -295,14 +317,15 @@ test("an officer creates an initiative with milestones and a dependency, moves i
   expect((await setup.admin.initiatives.getInitiative({ name })).initiative?.statusHistory.map((h) => h.toStatus)).toEqual([1, 2, 3, 5, 3]);
   await checkAccessibility(page, "initiative-officer");
 
-  // The list, filtered by status.
+  // The list, then filtered by status.
   await go(page, "Initiatives");
+  await page.getByRole("table", { name: "Initiatives matching the filters" }).getByRole("link", { name: title }).waitFor();
+  await screenshot(page, "initiatives-list");
   await page.getByRole("combobox", { name: "Status", exact: true }).click();
   await page.getByRole("option", { name: "Active", exact: true }).click();
   await page.getByRole("table", { name: "Initiatives matching the filters" }).getByRole("link", { name: title }).waitFor();
   expect(new URL(page.url()).searchParams.get("status")).toBe("INITIATIVE_STATUS_ACTIVE");
   await checkAccessibility(page, "initiatives-list");
-  await screenshot(page, "initiatives-list");
 
   // The printable report, from the initiative page.
   await page.getByRole("link", { name: title }).click();
@@ -328,6 +351,42 @@ test("an officer creates an initiative with milestones and a dependency, moves i
   await page.close();
 });
 
+/** Opens the roadmap on a fresh page and returns how long after the last response it was drawn. */
+async function drawTime(name: string): Promise<number> {
+  const page = await signedInPage(setup, { role: "csu_officer", subject: "officer@example.org" });
+  try {
+    // From a quiet list, so that the dashboard's own start-up is not counted.
+    await go(page, "Initiatives");
+    await page.getByRole("table", { name: "Initiatives matching the filters" }).getByRole("link").first().waitFor();
+    await page.evaluate(() => {
+      const w = window as unknown as { drawnAt: number | null };
+      w.drawnAt = null;
+      const observer = new MutationObserver(() => {
+        const svg = document.querySelector('[data-testid="roadmap-timeline"]');
+        if (svg !== null && svg.querySelectorAll("[data-milestone]").length === 40 && w.drawnAt === null) {
+          w.drawnAt = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(document.body, { childList: true, subtree: true });
+    });
+    await visit(page, `/initiatives/${idOf(name)}`);
+    await page.getByTestId("roadmap-timeline").waitFor();
+    expect(await page.getByTestId("roadmap-timeline").locator("path[data-from]").count()).toBe(39);
+    const timing = await page.evaluate(() => {
+      const calls = performance
+        .getEntriesByType("resource")
+        .filter((e) => /InitiativesService\/(GetInitiative|ListMilestones)$/.test(e.name)) as PerformanceResourceTiming[];
+      return { drawnAt: (window as unknown as { drawnAt: number | null }).drawnAt, responded: Math.max(...calls.map((c) => c.responseEnd)), calls: calls.length };
+    });
+    expect(timing.calls).toBe(2);
+    expect(timing.drawnAt).not.toBeNull();
+    return (timing.drawnAt ?? Infinity) - timing.responded;
+  } finally {
+    await page.close();
+  }
+}
+
 test("a roadmap of 40 milestones is drawn within 200 ms of the response", async () => {
   const initiative = await newInitiative(unique("Large roadmap"));
   let previous: string | undefined;
@@ -335,32 +394,10 @@ test("a roadmap of 40 milestones is drawn within 200 ms of the response", async 
     const m = await newMilestone(initiative.name, `Milestone ${String(i + 1).padStart(2, "0")}`, i * 7 - 30, previous === undefined ? [] : [previous]);
     previous = m.name;
   }
-  const page = await signedInPage(setup, { role: "csu_officer", subject: "officer@example.org" });
-  await page.evaluate(() => {
-    const w = window as unknown as { drawnAt: number | null };
-    w.drawnAt = null;
-    const observer = new MutationObserver(() => {
-      const svg = document.querySelector('[data-testid="roadmap-timeline"]');
-      if (svg !== null && svg.querySelectorAll("[data-milestone]").length === 40 && w.drawnAt === null) {
-        w.drawnAt = performance.now();
-        observer.disconnect();
-      }
-    });
-    observer.observe(document.body, { childList: true, subtree: true });
-  });
-  await visit(page, `/initiatives/${idOf(initiative.name)}`);
-  await page.getByTestId("roadmap-timeline").waitFor();
-  const timing = await page.evaluate(() => {
-    const calls = performance
-      .getEntriesByType("resource")
-      .filter((e) => /InitiativesService\/(GetInitiative|ListMilestones)$/.test(e.name)) as PerformanceResourceTiming[];
-    return { drawnAt: (window as unknown as { drawnAt: number | null }).drawnAt, responded: Math.max(...calls.map((c) => c.responseEnd)), calls: calls.length };
-  });
-  expect(timing.calls).toBeGreaterThanOrEqual(2);
-  expect(timing.drawnAt).not.toBeNull();
-  const ms = (timing.drawnAt ?? Infinity) - timing.responded;
-  console.log(`40 milestones drawn ${ms.toFixed(1)} ms after the last response`);
-  expect(ms).toBeLessThan(200);
-  expect(await page.getByTestId("roadmap-timeline").locator("path[data-from]").count()).toBe(39);
-  await page.close();
+  // Three fresh pages; the middle figure, so that one slice of a busy machine does not decide.
+  const times: number[] = [];
+  for (let run = 0; run < 3; run++) times.push(await drawTime(initiative.name));
+  const median = [...times].sort((a, b) => a - b)[1] ?? Infinity;
+  console.log(`40 milestones drawn ${times.map((t) => t.toFixed(0)).join(", ")} ms after the last response (median ${median.toFixed(0)} ms)`);
+  expect(median).toBeLessThan(200);
 });

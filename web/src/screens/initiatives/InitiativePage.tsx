@@ -209,7 +209,7 @@ function Loaded({ initiative: i, milestones, milestonesError, retry, loading }: 
       </PartnerModal>
       <PartnerModal opened={milestoneForm !== null} onClose={() => { setMilestoneForm(null); }} title={t(milestoneForm?.milestone ? "milestone.editTitle" : "milestone.addTitle")} size="lg">
         {milestoneForm !== null ? (
-          <MilestoneForm initiative={i} milestone={milestoneForm.milestone} milestones={milestones} onCancel={() => { setMilestoneForm(null); }} onDone={() => { setMilestoneForm(null); }} />
+          <MilestoneForm initiative={i} mayDelete={officer} milestone={milestoneForm.milestone} milestones={milestones} onCancel={() => { setMilestoneForm(null); }} onDone={() => { setMilestoneForm(null); }} />
         ) : null}
       </PartnerModal>
     </Stack>

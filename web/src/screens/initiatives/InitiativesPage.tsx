@@ -47,7 +47,7 @@ function Row({ i }: { i: Initiative }) {
       </Table.Th>
       <Table.Td>{i.countryCode}</Table.Td>
       <Table.Td>{label(RegionalGroupSchema, i.regionalGroup)}</Table.Td>
-      <Table.Td>
+      <Table.Td miw={120}>
         <InitiativeStatusBadge status={i.status} />
       </Table.Td>
       <Table.Td miw={140}>

@@ -4,7 +4,7 @@
 // due date after the start, no dependency cycle); its refusal is put on the field, with
 // milestone titles in place of resource names.
 import { useMemo, useState } from "react";
-import { Button, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, TextInput, Textarea } from "@mantine/core";
+import { Button, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { create } from "@bufbuild/protobuf";
@@ -15,7 +15,7 @@ import { MilestoneSchema, MilestoneStatus, type Milestone } from "../../gen/enga
 import { DateSchema, ThematicAreaSchema } from "../../gen/engage/type/v1/types_pb";
 import { newRequestId, useEnumLabel } from "../partners/shared";
 import { useDisplayNames, useMilestoneStatusLabel } from "./data";
-import { dateText, milestoneStatusOf, milestoneStatuses, parseDate, withTitles } from "./model";
+import { cycleOf, dateText, milestoneStatusOf, milestoneStatuses, parseDate, withTitles } from "./model";
 import { Refusal, unmappedMessages } from "./Refusal";
 import { cut } from "./timeline";
 
@@ -88,7 +88,10 @@ export function MilestoneForm({
   milestones,
   onDone,
   onCancel,
+  mayDelete = false,
 }: {
+  /** Officers may delete a milestone (coordinators only add and change them). */
+  mayDelete?: boolean;
   initiative: Initiative;
   /** The milestone to change; none to add one. */
   milestone?: Milestone;
@@ -155,7 +158,10 @@ export function MilestoneForm({
 
   const m = (field: string) => {
     const message = fieldMessage(problem, `milestone.${field}`);
-    return message === undefined ? undefined : withTitles(message, titles);
+    if (message === undefined) return undefined;
+    // A dependency cycle is said in words, naming the milestones that would form it.
+    const cycle = field === "depends_on" ? cycleOf(message) : null;
+    return cycle !== null ? t("milestone.cycle", { path: cycle.map((n) => `“${titles.get(n) ?? n}”`).join(" → ") }) : withTitles(message, titles);
   };
   const shown = /^milestone\.(title|description|owner(\..*)?|priority_id|due_date|status|status_note|percent_complete|depends_on(\[\d+\])?)$/;
   const set = <K extends keyof Values>(key: K, value: Values[K]) => {
@@ -163,6 +169,23 @@ export function MilestoneForm({
   };
   const editing = milestone !== undefined;
   const others = milestones.filter((x) => x.name !== milestone?.name);
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: async () => (milestone === undefined ? undefined : initiatives().deleteMilestone({ name: milestone.name, etag: milestone.etag })),
+    onMutate: () => {
+      setProblem(null);
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ["initiatives"] });
+      onDone();
+    },
+    onError: (e) => {
+      setConfirming(false);
+      setProblem(problemOf(e));
+    },
+  });
+  // Which milestones depend on this one, to name them when the deletion is refused.
+  const dependants = milestone === undefined ? [] : milestones.filter((x) => x.dependsOn.includes(milestone.name));
 
   return (
     <form
@@ -174,7 +197,13 @@ export function MilestoneForm({
       }}
     >
       <Stack gap="sm">
-        <Refusal problem={problem} readable={(x) => withTitles(x, titles)} unmapped={unmappedMessages(problem, (f) => shown.test(f)).map((x) => withTitles(x, titles))} />
+        <Refusal problem={problem} readable={(x) => withTitles(x, titles)} unmapped={unmappedMessages(problem, (f) => shown.test(f)).map((x) => withTitles(x, titles))}>
+          {problem?.reason === "MILESTONE_HAS_DEPENDENTS" && dependants.length > 0 ? (
+            <Text size="sm" mt={4} fw={600}>
+              {t("milestone.dependants", { names: dependants.map((x) => `“${x.title}”`).join(", ") })}
+            </Text>
+          ) : null}
+        </Refusal>
         <TextInput label={t("milestone.title")} required value={values.title} onChange={(e) => { set("title", e.currentTarget.value); }} error={m("title")} />
         <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
           <Select label={t("milestone.owner")} required data={owners} value={values.owner || null} onChange={(v) => { set("owner", v ?? ""); }} error={m("owner")} searchable nothingFoundMessage={t("milestone.noOwners")} />
@@ -224,13 +253,31 @@ export function MilestoneForm({
           </SimpleGrid>
         ) : null}
         <Textarea label={t("milestone.description")} autosize minRows={2} value={values.description} onChange={(e) => { set("description", e.currentTarget.value); }} error={m("description")} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            {t("common:action.cancel")}
-          </Button>
-          <Button type="submit" loading={save.isPending}>
-            {editing ? t("common:action.save") : t("milestone.add")}
-          </Button>
+        <Group justify="space-between">
+          <Group gap="xs">
+            {editing && mayDelete ? (
+              confirming ? (
+                <>
+                  <Text size="sm">{t("milestone.confirmDelete")}</Text>
+                  <Button color="red" variant="light" styles={{ label: { color: "var(--mantine-color-red-9)" } }} onClick={() => { remove.mutate(); }} loading={remove.isPending}>
+                    {t("milestone.delete")}
+                  </Button>
+                </>
+              ) : (
+                <Button variant="default" onClick={() => { setConfirming(true); }}>
+                  {t("common:action.delete")}
+                </Button>
+              )
+            ) : null}
+          </Group>
+          <Group gap="xs">
+            <Button variant="default" onClick={onCancel}>
+              {t("common:action.cancel")}
+            </Button>
+            <Button type="submit" loading={save.isPending}>
+              {editing ? t("common:action.save") : t("milestone.add")}
+            </Button>
+          </Group>
         </Group>
       </Stack>
     </form>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InitiativeStatus } from "../../gen/engage/initiatives/v1/initiative_pb";
 import { MilestoneStatus } from "../../gen/engage/initiatives/v1/milestone_pb";
 import {
+  cycleOf,
   dateText,
   filtersFromSearch,
   initiativeFilter,
@@ -82,6 +83,17 @@ describe("refusals", () => {
     expect(openDependencies(c, [a, b, c]).map((m) => m.title)).toEqual(["Mapping"]);
     const titles = new Map([[a.name, a.title]]);
     expect(withTitles("the milestone cannot be DONE before initiatives/i/milestones/a is DONE", titles)).toBe("the milestone cannot be DONE before “Mapping” is DONE");
+  });
+});
+
+describe("dependency cycles", () => {
+  it("reads the milestones of a refused cycle, in order", () => {
+    expect(cycleOf("would form a dependency cycle: initiatives/i/milestones/a -> initiatives/i/milestones/b -> initiatives/i/milestones/a")).toEqual([
+      "initiatives/i/milestones/a",
+      "initiatives/i/milestones/b",
+      "initiatives/i/milestones/a",
+    ]);
+    expect(cycleOf("must be a milestone of the same initiative")).toBeNull();
   });
 });
 

@@ -161,6 +161,16 @@ export function withTitles(message: string, titles: ReadonlyMap<string, string>)
   });
 }
 
+/**
+ * The milestones of a dependency cycle the service refused ("would form a dependency cycle:
+ * a -> b -> a"), in order, or null when the message is about something else.
+ */
+export function cycleOf(message: string): string[] | null {
+  const m = /cycle:\s*(.+)$/.exec(message);
+  if (m === null || m[1] === undefined) return null;
+  return m[1].split("->").map((x) => x.trim()).filter((x) => x !== "");
+}
+
 // ---------------------------------------------------------------------------------------
 // Who may write where
 
