@@ -97,40 +97,43 @@ export function ChartBar({
       <div style={{ position: "relative", blockSize: height, inlineSize: "100%" }}>
         <canvas ref={canvas} role="img" aria-label={title} />
       </div>
-      <Table.ScrollContainer minWidth={240}>
-        <Table fz="xs" verticalSpacing={2} horizontalSpacing="xs" withRowBorders={false} striped>
-          <Table.Caption>
-            <Text size="xs" c="gray.7" component="span">
-              {caption ?? title}
-            </Text>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{categoryHeading}</Table.Th>
-              {series.map((s) => (
-                <Table.Th key={s.label} scope="col" ta="end">
-                  <span aria-hidden="true" style={{ display: "inline-block", inlineSize: 8, blockSize: 8, background: s.color, marginInlineEnd: 4 }} />
-                  {s.label}
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {categories.map((category, row) => (
-              <Table.Tr key={category}>
-                <Table.Th scope="row" fw="normal">
-                  {category}
-                </Table.Th>
+      {/* A named region that takes focus, so a table wider than its column scrolls by keyboard. */}
+      <div role="region" aria-label={caption ?? title} tabIndex={0} className="mantine-focus-auto" style={{ overflowX: "auto" }}>
+        <div style={{ minInlineSize: 240 }}>
+          <Table fz="xs" verticalSpacing={2} horizontalSpacing="xs" withRowBorders={false} striped>
+            <Table.Caption>
+              <Text size="xs" c="gray.7" component="span">
+                {caption ?? title}
+              </Text>
+            </Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{categoryHeading}</Table.Th>
                 {series.map((s) => (
-                  <Table.Td key={s.label} ta="end">
-                    {formatNumber(s.values[row] ?? 0)}
-                  </Table.Td>
+                  <Table.Th key={s.label} scope="col" ta="end">
+                    <span aria-hidden="true" style={{ display: "inline-block", inlineSize: 8, blockSize: 8, background: s.color, marginInlineEnd: 4 }} />
+                    {s.label}
+                  </Table.Th>
                 ))}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+            </Table.Thead>
+            <Table.Tbody>
+              {categories.map((category, row) => (
+                <Table.Tr key={category}>
+                  <Table.Th scope="row" fw="normal">
+                    {category}
+                  </Table.Th>
+                  {series.map((s) => (
+                    <Table.Td key={s.label} ta="end">
+                      {formatNumber(s.values[row] ?? 0)}
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      </div>
     </Stack>
   );
 }
