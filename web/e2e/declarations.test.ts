@@ -99,6 +99,13 @@ function underReview(page: Page): Locator {
 test("an officer writes a declaration, is told why it cannot open yet, completes it and opens it", async () => {
   const page = await signedIn("csu_officer");
   await go(page, "Declarations");
+  const list = page.getByRole("table", { name: "Declarations, newest first" });
+  await list.getByRole("link", { name: title }).waitFor();
+  expect(await list.getByRole("row").filter({ hasText: title }).getByRole("cell").allTextContents()).toEqual(["1", "Open for signature", "en", "0", "5", expect.any(String), ""]);
+  // The pointer leaves the navigation link it clicked (its hover colour is the shell's).
+  await page.mouse.move(900, 700);
+  await checkAccessibility(page, "declarations-list");
+  await screenshot(page, "declarations-list");
   await page.getByRole("button", { name: "New declaration" }).click();
   const dialog = page.getByRole("dialog", { name: "New declaration" });
   await dialog.getByRole("textbox", { name: "Title", exact: true }).fill("Youth Declaration on Cybercrime");
