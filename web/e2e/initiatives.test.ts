@@ -61,7 +61,7 @@ test("a coordinator logs progress on their initiative, reads why a milestone can
   const other = await newInitiative(unique("Ghana pilot initiative"), "someone.else@example.org");
   const mapping = await newMilestone(mine.name, "Mapping of civil society actors", -10);
   const consultation = await newMilestone(mine.name, "National consultation held", 30, [mapping.name]);
-  await newMilestone(mine.name, "Roadmap validated", 90, [consultation.name]);
+  const validated = await newMilestone(mine.name, "Roadmap validated", 90, [consultation.name]);
   await newMilestone(other.name, "Ghana baseline", 20, [], "someone.else@example.org");
 
   const page = await signedInPage(setup, { role: "coordinator", subject: coordinator, displayName: "Amina Odhiambo", initiatives: [mine.name] });
@@ -105,6 +105,21 @@ test("a coordinator logs progress on their initiative, reads why a milestone can
   await form.getByRole("textbox", { name: "What happened" }).press("Control+Enter");
   await form.getByText(/Progress logged/).waitFor();
   await expect.poll(async () => (await setup.admin.initiatives.getMilestone({ name: mapping.name })).milestone?.percentComplete).toBe(60);
+
+  // Someone else changed the milestone meanwhile: the form says so and shows its new figures.
+  await table.getByRole("button", { name: "Log progress on Roadmap validated" }).click();
+  await expect.poll(() => percent.inputValue()).toBe("0 %");
+  const seen = (await setup.admin.initiatives.getMilestone({ name: validated.name })).milestone;
+  await setup.admin.initiatives.updateMilestone({ milestone: { name: validated.name, etag: seen?.etag ?? "", percentComplete: 10 }, updateMask: { paths: ["percent_complete"] } });
+  await percent.fill("30");
+  await form.getByRole("textbox", { name: "What happened" }).fill("Draft roadmap circulated to the partners");
+  await form.getByRole("button", { name: "Log progress" }).click();
+  await form.getByRole("alert").getByText("Someone else changed this since you opened it. The figures are now up to date: check them and send again.").waitFor();
+  await expect.poll(() => percent.inputValue()).toBe("10 %");
+  await percent.fill("30");
+  await form.getByRole("button", { name: "Log progress" }).click();
+  await form.getByText(/Progress logged/).waitFor();
+  expect((await setup.admin.initiatives.getMilestone({ name: validated.name })).milestone?.percentComplete).toBe(30);
 
   // Marking done a milestone whose dependency is open: refused, and said why, naming it.
   await table.getByRole("button", { name: "Log progress on National consultation held" }).click();
@@ -334,6 +349,8 @@ test("an officer creates an initiative with milestones and a dependency, moves i
   const report = page.getByRole("table", { name: "Milestones, earliest due first" });
   await report.getByRole("rowheader", { name: "Victim referral mechanism agreed" }).waitFor();
   await checkAccessibility(page, "initiative-report");
+  // The width of an A4 page at 96 dpi, as the browser lays it out for print.
+  await page.setViewportSize({ width: 794, height: 1123 });
   await page.emulateMedia({ media: "print" });
   expect(await page.getByRole("navigation", { name: "Main navigation" }).isVisible()).toBe(false);
   expect(await page.getByRole("button", { name: "Print" }).isVisible()).toBe(false);
@@ -347,6 +364,12 @@ test("an officer creates an initiative with milestones and a dependency, moves i
   const box = await page.getByRole("article").first().boundingBox();
   expect(box?.x ?? 999).toBeLessThan(40);
   await screenshot(page, "initiatives-report");
+  // Printed, the pages are A4 (595 × 842 points), as the report's @page rule asks (the
+  // browser's default would be US Letter).
+  const pdf = (await page.pdf({ preferCSSPageSize: true })).toString("latin1");
+  const boxes = [...pdf.matchAll(/\/MediaBox\s*\[([^\]]*)\]/g)].map((m) => m[1]?.trim().split(/\s+/).map((n) => Math.round(Number(n))));
+  expect(boxes.length).toBeGreaterThan(0);
+  for (const box of boxes) expect(box).toEqual([0, 0, 595, 842]);
   await page.emulateMedia({ media: "screen" });
   await page.close();
 });

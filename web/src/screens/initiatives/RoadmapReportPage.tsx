@@ -77,7 +77,7 @@ export default function RoadmapReportPage() {
         <Text size="sm">{t("report.asOf", { when: formatDate(new Date()) })}</Text>
       </div>
       <table>
-        <caption style={{ textAlign: "start", fontWeight: 600 }}>{t("report.summary")}</caption>
+        <caption>{t("report.summary")}</caption>
         <tbody>
           {[
             [t("field.country"), `${i.countryCode} · ${label(RegionalGroupSchema, i.regionalGroup)}`],
@@ -146,7 +146,7 @@ export default function RoadmapReportPage() {
         {ms.length > 0 ? <Timeline initiative={i} milestones={ms} direction={dir} printable /> : <Text>{t("roadmap.empty")}</Text>}
         {ms.length > 0 ? (
           <table>
-            <caption style={{ textAlign: "start", fontWeight: 600 }}>{t("report.milestoneTable")}</caption>
+            <caption>{t("report.milestoneTable")}</caption>
             <thead>
               <tr>
                 {["milestone", "due", "status", "percent", "dependsOn", "owner"].map((c) => (
