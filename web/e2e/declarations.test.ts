@@ -280,6 +280,10 @@ test("an officer verifies three signatures and rejects one from the queue, and t
   const byDay = page.getByRole("table", { name: "Days with new signatories, and the running total" });
   expect(await byDay.getByRole("row").last().getByRole("cell").allInnerTexts()).toEqual(["3", "3"]);
   await page.getByRole("img", { name: "Signatories over time" }).waitFor();
+  // On the world map, Kenya is shaded for its two signatories.
+  const map = page.getByRole("img", { name: "Signatories by country on the world map" });
+  await map.locator("title", { hasText: "Kenya: 2 signatories" }).waitFor({ state: "attached" });
+  expect(await map.locator("title", { hasText: "Nigeria: 1 signatory" }).count()).toBe(1);
   await checkAccessibility(page, "declarations-figures");
   // From the top, so the page's header stays above the figures in the picture.
   await page.evaluate(() => {

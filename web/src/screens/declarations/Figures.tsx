@@ -2,7 +2,7 @@
 // by state, as charts with their tables (CountSignatures), and the running total of
 // signatories by day as a line (CountSignaturesByDay), all narrowed to one regional group,
 // sector, kind of signer or area when asked (cross-tabulation). Refreshed after every review.
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Paper, Select, SimpleGrid, Skeleton, Stack, Text, Title } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -16,6 +16,9 @@ import { RegionalGroupSchema, SectorSchema } from "../../gen/engage/type/v1/type
 import { ChartLine } from "./ChartLine";
 import { countryRows, dailyPoints, daysWithSignatories, enumRows, figureFilter, noFigureFilters, type CountRow, type FigureFilters } from "./model";
 import { enumOptions, keys, useLabels } from "./shared";
+
+// The world map and its outlines come only with the figures.
+const SignatoryMap = lazy(() => import("./SignatoryMap"));
 
 export function Figures({ declaration }: { declaration: Declaration }) {
   const { t } = useTranslation("declarations");
@@ -132,11 +135,16 @@ export function Figures({ declaration }: { declaration: Declaration }) {
               axisLabels={countries.map((r) => r.key || "—")}
               series={series(countries)}
               horizontal
-              height={Math.max(160, countries.length * 32 + 40)}
+              height={Math.max(160, countries.length * 48 + 40)}
             />
           )}
         </Figure>
       </SimpleGrid>
+      <Figure title={t("figures.map")}>
+        <Suspense fallback={<Skeleton height={320} />}>
+          <SignatoryMap title={t("figures.map")} counts={Object.fromEntries(countries.map((r) => [r.key, r.verified]))} />
+        </Suspense>
+      </Figure>
       <Figure title={t("figures.byDay")}>
         {declaration.status === DeclarationStatus.DRAFT ? (
           <Text size="sm" c="gray.7">
