@@ -96,7 +96,7 @@ function underReview(page: Page): Locator {
   return page.getByRole("region", { name: "Signature under review" });
 }
 
-test("an officer writes a declaration, is told why it cannot open yet, completes it and opens it", async () => {
+test("an officer writes a declaration, is told why it cannot open yet, completes and opens it, records signatures, closes it and starts a new version", async () => {
   const page = await signedIn("csu_officer");
   await go(page, "Declarations");
   const list = page.getByRole("table", { name: "Declarations, newest first" });
@@ -189,6 +189,24 @@ test("an officer writes a declaration, is told why it cannot open yet, completes
   }
   const signatures = await setup.admin.declarations.listSignatures({ parent: stored?.name ?? "" });
   expect(signatures.signatures.map((x) => x.snapshot?.displayName).sort()).toEqual(["Kenya Youth Climate Network", "Tomás Rivera"]);
+
+  // Closed, it takes no more signatures and may only be deleted or followed by a new version.
+  await page.getByRole("button", { name: "Close for signature" }).click();
+  const closing = page.getByRole("dialog", { name: "Close “Youth Declaration on Cybercrime” for signature?" });
+  await closing.getByRole("button", { name: "Close for signature" }).click();
+  await closing.waitFor({ state: "hidden" });
+  await page.getByText("Closed", { exact: true }).waitFor();
+  expect(await page.getByRole("button", { name: "Record a signature" }).count()).toBe(0);
+  await page.getByRole("button", { name: "Delete", exact: true }).waitFor();
+  await page.getByRole("button", { name: "New version" }).click();
+  const next = page.getByRole("dialog", { name: "New version 2" });
+  expect(await next.getByRole("textbox", { name: "Area title", exact: true }).inputValue()).toBe("Online safety for young people");
+  await next.getByRole("textbox", { name: "Title", exact: true }).fill("Youth Declaration on Cybercrime (2027)");
+  await next.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("heading", { level: 1, name: "Youth Declaration on Cybercrime (2027)" }).waitFor();
+  await page.getByText("Version 2", { exact: true }).waitFor();
+  await page.getByRole("link", { name: "Open that version" }).click();
+  await page.getByRole("heading", { level: 1, name: "Youth Declaration on Cybercrime", exact: true }).waitFor();
   await page.context().close();
 });
 

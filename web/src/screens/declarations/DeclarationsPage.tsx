@@ -163,15 +163,18 @@ export default function DeclarationsPage() {
         fullScreen={narrow}
         closeButtonProps={{ "aria-label": t("common:action.close") }}
       >
-        <DeclarationForm
-          onCancel={() => {
-            setCreating(false);
-          }}
-          onDone={(saved) => {
-            setCreating(false);
-            navigate(`/declarations/${idOf(saved.name)}`);
-          }}
-        />
+        {/* A new form (and idempotency key) for each opening. */}
+        {creating ? (
+          <DeclarationForm
+            onCancel={() => {
+              setCreating(false);
+            }}
+            onDone={(saved) => {
+              setCreating(false);
+              navigate(`/declarations/${idOf(saved.name)}`);
+            }}
+          />
+        ) : null}
       </Modal>
     </Stack>
   );

@@ -44,6 +44,9 @@ export function SignaturesList({ declaration }: { declaration: Declaration }) {
   // Signatures are recorded while the declaration is open for signature.
   const recordable = can.write && declaration.status === DeclarationStatus.OPEN && declaration.deleteTime === undefined;
   const [recording, setRecording] = useState(false);
+  // Each opening of the form is a new request (its own idempotency key and empty fields),
+  // also when it opens again before the closing dialog has gone.
+  const [openings, setOpenings] = useState(0);
   const [notice, setNotice] = useState("");
 
   return (
@@ -53,6 +56,7 @@ export function SignaturesList({ declaration }: { declaration: Declaration }) {
           <Button
             onClick={() => {
               setNotice("");
+              setOpenings((n) => n + 1);
               setRecording(true);
             }}
           >
@@ -145,6 +149,7 @@ export function SignaturesList({ declaration }: { declaration: Declaration }) {
         closeButtonProps={{ "aria-label": t("common:action.close") }}
       >
         <RecordSignature
+          key={openings}
           declaration={declaration}
           onCancel={() => {
             setRecording(false);
