@@ -193,7 +193,7 @@ function Loaded({ initiative: i, milestones, milestonesError, retry, loading }: 
       </Stack>
 
       {coordinate && ready ? (
-        <ProgressForm ref={form} initiative={i.name} milestones={deferred} picked={picked} onPick={setPicked} correcting={correcting} onStopCorrecting={stopCorrecting} />
+        <ProgressForm ref={form} initiative={i.name} milestones={deferred} picked={picked} onPick={setPicked} correcting={correcting} onStopCorrecting={stopCorrecting} completed={completed} />
       ) : null}
 
       {ready ? (

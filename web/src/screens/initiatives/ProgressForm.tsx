@@ -35,7 +35,9 @@ export const ProgressForm = memo(forwardRef<HTMLFormElement, {
   /** The entry being corrected, when the person chose to correct one. */
   correcting: ProgressEntry | null;
   onStopCorrecting: () => void;
-}>(function ProgressForm({ initiative, milestones, picked, onPick, correcting, onStopCorrecting }, ref) {
+  /** A completed initiative's milestones no longer change: only words are logged. */
+  completed?: boolean;
+}>(function ProgressForm({ initiative, milestones, picked, onPick, correcting, onStopCorrecting, completed = false }, ref) {
   const { t } = useTranslation("initiatives");
   const queryClient = useQueryClient();
   const statusLabel = useMilestoneStatusLabel();
@@ -117,6 +119,7 @@ export const ProgressForm = memo(forwardRef<HTMLFormElement, {
           <Title order={2} size="h3" id="progress-form-title">
             {correcting !== null ? t("progress.correctTitle") : t("progress.title")}
           </Title>
+          {completed ? <Text size="sm">{t("progress.completedHint")}</Text> : null}
           {correcting !== null ? (
             <Group gap="xs">
               <Text size="sm">{t("progress.correcting", { when: formatDateTime(correcting.createTime), text: correcting.text.slice(0, 80) })}</Text>
@@ -151,7 +154,7 @@ export const ProgressForm = memo(forwardRef<HTMLFormElement, {
               clampBehavior="strict"
               allowDecimal={false}
               suffix=" %"
-              disabled={values.milestone === "" || done}
+              disabled={values.milestone === "" || done || completed}
               value={done ? 100 : values.percent}
               onChange={(v) => { setValues((x) => ({ ...x, percent: typeof v === "number" ? v : "" })); }}
               error={m("new_percent_complete")}
@@ -159,7 +162,7 @@ export const ProgressForm = memo(forwardRef<HTMLFormElement, {
             <Select
               label={t("progress.status")}
               description={done && open.length > 0 ? t("progress.openDependencies", { names: open.map((x) => x.title).join(", ") }) : undefined}
-              disabled={values.milestone === ""}
+              disabled={values.milestone === "" || completed}
               data={milestoneStatuses.map((s) => ({ value: String(s), label: statusLabel(s) }))}
               value={values.status === MilestoneStatus.UNSPECIFIED ? null : String(values.status)}
               onChange={(v) => { setValues((x) => ({ ...x, status: milestoneStatusOf(v) })); }}
