@@ -449,7 +449,69 @@ async fn a_page_of_terms_keeps_its_order_and_leaves_out_what_it_hides(backend: T
     assert_eq!(listed, sorted, "out of order");
 }
 
+/// ADR 0005: a page token continues only the list and query it came from.
+async fn a_page_token_of_one_list_is_refused_by_another(backend: TestBackend) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+    for (given, family) in [("Ana", "Diaz"), ("Ben", "Okoro")] {
+        officer
+            .create_person(CreatePersonRequest {
+                person: Some(Person {
+                    given_name: given.into(),
+                    family_name: family.into(),
+                    ..Person::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    for name in ["Coastal Watch", "Youth Network Kenya"] {
+        create_organization(
+            &mut officer,
+            Organization {
+                display_name: name.into(),
+                sector: Sector::Ngo as i32,
+                country_code: "KE".into(),
+                ..Organization::default()
+            },
+        )
+        .await;
+    }
+    let people = officer
+        .list_people(ListPeopleRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!people.next_page_token.is_empty());
+    let refused = officer
+        .list_organizations(ListOrganizationsRequest {
+            page_size: 1,
+            page_token: people.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a ListPeople token is no ListOrganizations token");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    assert!(refused.message().contains("page_token"), "{refused:?}");
+    // Its own list still takes it.
+    let next = officer
+        .list_people(ListPeopleRequest {
+            page_size: 1,
+            page_token: people.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(next.people.len(), 1);
+}
+
 engage_platform::on_both_databases!(
+    a_page_token_of_one_list_is_refused_by_another,
     total_size_stays_exact_through_deletes_restores_and_merges,
     a_total_is_exact_up_to_a_thousand_and_never_a_thousand_above,
     search_finds_whole_words_word_beginnings_and_near_spellings,

@@ -1,8 +1,9 @@
 //! Opaque keyset page tokens (AIP-158).
 //!
 //! A token carries the sort key of the last item returned and a fingerprint of the query
-//! it belongs to. The next page continues strictly after that key (never OFFSET), so
-//! inserts and deletes between pages neither repeat nor skip items, and a token used with
+//! it belongs to: the list it came from (such as `ListPeople`) and everything that shapes the
+//! result. The next page continues strictly after that key (never OFFSET), so inserts and
+//! deletes between pages neither repeat nor skip items, and a token used with another list or
 //! a different query (another filter, order or parent) is refused with INVALID_ARGUMENT.
 
 use base64::Engine as _;
@@ -48,10 +49,11 @@ struct Token<K> {
     k: K,
 }
 
-/// Identifies a query by everything that shapes its result other than the page itself.
-fn fingerprint(query: &[&str]) -> String {
+/// Identifies a query by the list it reads and everything that shapes its result other than
+/// the page itself.
+fn fingerprint(list: &str, query: &[&str]) -> String {
     let mut hash = Sha256::new();
-    for part in query {
+    for part in std::iter::once(&list).chain(query) {
         hash.update((part.len() as u64).to_le_bytes());
         hash.update(part.as_bytes());
     }
@@ -60,9 +62,11 @@ fn fingerprint(query: &[&str]) -> String {
 }
 
 impl<K: Serialize + DeserializeOwned> Page<K> {
-    /// Reads `page_size` and `page_token`. `query` lists what shapes the result (parent,
-    /// filter, order_by, show_deleted, …) in a fixed order.
+    /// Reads `page_size` and `page_token`. `list` names the list (its method, such as
+    /// `ListPeople`), so that a token of one list is refused by another; `query` lists what
+    /// shapes the result (parent, filter, order_by, show_deleted, …) in a fixed order.
     pub fn parse(
+        list: &str,
         page_size: i32,
         page_token: &str,
         query: &[&str],
@@ -73,7 +77,7 @@ impl<K: Serialize + DeserializeOwned> Page<K> {
             0 => limits.default_size,
             n => n.min(limits.max_size),
         };
-        let fingerprint = fingerprint(query);
+        let fingerprint = fingerprint(list, query);
         let after = if page_token.is_empty() {
             None
         } else {
@@ -137,14 +141,28 @@ mod tests {
     #[test]
     fn sizes_default_cap_and_refuse_negatives() {
         let limits = PageLimits::default();
-        assert_eq!(Page::<Key>::parse(0, "", &[], limits).unwrap().size, 50);
-        assert_eq!(Page::<Key>::parse(10, "", &[], limits).unwrap().size, 10);
         assert_eq!(
-            Page::<Key>::parse(5000, "", &[], limits).unwrap().size,
+            Page::<Key>::parse("ListThings", 0, "", &[], limits)
+                .unwrap()
+                .size,
+            50
+        );
+        assert_eq!(
+            Page::<Key>::parse("ListThings", 10, "", &[], limits)
+                .unwrap()
+                .size,
+            10
+        );
+        assert_eq!(
+            Page::<Key>::parse("ListThings", 5000, "", &[], limits)
+                .unwrap()
+                .size,
             1000
         );
         assert_eq!(
-            Page::<Key>::parse(-1, "", &[], limits).unwrap_err().field,
+            Page::<Key>::parse("ListThings", -1, "", &[], limits)
+                .unwrap_err()
+                .field,
             "page_size"
         );
     }
@@ -152,34 +170,48 @@ mod tests {
     #[test]
     fn a_token_continues_its_own_query_only() {
         let query = ["", "sector = NGO", "display_name"];
-        let first = Page::<Key>::parse(2, "", &query, PageLimits::default()).unwrap();
+        let first = Page::<Key>::parse("ListThings", 2, "", &query, PageLimits::default()).unwrap();
         let mut rows = vec![("a", "1"), ("b", "2"), ("c", "3")];
         let token = first.finish(&mut rows, |r| (r.0.to_owned(), r.1.to_owned()));
         assert_eq!(rows.len(), 2);
         assert!(!token.is_empty());
 
-        let next = Page::<Key>::parse(2, &token, &query, PageLimits::default()).unwrap();
+        let next =
+            Page::<Key>::parse("ListThings", 2, &token, &query, PageLimits::default()).unwrap();
         assert_eq!(next.after, Some(("b".to_owned(), "2".to_owned())));
 
         let other = ["", "sector = ACADEMIA", "display_name"];
-        let refused = Page::<Key>::parse(2, &token, &other, PageLimits::default()).unwrap_err();
+        let refused =
+            Page::<Key>::parse("ListThings", 2, &token, &other, PageLimits::default()).unwrap_err();
         assert_eq!(refused.field, "page_token");
+
+        // The same query of another list: a ListPeople token is no ListOrganizations token.
+        let elsewhere =
+            Page::<Key>::parse("ListOtherThings", 2, &token, &query, PageLimits::default());
+        assert_eq!(elsewhere.unwrap_err().field, "page_token");
     }
 
     #[test]
     fn the_last_page_has_no_token_and_garbage_is_refused() {
-        let page = Page::<Key>::parse(5, "", &[], PageLimits::default()).unwrap();
+        let page = Page::<Key>::parse("ListThings", 5, "", &[], PageLimits::default()).unwrap();
         let mut rows = vec![("a", "1")];
         assert_eq!(
             page.finish(&mut rows, |r| (r.0.to_owned(), r.1.to_owned())),
             ""
         );
-        assert!(Page::<Key>::parse(5, "not a token!", &[], PageLimits::default()).is_err());
-        assert!(Page::<Key>::parse(5, "e30", &[], PageLimits::default()).is_err());
+        assert!(
+            Page::<Key>::parse("ListThings", 5, "not a token!", &[], PageLimits::default())
+                .is_err()
+        );
+        assert!(Page::<Key>::parse("ListThings", 5, "e30", &[], PageLimits::default()).is_err());
     }
 
     #[test]
     fn fingerprints_do_not_collide_on_concatenation() {
-        assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+        assert_ne!(
+            fingerprint("l", &["ab", "c"]),
+            fingerprint("l", &["a", "bc"])
+        );
+        assert_ne!(fingerprint("la", &["b"]), fingerprint("l", &["ab"]));
     }
 }

@@ -165,8 +165,13 @@ async fn list_notes(
     page_size: i32,
     token: &str,
 ) -> Result<(Vec<Note>, String), Error> {
-    let page =
-        Page::<(String, String)>::parse(page_size, token, &[topic, "body"], PageLimits::default())?;
+    let page = Page::<(String, String)>::parse(
+        "ListNotes",
+        page_size,
+        token,
+        &[topic, "body"],
+        PageLimits::default(),
+    )?;
     let mut rows: Vec<Note> = with_connection!(db, |conn| {
         let mut query = notes::table
             .filter(notes::topic.eq(topic))

@@ -115,6 +115,7 @@ impl<R> Spec<R> {
         let mut scope = vec![request.filter, request.order_by];
         scope.extend_from_slice(request.scope);
         let page = Page::<Vec<Json>>::parse(
+            self.table,
             request.page_size,
             request.page_token,
             &scope,

@@ -599,6 +599,7 @@ impl ContactsApi {
             (Some(t), _) | (None, Some(t)) => t,
         };
         let page = Page::<(String, String)>::parse(
+            "ListDuplicateCandidates",
             r.page_size,
             &r.page_token,
             &[

@@ -233,6 +233,27 @@ pub struct Listing {
 }
 
 impl ListSpec {
+    /// The List method this spec serves, which its page tokens are bound to.
+    pub fn list_name(&self) -> &'static str {
+        match self.kind {
+            RecordKind::Organization => "ListOrganizations",
+            RecordKind::Person => "ListPeople",
+            RecordKind::Affiliation => "ListAffiliations",
+            RecordKind::Accreditation => "ListAccreditations",
+            RecordKind::ConsentRecord => "ListConsentRecords",
+            RecordKind::Interaction => "ListInteractions",
+            RecordKind::DuplicateCandidate => "ListDuplicateCandidates",
+        }
+    }
+
+    /// The Search method over this spec's records, which its page tokens are bound to.
+    pub fn search_name(&self) -> &'static str {
+        match self.kind {
+            RecordKind::Person => "SearchPeople",
+            _ => "SearchOrganizations",
+        }
+    }
+
     /// The conditions a filter stands for.
     pub fn conditions(&self, filter: &str, today: time::Date) -> Result<Vec<Condition>, Error> {
         let Some(parsed) = Filter::parse(filter, &self.fields)? else {
@@ -321,6 +342,7 @@ impl ListSpec {
             if request.show_merged { "m" } else { "" },
         ];
         let page = Page::parse(
+            self.list_name(),
             request.page_size,
             request.page_token,
             &shape,

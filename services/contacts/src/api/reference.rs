@@ -182,6 +182,7 @@ impl ContactsApi {
         let r = request.into_inner();
         let prefix = r.prefix.trim().to_lowercase();
         let page = Page::<String>::parse(
+            "ListTags",
             r.page_size,
             &r.page_token,
             &[&prefix],

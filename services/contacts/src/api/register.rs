@@ -132,6 +132,7 @@ impl ContactsApi {
         }
         let folded = fold(trimmed);
         let page = Page::<(String, String)>::parse(
+            spec.search_name(),
             page_size,
             page_token,
             &[&folded, filter],

@@ -103,6 +103,7 @@ impl DeclarationsApi {
         )?;
         let deleted = if r.show_deleted { "deleted" } else { "" };
         let (page, listing) = listing(
+            "ListDeclarations",
             r.page_size,
             &r.page_token,
             &[&r.filter, &r.order_by, deleted],

@@ -75,12 +75,13 @@ fn request_id(id: &str, request: &impl Message) -> Result<Option<RequestId>, Err
 
 /// A page of a listing from `page_size` and `page_token`, bound to `query`.
 fn listing(
+    list: &str,
     page_size: i32,
     page_token: &str,
     query: &[&str],
     order: Order,
 ) -> Result<(Page<PageKey>, Listing), Error> {
-    let page = Page::<PageKey>::parse(page_size, page_token, query, PageLimits::default())?;
+    let page = Page::<PageKey>::parse(list, page_size, page_token, query, PageLimits::default())?;
     let listing = Listing {
         order,
         after: page.after.clone(),

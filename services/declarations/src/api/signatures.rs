@@ -324,7 +324,13 @@ impl DeclarationsApi {
         )?;
         let query = [r.parent.as_str(), &r.filter, &r.order_by];
         let (rows, next_page_token, count) = self
-            .page_of(&scope, order, (r.page_size, &r.page_token), &query)
+            .page_of(
+                "ListSignatures",
+                &scope,
+                order,
+                (r.page_size, &r.page_token),
+                &query,
+            )
             .await?;
         let signatures = rows
             .iter()
@@ -349,7 +355,13 @@ impl DeclarationsApi {
         )?;
         let query = [r.parent.as_str(), &r.filter, &r.order_by];
         let (rows, next_page_token, count) = self
-            .page_of(&scope, order, (r.page_size, &r.page_token), &query)
+            .page_of(
+                "ListPublicSignatures",
+                &scope,
+                order,
+                (r.page_size, &r.page_token),
+                &query,
+            )
             .await?;
         Ok(ListPublicSignaturesResponse {
             public_signatures: rows.iter().map(SignatureRow::public).collect(),
@@ -361,12 +373,13 @@ impl DeclarationsApi {
     /// One page of the signatures in `scope`, its next page token and the total.
     async fn page_of(
         &self,
+        list: &str,
         scope: &Scope,
         order: filters::Order,
         (page_size, page_token): (i32, &str),
         query: &[&str],
     ) -> Result<(Vec<SignatureRow>, String, i64), Error> {
-        let (page, listing) = listing(page_size, page_token, query, order)?;
+        let (page, listing) = listing(list, page_size, page_token, query, order)?;
         let (mut rows, count) = with_connection!(self.db, |conn| {
             (
                 conn.list_signatures(scope, &listing).await?,

@@ -170,6 +170,7 @@ impl InitiativesApi {
         )?;
         let show_deleted = r.show_deleted.to_string();
         let page = Page::<Vec<Key>>::parse(
+            "ListInitiatives",
             r.page_size,
             &r.page_token,
             &[&r.filter, &r.order_by, &show_deleted],

@@ -310,6 +310,7 @@ impl InitiativesApi {
         )?;
         let show_deleted = r.show_deleted.to_string();
         let page = Page::<Vec<Key>>::parse(
+            "ListMilestones",
             r.page_size,
             &r.page_token,
             &[&r.parent, &r.filter, &r.order_by, &show_deleted],
@@ -367,6 +368,7 @@ impl InitiativesApi {
         let filter = Filter::parse(&r.filter, queries::DUE_FIELDS)?;
         let within = r.within_days.map(|d| d.to_string()).unwrap_or_default();
         let page = Page::<Vec<Key>>::parse(
+            "ListDueMilestones",
             r.page_size,
             &r.page_token,
             &[

@@ -249,6 +249,7 @@ impl InitiativesApi {
         )?;
         let direction = order.0.first().map_or(Direction::Descending, |(_, d)| *d);
         let page = Page::<Vec<Key>>::parse(
+            "ListProgressEntries",
             r.page_size,
             &r.page_token,
             &[&r.parent, &r.filter, &r.order_by],

@@ -267,6 +267,7 @@ pub async fn audit_trail(db: &Database, query: AuditTrailQuery<'_>) -> Result<Au
     let conditions = conditions(query.filter)?;
     let children = if query.include_children { "c" } else { "" };
     let page = Page::<(i64, String)>::parse(
+        "ListAuditEntries",
         query.page_size,
         query.page_token,
         &[query.resource, children, query.filter],
