@@ -221,7 +221,7 @@ test("a viewer sees the queue and the signatures but no verify, reject or withdr
   await page.getByRole("tab", { name: "To verify (5)" }).click();
   await underReview(page).getByRole("heading", { name: "Kenya Youth Climate Network" }).waitFor();
   await underReview(page).getByRole("link", { name: /Kenya Youth Climate Network: open the organisation's record/ }).waitFor();
-  expect(await page.getByRole("button", { name: /^(Verify|Reject|Withdraw…|Erase personal data…)$/ }).count()).toBe(0);
+  expect(await page.getByRole("button", { name: /^(Verify|Reject|Withdraw…|Erase personal data…|Change…)$/ }).count()).toBe(0);
   expect(await page.getByRole("button", { name: "Open for signature" }).count()).toBe(0);
   expect(await page.getByRole("tab", { name: "Audit trail" }).count()).toBe(0);
 
@@ -229,7 +229,7 @@ test("a viewer sees the queue and the signatures but no verify, reject or withdr
   await page.getByRole("button", { name: "Nairobi Legal Aid Centre" }).click();
   const dialog = page.getByRole("dialog", { name: "Signature" });
   await dialog.getByRole("heading", { name: "Nairobi Legal Aid Centre" }).waitFor();
-  expect(await dialog.getByRole("button", { name: /^(Verify|Reject|Withdraw…|Erase personal data…)$/ }).count()).toBe(0);
+  expect(await dialog.getByRole("button", { name: /^(Verify|Reject|Withdraw…|Erase personal data…|Change…)$/ }).count()).toBe(0);
   // Only officers download every signature with its contact; anyone may export the public list.
   expect(await page.getByRole("button", { name: "Export all signatures (CSV)" }).count()).toBe(0);
   await page.getByRole("button", { name: "Export the public list (CSV)" }).first().waitFor();
@@ -320,7 +320,7 @@ test("an officer verifies three signatures and rejects one from the queue, and t
   await page.context().close();
 });
 
-test("a withdrawn signature leaves the public list; an officer cannot erase personal data", async () => {
+test("a withdrawn signature leaves the public list, and so does a hidden one; an officer cannot erase personal data", async () => {
   const page = await signedIn("csu_officer");
   await openDeclaration(page, "Public list");
   const list = page.getByRole("table", { name: "Public list of signatories, by name" });
@@ -352,6 +352,23 @@ test("a withdrawn signature leaves the public list; an officer cannot erase pers
   await page.getByRole("tab", { name: "Public list" }).click();
   await page.getByText("Public signatories: 2").waitFor();
   expect(await list.getByRole("rowheader").allInnerTexts()).toEqual(["Amina Okafor", "Kenya Youth Climate Network"]);
+
+  // An individual who asks not to be named stays counted but leaves the public list.
+  await page.getByRole("tab", { name: "All signatures" }).click();
+  await page.getByRole("button", { name: "Amina Okafor" }).click();
+  await dialog.getByRole("button", { name: "Change…" }).click();
+  const change = page.getByRole("dialog", { name: "Change the signature of Amina Okafor" });
+  await change.getByRole("switch", { name: "Keep the name off the public list" }).check({ force: true });
+  await change.getByRole("button", { name: "Save" }).click();
+  await change.waitFor({ state: "hidden" });
+  await dialog.getByText("Hidden from the public list (still counted)").waitFor();
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  await page.getByRole("tab", { name: "Public list" }).click();
+  await page.getByText("Public signatories: 1").waitFor();
+  expect(await list.getByRole("rowheader").allInnerTexts()).toEqual(["Kenya Youth Climate Network"]);
+  const counted = await setup.admin.declarations.countSignatures({ parent: `declarations/${declarationId}` });
+  expect(counted.totals?.verified).toBe(2);
   await page.context().close();
 });
 

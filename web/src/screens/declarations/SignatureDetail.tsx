@@ -2,7 +2,7 @@
 // changed since is marked), its review and withdrawal, and the writes its state allows:
 // verify, reject with a reason, withdraw (officers), redact (administrators).
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { Anchor, Badge, Button, Group, Modal, Paper, Select, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Checkbox, Group, Modal, Paper, Select, SimpleGrid, Stack, Switch, Text, TextInput, Textarea, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMediaQuery } from "@mantine/hooks";
 import { useTranslation } from "react-i18next";
@@ -12,15 +12,15 @@ import { declarations } from "../../api/declarations";
 import { fieldMessage, problemOf, type Problem } from "../../api/problem";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDateTime } from "../../format";
-import type { Declaration } from "../../gen/engage/declarations/v1/declaration_pb";
+import { DeclarationStatus, type Declaration } from "../../gen/engage/declarations/v1/declaration_pb";
 import { RejectionReason, RejectionReasonSchema, SignerKind, type Signature } from "../../gen/engage/declarations/v1/signature_pb";
 import { useAbilities } from "../../session/session";
 import { dateOf, enumNumber, idOf, todayText } from "../partners/model";
 import { newRequestId } from "../partners/shared";
-import { compareWithRecord, signatureActions, signatureState, type FactRow, type SignerFacts } from "./model";
+import { compareWithRecord, signatureActions, signatureChanges, signatureState, type FactRow, type SignatureEdit, type SignerFacts } from "./model";
 import { enumOptions, formatDay, keys, RefusalAlert, SignatureStateBadge, useLabels } from "./shared";
 
-export type SignatureOutcome = "verified" | "rejected" | "withdrawn" | "redacted";
+export type SignatureOutcome = "verified" | "rejected" | "withdrawn" | "redacted" | "changed";
 
 /** A description list of label and value; an empty value reads "not given". */
 export function Facts({ rows, cols = 1 }: { rows: [string, ReactNode][]; cols?: number }) {
@@ -171,8 +171,8 @@ export function SignatureDetail({
         </Paper>
       </SimpleGrid>
       {review.length > 0 ? <Facts rows={review} cols={2} /> : null}
-      {allowed.verify || allowed.reject || allowed.withdraw || allowed.redact ? (
-        <ReviewControls key={s.name} declaration={declaration.name} signature={s} allowed={allowed} onDone={onDone} onRefused={onRefused} />
+      {allowed.verify || allowed.reject || allowed.withdraw || allowed.redact || allowed.change ? (
+        <ReviewControls key={s.name} declaration={declaration} signature={s} allowed={allowed} onDone={onDone} onRefused={onRefused} />
       ) : null}
     </Stack>
   );
@@ -281,7 +281,7 @@ function ReviewControls({
   onDone,
   onRefused,
 }: {
-  declaration: string;
+  declaration: Declaration;
   signature: Signature;
   allowed: ReturnType<typeof signatureActions>;
   onDone: (updated: Signature, outcome: SignatureOutcome) => void;
@@ -296,12 +296,12 @@ function ReviewControls({
   const [verifyNote, setVerifyNote] = useState("");
   const [reason, setReason] = useState<string | null>(null);
   const [rejectNote, setRejectNote] = useState("");
-  const [dialog, setDialog] = useState<"withdraw" | "redact" | null>(null);
+  const [dialog, setDialog] = useState<"withdraw" | "redact" | "change" | null>(null);
   // Someone else reviewed or changed the signature meanwhile: show it as it now is.
   const refused = (e: unknown) => {
     const problem = problemOf(e);
     if (problem.kind === "stale" || problem.kind === "conflict") {
-      void queryClient.invalidateQueries({ queryKey: keys.all(declaration) });
+      void queryClient.invalidateQueries({ queryKey: keys.all(declaration.name) });
       onRefused?.(s, problem);
     }
   };
@@ -399,8 +399,18 @@ function ReviewControls({
           </form>
         ) : null}
         {onNoField(rejectProblem, "reason", "note") ? <RefusalAlert error={reject.error} /> : null}
-        {allowed.withdraw || allowed.redact ? (
+        {allowed.withdraw || allowed.redact || allowed.change ? (
           <Group gap="xs">
+            {allowed.change ? (
+              <Button
+                variant="default"
+                onClick={() => {
+                  setDialog("change");
+                }}
+              >
+                {t("change.open")}
+              </Button>
+            ) : null}
             {allowed.withdraw ? (
               <Button
                 variant="default"
@@ -425,6 +435,19 @@ function ReviewControls({
           </Group>
         ) : null}
       </Stack>
+      {dialog === "change" ? (
+        <ChangeDialog
+          declaration={declaration}
+          signature={s}
+          onClose={() => {
+            setDialog(null);
+          }}
+          onDone={(updated) => {
+            setDialog(null);
+            onDone(updated, "changed");
+          }}
+        />
+      ) : null}
       <WithdrawDialog
         signature={s}
         opened={dialog === "withdraw"}
@@ -458,6 +481,102 @@ function Dialog({ opened, onClose, title, children }: { opened: boolean; onClose
     <Modal opened={opened} onClose={onClose} title={title} fullScreen={narrow} closeButtonProps={{ "aria-label": t("common:action.close") }}>
       {children}
     </Modal>
+  );
+}
+
+/**
+ * Changing a live signature: the areas endorsed (while the declaration is open), the contact
+ * to confirm with, and whether the name stays off the public list. Only what changed is sent.
+ */
+function ChangeDialog({ declaration, signature: s, onClose, onDone }: { declaration: Declaration; signature: Signature; onClose: () => void; onDone: (updated: Signature) => void }) {
+  const { t } = useTranslation("declarations");
+  const open = declaration.status === DeclarationStatus.OPEN;
+  const [before] = useState<SignatureEdit>(() => ({ areas: s.endorsedAreaIds, contactName: s.contact?.displayName ?? "", email: s.contact?.email ?? "", hidden: s.hideFromPublicListing }));
+  const [edit, setEdit] = useState<SignatureEdit>(before);
+  const change = useMutation({
+    mutationFn: async () => {
+      const paths = signatureChanges(before, edit, open);
+      if (paths.length === 0) return s;
+      const contact = edit.contactName.trim() !== "" || edit.email.trim() !== "" ? { displayName: edit.contactName.trim(), email: edit.email.trim(), person: s.contact?.person ?? "" } : undefined;
+      return (
+        await declarations().updateSignature({
+          signature: { name: s.name, etag: s.etag, endorsedAreaIds: edit.areas, contact, hideFromPublicListing: edit.hidden },
+          updateMask: { paths },
+        })
+      ).signature;
+    },
+    onSuccess: (updated) => {
+      if (updated) onDone(updated);
+    },
+  });
+  const problem = change.error ? problemOf(change.error) : null;
+  return (
+    <Dialog opened onClose={onClose} title={t("change.title", { name: s.snapshot?.displayName ?? "" })}>
+      <form
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          change.mutate();
+        }}
+      >
+        <Stack gap="sm">
+          {onNoField(problem, "signature.endorsed_area_ids", "signature.contact") ? <RefusalAlert error={change.error} /> : null}
+          <Switch
+            label={t("sign.hidden")}
+            description={t("change.hiddenHint")}
+            checked={edit.hidden}
+            onChange={(e) => {
+              const hidden = e.currentTarget.checked;
+              setEdit((v) => ({ ...v, hidden }));
+            }}
+          />
+          <Checkbox.Group
+            label={t("signature.areas")}
+            description={open ? t("sign.areasHint") : t("change.areasFrozen")}
+            value={edit.areas}
+            onChange={(areas) => {
+              setEdit((v) => ({ ...v, areas }));
+            }}
+            error={fieldMessage(problem, "signature.endorsed_area_ids")}
+          >
+            <Stack gap={6} mt={6}>
+              {declaration.areas.map((a) => (
+                <Checkbox key={a.id} value={a.id} label={a.title} disabled={!open} />
+              ))}
+            </Stack>
+          </Checkbox.Group>
+          <TextInput
+            label={t("sign.contactName")}
+            maxLength={200}
+            value={edit.contactName}
+            onChange={(e) => {
+              const contactName = e.currentTarget.value;
+              setEdit((v) => ({ ...v, contactName }));
+            }}
+            error={fieldMessage(problem, "signature.contact.display_name")}
+          />
+          <TextInput
+            type="email"
+            label={t("sign.email")}
+            maxLength={254}
+            value={edit.email}
+            onChange={(e) => {
+              const email = e.currentTarget.value;
+              setEdit((v) => ({ ...v, email }));
+            }}
+            error={fieldMessage(problem, "signature.contact.email", "signature.contact")}
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t("common:action.cancel")}
+            </Button>
+            <Button type="submit" loading={change.isPending}>
+              {t("common:action.save")}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Dialog>
   );
 }
 

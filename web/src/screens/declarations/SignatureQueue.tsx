@@ -38,12 +38,12 @@ export function SignatureQueue({ declaration }: { declaration: Declaration }) {
 
   const done = (updated: Signature, outcome: SignatureOutcome) => {
     const who = updated.snapshot?.displayName ?? "";
-    if (outcome === "redacted") {
-      // Still pending: it stays in the queue, with its personal data gone.
+    if (outcome === "redacted" || outcome === "changed") {
+      // Still pending: it stays in the queue, as it now is.
       queryClient.setQueriesData<Page<Signature>>({ queryKey: keys.queue(name) }, (old) =>
         old === undefined ? old : { ...old, items: old.items.map((s) => (s.name === updated.name ? updated : s)) },
       );
-      setAnnouncement({ text: t("queue.redacted"), refused: false });
+      setAnnouncement({ text: t(`queue.${outcome}`, { name: who }), refused: false });
     } else {
       const next = nextInQueue(
         items.map((s) => s.name),

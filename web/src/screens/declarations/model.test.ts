@@ -20,6 +20,7 @@ import {
   noFigureFilters,
   nextInQueue,
   signatureActions,
+  signatureChanges,
   signatureFilter,
   signatureState,
   translationActions,
@@ -75,14 +76,22 @@ describe("what a signature's state allows", () => {
     expect([pending, verified, rejected, withdrawn].map(signatureState)).toEqual(["pending", "verified", "rejected", "withdrawn"]);
   });
   it("an officer verifies a pending signature, rejects or withdraws a live one, and never redacts", () => {
-    expect(signatureActions(pending, officer)).toEqual({ verify: true, reject: true, withdraw: true, redact: false });
-    expect(signatureActions(verified, officer)).toEqual({ verify: false, reject: true, withdraw: true, redact: false });
-    expect(signatureActions(rejected, officer)).toEqual({ verify: false, reject: false, withdraw: false, redact: false });
-    expect(signatureActions(withdrawn, officer)).toEqual({ verify: false, reject: false, withdraw: false, redact: false });
+    expect(signatureActions(pending, officer)).toEqual({ verify: true, reject: true, withdraw: true, redact: false, change: true });
+    expect(signatureActions(verified, officer)).toEqual({ verify: false, reject: true, withdraw: true, redact: false, change: true });
+    expect(signatureActions(rejected, officer)).toEqual({ verify: false, reject: false, withdraw: false, redact: false, change: false });
+    expect(signatureActions(withdrawn, officer)).toEqual({ verify: false, reject: false, withdraw: false, redact: false, change: false });
   });
   it("an administrator redacts any signature not yet redacted", () => {
     expect(signatureActions(withdrawn, admin).redact).toBe(true);
     expect(signatureActions({ ...rejected, redactTime: {} }, admin).redact).toBe(false);
+    // An erased signature no longer changes.
+    expect(signatureActions({ ...verified, redactTime: {} }, admin).change).toBe(false);
+  });
+  it("a change sends only what changed, the areas only while the declaration is open", () => {
+    const before = { areas: ["prevention", "victims"], contactName: "Amina", email: "a@example.org", hidden: false };
+    expect(signatureChanges(before, { ...before, areas: ["victims", "prevention"] }, true)).toEqual([]);
+    expect(signatureChanges(before, { ...before, areas: ["victims"], hidden: true }, true)).toEqual(["endorsed_area_ids", "hide_from_public_listing"]);
+    expect(signatureChanges(before, { ...before, areas: ["victims"], email: "amina@example.org" }, false)).toEqual(["contact"]);
   });
   it("a viewer gets no control", () => {
     expect(Object.values(signatureActions(pending, viewer)).some(Boolean)).toBe(false);

@@ -70,6 +70,8 @@ export interface SignatureActions {
   reject: boolean;
   withdraw: boolean;
   redact: boolean;
+  /** Change the areas, contact or public listing (UpdateSignature). */
+  change: boolean;
 }
 
 /**
@@ -85,7 +87,29 @@ export function signatureActions(s: SignatureLike, can: { write: boolean; admini
     reject: can.write && live,
     withdraw: can.write && live,
     redact: can.administer && s.redactTime === undefined,
+    change: can.write && live && s.redactTime === undefined,
   };
+}
+
+export interface SignatureEdit {
+  /** Area ids; none means all. */
+  areas: string[];
+  contactName: string;
+  email: string;
+  hidden: boolean;
+}
+
+/**
+ * The update mask for a signature's changed fields; the areas only while the declaration is
+ * open (DECLARATION_NOT_OPEN otherwise).
+ */
+export function signatureChanges(before: SignatureEdit, after: SignatureEdit, declarationOpen: boolean): string[] {
+  const paths: string[] = [];
+  const sameAreas = before.areas.length === after.areas.length && before.areas.every((a) => after.areas.includes(a));
+  if (declarationOpen && !sameAreas) paths.push("endorsed_area_ids");
+  if (before.contactName.trim() !== after.contactName.trim() || before.email.trim() !== after.email.trim()) paths.push("contact");
+  if (before.hidden !== after.hidden) paths.push("hide_from_public_listing");
+  return paths;
 }
 
 // ---------------------------------------------------------------------------------------
