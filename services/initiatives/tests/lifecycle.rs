@@ -361,6 +361,21 @@ async fn an_initiative_goes_from_proposed_to_completed_with_its_roadmap(backend:
         Some(consultation.name.clone())
     );
 
+    // Not completed while milestones are open: the refusal names them, nothing changes.
+    let open = get(&mut officer, &name).await;
+    let refused = officer
+        .complete_initiative(CompleteInitiativeRequest {
+            name: name.clone(),
+            etag: open.etag.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
+    assert_eq!(reason(&refused), "OPEN_MILESTONES");
+    assert!(refused.message().contains(&consultation.name), "{refused:?}");
+    assert_eq!(get(&mut officer, &name).await.etag, open.etag);
+
     for (m, text) in [
         (&consultation, "All sessions held"),
         (&plan, "Plan drafted"),

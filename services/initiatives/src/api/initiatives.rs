@@ -458,6 +458,23 @@ impl InitiativesApi {
             let status =
                 InitiativeStatus::try_from(current.status).unwrap_or(InitiativeStatus::Unspecified);
             transition.check(status)?;
+            if transition == Transition::Complete {
+                let live: Vec<MilestoneRow> = conn.rows(&live_milestones(&id)).await?;
+                let milestones: Vec<_> = live
+                    .iter()
+                    .map(|m| {
+                        let status =
+                            MilestoneStatus::try_from(m.status).unwrap_or(MilestoneStatus::Planned);
+                        (convert::milestone_name(&id, &m.id), m.title.clone(), status)
+                    })
+                    .collect();
+                if let Some(message) = milestone_rules::open_milestones_message(&milestones) {
+                    return Err(Error::FailedPrecondition {
+                        reason: "OPEN_MILESTONES",
+                        message,
+                    });
+                }
+            }
             let previous = current
                 .status_history
                 .last()

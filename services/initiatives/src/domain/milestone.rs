@@ -38,6 +38,22 @@ pub fn is_finished(status: MilestoneStatus) -> bool {
     matches!(status, MilestoneStatus::Done | MilestoneStatus::Dropped)
 }
 
+/// Why an initiative cannot be completed yet: the milestones (name, title, status) that are
+/// neither done nor dropped, in the order given; `None` when every one is finished.
+pub fn open_milestones_message(milestones: &[(String, String, MilestoneStatus)]) -> Option<String> {
+    let open: Vec<String> = milestones
+        .iter()
+        .filter(|(_, _, status)| !is_finished(*status))
+        .map(|(name, title, _)| format!("{name} (\"{title}\")"))
+        .collect();
+    (!open.is_empty()).then(|| {
+        format!(
+            "finish or drop the open milestones first: {}",
+            open.join(", ")
+        )
+    })
+}
+
 /// The owner as stored: its kind and value (`organization`, `organizations/…`).
 pub fn owner_key(milestone: &Milestone) -> Option<(&'static str, String)> {
     match milestone.owner.as_ref()?.owner.as_ref()? {
@@ -306,6 +322,34 @@ pub fn cycle_violation(cycle: &[String]) -> Violation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_initiative_completes_only_with_every_milestone_done_or_dropped() {
+        let m = |name: &str, status| {
+            (
+                format!("initiatives/i/milestones/{name}"),
+                name.to_uppercase(),
+                status,
+            )
+        };
+        let finished = [
+            m("a", MilestoneStatus::Done),
+            m("b", MilestoneStatus::Dropped),
+        ];
+        assert_eq!(open_milestones_message(&finished), None);
+        let open = [
+            m("a", MilestoneStatus::Done),
+            m("b", MilestoneStatus::InProgress),
+            m("c", MilestoneStatus::Blocked),
+            m("d", MilestoneStatus::Planned),
+        ];
+        let said = open_milestones_message(&open).unwrap_or_default();
+        assert!(
+            said.contains("milestones/b (\"B\")") && said.contains("milestones/d"),
+            "{said}"
+        );
+        assert!(!said.contains("milestones/a"), "{said}");
+    }
     use crate::domain::violated_fields as fields;
     use engage_api::initiatives::{Coordinator, MilestoneOwner, Priority};
     use engage_api::types::Date;
