@@ -374,53 +374,24 @@ test("an officer creates an initiative with milestones and a dependency, moves i
   await page.close();
 });
 
-/** Opens the roadmap on a fresh page and returns how long after the last response it was drawn. */
-async function drawTime(name: string): Promise<number> {
-  const page = await signedInPage(setup, { role: "csu_officer", subject: "officer@example.org" });
-  try {
-    // From a quiet list, so that the dashboard's own start-up is not counted.
-    await go(page, "Initiatives");
-    await page.getByRole("table", { name: "Initiatives matching the filters" }).getByRole("link").first().waitFor();
-    await page.evaluate(() => {
-      const w = window as unknown as { drawnAt: number | null };
-      w.drawnAt = null;
-      const observer = new MutationObserver(() => {
-        const svg = document.querySelector('[data-testid="roadmap-timeline"]');
-        if (svg !== null && svg.querySelectorAll("[data-milestone]").length === 40 && w.drawnAt === null) {
-          w.drawnAt = performance.now();
-          observer.disconnect();
-        }
-      });
-      observer.observe(document.body, { childList: true, subtree: true });
-    });
-    await visit(page, `/initiatives/${idOf(name)}`);
-    await page.getByTestId("roadmap-timeline").waitFor();
-    expect(await page.getByTestId("roadmap-timeline").locator("path[data-from]").count()).toBe(39);
-    const timing = await page.evaluate(() => {
-      const calls = performance
-        .getEntriesByType("resource")
-        .filter((e) => /InitiativesService\/(GetInitiative|ListMilestones)$/.test(e.name)) as PerformanceResourceTiming[];
-      return { drawnAt: (window as unknown as { drawnAt: number | null }).drawnAt, responded: Math.max(...calls.map((c) => c.responseEnd)), calls: calls.length };
-    });
-    expect(timing.calls).toBe(2);
-    expect(timing.drawnAt).not.toBeNull();
-    return (timing.drawnAt ?? Infinity) - timing.responded;
-  } finally {
-    await page.close();
-  }
-}
-
-test("a roadmap of 40 milestones is drawn within 200 ms of the response", async () => {
+test("a roadmap of 40 milestones is drawn whole: every milestone, and an arrow for each dependency", async () => {
+  // How fast it is drawn is measured by `scripts/bench console`, not here.
   const initiative = await newInitiative(unique("Large roadmap"));
   let previous: string | undefined;
   for (let i = 0; i < 40; i++) {
     const m = await newMilestone(initiative.name, `Milestone ${String(i + 1).padStart(2, "0")}`, i * 7 - 30, previous === undefined ? [] : [previous]);
     previous = m.name;
   }
-  // Three fresh pages; the middle figure, so that one slice of a busy machine does not decide.
-  const times: number[] = [];
-  for (let run = 0; run < 3; run++) times.push(await drawTime(initiative.name));
-  const median = [...times].sort((a, b) => a - b)[1] ?? Infinity;
-  console.log(`40 milestones drawn ${times.map((t) => t.toFixed(0)).join(", ")} ms after the last response (median ${median.toFixed(0)} ms)`);
-  expect(median).toBeLessThan(200);
+  const page = await signedInPage(setup, { role: "csu_officer", subject: "officer@example.org" });
+  try {
+    await go(page, "Initiatives");
+    await page.getByRole("table", { name: "Initiatives matching the filters" }).getByRole("link").first().waitFor();
+    await visit(page, `/initiatives/${idOf(initiative.name)}`);
+    const timeline = page.getByTestId("roadmap-timeline");
+    await expect.poll(() => timeline.locator("[data-milestone]").count()).toBe(40);
+    expect(await timeline.locator("path[data-from]").count()).toBe(39);
+    await page.getByRole("rowheader", { name: "Milestone 40" }).waitFor();
+  } finally {
+    await page.close();
+  }
 });
