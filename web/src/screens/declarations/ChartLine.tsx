@@ -102,39 +102,42 @@ export function ChartLine({
       <div style={{ position: "relative", blockSize: height, inlineSize: "100%" }}>
         <canvas ref={canvas} role="img" aria-label={title} />
       </div>
-      <Table.ScrollContainer minWidth={240}>
-        <Table fz="xs" verticalSpacing={2} horizontalSpacing="xs" withRowBorders={false} striped>
-          <Table.Caption>
-            <Text size="xs" c="gray.7" component="span">
-              {caption}
-            </Text>
-          </Table.Caption>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th scope="col">{rowHeading}</Table.Th>
-              {columns.map((c) => (
-                <Table.Th key={c} scope="col" ta="end">
-                  {c}
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((row) => (
-              <Table.Tr key={row.label}>
-                <Table.Th scope="row" fw="normal">
-                  {row.label}
-                </Table.Th>
-                {row.values.map((v, i) => (
-                  <Table.Td key={columns[i] ?? i} ta="end">
-                    {formatNumber(v)}
-                  </Table.Td>
+      {/* A named region that takes focus, so a table wider than its column scrolls by keyboard. */}
+      <div role="region" aria-label={caption} tabIndex={0} className="mantine-focus-auto" style={{ overflowX: "auto" }}>
+        <div style={{ minInlineSize: 240 }}>
+          <Table fz="xs" verticalSpacing={2} horizontalSpacing="xs" withRowBorders={false} striped>
+            <Table.Caption>
+              <Text size="xs" c="gray.7" component="span">
+                {caption}
+              </Text>
+            </Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{rowHeading}</Table.Th>
+                {columns.map((c) => (
+                  <Table.Th key={c} scope="col" ta="end">
+                    {c}
+                  </Table.Th>
                 ))}
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((row) => (
+                <Table.Tr key={row.label}>
+                  <Table.Th scope="row" fw="normal">
+                    {row.label}
+                  </Table.Th>
+                  {row.values.map((v, i) => (
+                    <Table.Td key={columns[i] ?? i} ta="end">
+                      {formatNumber(v)}
+                    </Table.Td>
+                  ))}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      </div>
     </Stack>
   );
 }

@@ -201,9 +201,10 @@ function NarrowFigures({ declaration, filters, onChange }: { declaration: Declar
   );
 }
 
+/** A figure under its heading; the chart's table names its own region, so this adds none. */
 function Figure({ title, children }: { title: string; children: React.ReactNode }) {
   return (
-    <Paper withBorder p="sm" component="section" aria-label={title}>
+    <Paper withBorder p="sm">
       <Title order={3} size="h4" mb="xs">
         {title}
       </Title>
