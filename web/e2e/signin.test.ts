@@ -9,11 +9,11 @@ import { withPage } from "./support/setup";
 
 /** The navigation each role sees (Shell.tsx links, by abilities.ts). */
 const navigation: Record<RoleName, string[]> = {
-  admin: ["Dashboard", "Organisations", "People", "Duplicates", "Import", "Export"],
-  csu_officer: ["Dashboard", "Organisations", "People", "Duplicates", "Import", "Export"],
-  coordinator: ["Dashboard", "Organisations", "People"],
-  dashboard: ["Dashboard", "Organisations", "People"],
-  viewer: ["Dashboard", "Organisations", "People"],
+  admin: ["Dashboard", "Organisations", "People", "Initiatives", "Declarations", "Events", "Duplicates", "Import", "Export"],
+  csu_officer: ["Dashboard", "Organisations", "People", "Initiatives", "Declarations", "Events", "Duplicates", "Import", "Export"],
+  coordinator: ["Dashboard", "Organisations", "People", "My initiatives", "Declarations", "Events"],
+  dashboard: ["Dashboard", "Organisations", "People", "Initiatives", "Declarations", "Events"],
+  viewer: ["Dashboard", "Organisations", "People", "Initiatives", "Declarations", "Events"],
 };
 
 async function navLinks(page: Page, name = "Main navigation"): Promise<string[]> {
@@ -135,7 +135,7 @@ describe("the console as served (sqlite)", () => {
       await page.getByRole("combobox", { name: "Language" }).click();
       await page.getByRole("option", { name: "Français" }).click();
       await page.getByRole("button", { name: "Se déconnecter" }).waitFor();
-      expect(await navLinks(page, "Navigation principale")).toEqual(["Tableau de bord", "Organisations", "Personnes", "Doublons", "Importer", "Exporter"]);
+      expect(await navLinks(page, "Navigation principale")).toEqual(["Tableau de bord", "Organisations", "Personnes", "Initiatives", "Déclarations", "Événements", "Doublons", "Importer", "Exporter"]);
       expect(await page.evaluate(() => document.documentElement.lang)).toBe("fr");
       expect(await page.evaluate(() => document.documentElement.dir)).toBe("ltr");
 

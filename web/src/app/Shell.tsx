@@ -53,7 +53,7 @@ export function Shell() {
     { to: "/organizations", label: t("nav.organizations"), show: can.read },
     { to: "/people", label: t("nav.people"), show: can.read },
     // Coordinators see the initiatives their token assigns them; officers see all.
-    { to: "/initiatives", label: can.write ? t("nav.initiatives") : t("nav.my_initiatives"), show: can.read },
+    { to: "/initiatives", label: can.coordinate && !can.write ? t("nav.my_initiatives") : t("nav.initiatives"), show: can.read },
     { to: "/declarations", label: t("nav.declarations"), show: can.read },
     { to: "/events", label: t("nav.events"), show: can.read },
     { to: "/duplicates", label: t("nav.duplicates"), show: can.merge },
