@@ -373,7 +373,10 @@ async fn an_initiative_goes_from_proposed_to_completed_with_its_roadmap(backend:
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::FailedPrecondition);
     assert_eq!(reason(&refused), "OPEN_MILESTONES");
-    assert!(refused.message().contains(&consultation.name), "{refused:?}");
+    assert!(
+        refused.message().contains(&consultation.name),
+        "{refused:?}"
+    );
     assert_eq!(get(&mut officer, &name).await.etag, open.etag);
 
     for (m, text) in [
