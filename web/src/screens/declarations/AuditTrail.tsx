@@ -2,8 +2,7 @@
 // fields changed (erased values say so). Administrators only, as ListAuditEntries is theirs.
 import { Stack, Table, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
-import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { valueText } from "../../audit";
 import { declarations } from "../../api/declarations";
 import { useKeysetPages } from "../../api/pages";
 import { KeysetPager, pagerOf } from "../../components/KeysetPager";
@@ -11,13 +10,6 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDateTime } from "../../format";
 import type { AuditEntry } from "../../gen/engage/type/v1/audit_pb";
 import { keys } from "./shared";
-
-function valueText(v: Value | undefined): string {
-  if (v === undefined) return "—";
-  const json = toJson(ValueSchema, v);
-  if (json === null) return "—";
-  return typeof json === "string" ? json : JSON.stringify(json);
-}
 
 export function AuditTrail({ declaration }: { declaration: string }) {
   const { t } = useTranslation("declarations");

@@ -1,21 +1,13 @@
 // The audit trail of a record and its children, newest first: for administrators only.
 import { Table, Text } from "@mantine/core";
 import { useTranslation } from "react-i18next";
-import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { valueText } from "../../audit";
 import { contacts } from "../../api/contacts";
 import { useKeysetPages } from "../../api/pages";
 import { KeysetPager, pagerOf } from "../../components/KeysetPager";
 import { formatDateTime } from "../../format";
 import type { AuditEntry } from "../../gen/engage/type/v1/audit_pb";
 import { RecordSection, SectionTable } from "./RecordSection";
-
-function valueText(v: Value | undefined): string {
-  if (v === undefined) return "—";
-  const json = toJson(ValueSchema, v);
-  if (json === null) return "—";
-  return typeof json === "string" ? json : JSON.stringify(json);
-}
 
 export function AuditTrail({ resource }: { resource: string }) {
   const { t } = useTranslation("partners");
