@@ -1,7 +1,7 @@
 // Keyset paging over any List call: the page tokens already seen are kept so a person can
 // go back, and the list starts again from the first page whenever its query changes.
 import { useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 
 export interface Page<T> {
   items: T[];
@@ -19,7 +19,9 @@ export function useKeysetPages<T>(key: readonly unknown[], fetchPage: (pageToken
   const query = useQuery({
     queryKey: [...key, "page", pageToken],
     queryFn: () => fetchPage(pageToken),
-    placeholderData: keepPreviousData,
+    // Moving between pages of one list keeps its rows on screen until the next page arrives;
+    // a changed query does not, or a list would show one filter's rows under another's name.
+    placeholderData: (previous, previousQuery) => (isSameList(previousQuery?.queryKey, key) ? previous : undefined),
     enabled,
   });
   const [total, setTotal] = useState<{ key: string; value: number } | null>(null);
@@ -43,4 +45,9 @@ export function useKeysetPages<T>(key: readonly unknown[], fetchPage: (pageToken
       setTokens({ key: keyText, stack: [""] });
     },
   };
+}
+
+/** Whether a page's query key (`[...key, "page", token]`) belongs to the list `key` names. */
+export function isSameList(pageKey: readonly unknown[] | undefined, key: readonly unknown[]): boolean {
+  return pageKey !== undefined && JSON.stringify(pageKey.slice(0, key.length)) === JSON.stringify(key);
 }

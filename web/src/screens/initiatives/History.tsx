@@ -69,7 +69,7 @@ export const History = memo(function History({
       </Group>
       <ProblemAlert error={pages.error} onRetry={() => void pages.refetch()} />
       {pages.isSuccess && items.length === 0 ? <Text c="gray.7">{chosen !== undefined ? t("history.noneFor", { title: chosen }) : t("history.none")}</Text> : null}
-      <Stack gap="sm" component="ol" aria-label={chosen !== undefined ? t("history.listFor", { title: chosen }) : t("history.list")} style={{ listStyle: "none", padding: 0, margin: 0 }}>
+      <Stack gap="sm" component="ol" aria-busy={pages.isFetching} aria-label={chosen !== undefined ? t("history.listFor", { title: chosen }) : t("history.list")} style={{ listStyle: "none", padding: 0, margin: 0 }}>
         {threads(items).map((thread) => (
           <li key={thread.entry.name} data-entry={thread.entry.name}>
             {thread.corrections.length === 0 && thread.correctsElsewhere === "" ? (
