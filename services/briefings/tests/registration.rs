@@ -357,6 +357,153 @@ async fn a_second_registration_returns_the_first_and_forms_create_people_once(
     assert_eq!(violated_fields(&unknown), ["person"]);
 }
 
+/// A registration form for `email`, as a browser sends it.
+fn form_of(event: &Event, given: &str, email: &str, request_id: &str) -> RegisterRequest {
+    RegisterRequest {
+        parent: event.name.clone(),
+        participant: Some(register_request::Participant::NewPerson(NewPerson {
+            given_name: given.into(),
+            family_name: "Yusuf".into(),
+            email: email.into(),
+            country_code: "NG".into(),
+            consent_given: true,
+            ..Default::default()
+        })),
+        request_id: request_id.into(),
+        ..Default::default()
+    }
+}
+
+/// Sends every form at once; the answers in the same order.
+async fn all_at_once(world: &World, forms: Vec<RegisterRequest>) -> Vec<RegisterResponse> {
+    let mut tasks = Vec::new();
+    for form in forms {
+        let mut client = world.client(Role::CsuOfficer);
+        tasks.push(tokio::spawn(async move { client.register(form).await }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(
+            task.await
+                .expect("task")
+                .expect("a repeated form is answered, not refused")
+                .into_inner(),
+        );
+    }
+    answers
+}
+
+/// The contacts people with `email`.
+async fn people_with_email(world: &World, email: &str) -> Vec<String> {
+    world
+        .contacts()
+        .list_people(engage_api::contacts::ListPeopleRequest {
+            filter: format!("emails.address = \"{}\"", email.to_lowercase()),
+            ..Default::default()
+        })
+        .await
+        .expect("contacts")
+        .into_inner()
+        .people
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+async fn a_form_sent_several_times_at_once_registers_one_person_once(backend: TestBackend) {
+    let world = World::start(backend).await;
+    let mut officer = world.client(Role::CsuOfficer);
+    let event = published(&mut officer, briefing("Civil society hearing", 100, false)).await;
+
+    // A double (or impatient) click: the same form, without a request id, sent 2 to 5
+    // times at once; the address as typed differs only in case.
+    for round in 0..10 {
+        let email = format!("Amina.Yusuf{round}@Example.org");
+        let forms = (0..2 + round % 4)
+            .map(|i| {
+                let typed = if i % 2 == 0 {
+                    email.clone()
+                } else {
+                    email.to_uppercase()
+                };
+                form_of(&event, "Amina", &typed, "")
+            })
+            .collect();
+        let answers = all_at_once(&world, forms).await;
+        let first = answers[0].registration.clone().expect("registration");
+        for answer in &answers {
+            assert_eq!(
+                answer.registration.as_ref().map(|r| &r.name),
+                Some(&first.name),
+                "round {round}: every click is answered with the same registration"
+            );
+        }
+        assert_eq!(
+            answers.iter().filter(|a| !a.already_registered).count(),
+            1,
+            "round {round}: one click registers, the others find that registration"
+        );
+        assert_eq!(
+            people_with_email(&world, &email).await,
+            std::slice::from_ref(&first.person),
+            "round {round}: one person in contacts"
+        );
+        let theirs = registrations(
+            &mut officer,
+            &event.name,
+            &format!("person = \"{}\"", first.person),
+        )
+        .await;
+        assert_eq!(theirs.len(), 1, "round {round}: one registration");
+    }
+    let counts = event_counts(&mut officer, &event.name).await;
+    assert_eq!(counts.registered, 10, "one seat per person");
+
+    // Forms of different people sent at the same moment stay different people.
+    let emails = ["kemi.adeyemi@example.org", "chidi.okeke@example.org"];
+    let answers = all_at_once(
+        &world,
+        vec![
+            form_of(&event, "Kemi", emails[0], ""),
+            form_of(&event, "Chidi", emails[1], ""),
+        ],
+    )
+    .await;
+    assert!(answers.iter().all(|a| !a.already_registered));
+    let persons: Vec<String> = answers
+        .iter()
+        .map(|a| a.registration.clone().expect("registration").person)
+        .collect();
+    assert_ne!(persons[0], persons[1]);
+    for (email, person) in emails.iter().zip(&persons) {
+        assert_eq!(
+            people_with_email(&world, email).await,
+            std::slice::from_ref(person)
+        );
+    }
+
+    // A form sent again at once under its request id is answered with the first response.
+    let rid = "0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4f01";
+    let email = "bola.yusuf@example.org";
+    let answers = all_at_once(
+        &world,
+        (0..3)
+            .map(|_| form_of(&event, "Bola", email, rid))
+            .collect(),
+    )
+    .await;
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert!(!answers[0].already_registered);
+    let person = answers[0]
+        .registration
+        .clone()
+        .expect("registration")
+        .person;
+    assert_eq!(people_with_email(&world, email).await, [person]);
+    let counts = event_counts(&mut officer, &event.name).await;
+    assert_eq!(counts.registered, 13);
+}
+
 async fn check_in_by_name_and_badge_and_no_shows_after_the_event(backend: TestBackend) {
     let world = World::start(backend).await;
     let mut officer = world.client(Role::CsuOfficer);
@@ -980,6 +1127,7 @@ engage_platform::on_both_databases!(
     capacity_holds_under_concurrent_registrations_and_cancellations_promote_in_order,
     the_organisation_limit_holds_under_concurrent_registrations,
     a_second_registration_returns_the_first_and_forms_create_people_once,
+    a_form_sent_several_times_at_once_registers_one_person_once,
     check_in_by_name_and_badge_and_no_shows_after_the_event,
     refusals_say_why_and_change_nothing,
     registration_managers_manage_their_event_only,

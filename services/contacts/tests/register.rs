@@ -552,6 +552,204 @@ async fn a_youth_birth_date_is_shown_only_to_admins(backend: TestBackend) {
     assert_eq!(after[0].notes, "Speaker at the youth consultation");
 }
 
+/// A person from a registration form, found by their email address or created.
+fn form_person(given: &str, email: &str) -> Person {
+    Person {
+        given_name: given.into(),
+        family_name: "Mensah".into(),
+        country_code: "GH".into(),
+        emails: vec![EmailAddress {
+            address: email.into(),
+            primary: true,
+            ..Default::default()
+        }],
+        ..Person::default()
+    }
+}
+
+fn found_or_created(person: Person, request_id: &str) -> CreatePersonRequest {
+    CreatePersonRequest {
+        person: Some(person),
+        request_id: request_id.into(),
+        find_by_email: true,
+        ..Default::default()
+    }
+}
+
+/// Sends every request at once; the answers in the same order.
+async fn all_at_once(
+    server: &TestServer,
+    requests: Vec<CreatePersonRequest>,
+) -> Vec<CreatePersonResponse> {
+    let mut tasks = Vec::new();
+    for request in requests {
+        let mut officer = client(server, Role::CsuOfficer);
+        tasks.push(tokio::spawn(
+            async move { officer.create_person(request).await },
+        ));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap().unwrap().into_inner());
+    }
+    answers
+}
+
+async fn holders_of(officer: &mut Client, email: &str) -> Vec<String> {
+    officer
+        .list_people(ListPeopleRequest {
+            filter: format!("emails.address = \"{email}\""),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .people
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+async fn a_person_found_by_email_is_created_once_also_by_calls_at_the_same_moment(
+    backend: TestBackend,
+) {
+    let server = TestServer::start::<Contacts>(backend).await;
+    let mut officer = client(&server, Role::CsuOfficer);
+
+    // Someone already in the register, under one of their addresses, is found as typed.
+    let mut known = form_person("Kofi", "kofi@home.example");
+    known.emails.push(EmailAddress {
+        address: "kofi.mensah@example.org".into(),
+        ..Default::default()
+    });
+    let known = officer
+        .create_person(CreatePersonRequest {
+            person: Some(known),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    let found = officer
+        .create_person(found_or_created(
+            form_person("Kofi", " Kofi.Mensah@Example.org "),
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(found.found_existing);
+    assert!(found.duplicate_candidates.is_empty());
+    assert_eq!(found.person.unwrap().name, known.name);
+    assert_eq!(
+        holders_of(&mut officer, "kofi.mensah@example.org").await,
+        std::slice::from_ref(&known.name)
+    );
+
+    // The same form sent 2 to 5 times at once: one person, every call answered with them.
+    for round in 0..10 {
+        let email = format!("ama{round}@example.org");
+        let requests = (0..2 + round % 4)
+            .map(|_| found_or_created(form_person("Ama", &email), ""))
+            .collect();
+        let answers = all_at_once(&server, requests).await;
+        let names: Vec<String> = answers
+            .iter()
+            .map(|a| a.person.clone().unwrap().name)
+            .collect();
+        assert!(
+            names.iter().all(|n| *n == names[0]),
+            "round {round}: {names:?}"
+        );
+        assert_eq!(
+            answers.iter().filter(|a| !a.found_existing).count(),
+            1,
+            "round {round}: one call creates"
+        );
+        assert_eq!(
+            holders_of(&mut officer, &email).await,
+            [names[0].clone()],
+            "round {round}"
+        );
+    }
+
+    // Different addresses at the same moment are different people.
+    let answers = all_at_once(
+        &server,
+        vec![
+            found_or_created(form_person("Esi", "esi@example.org"), ""),
+            found_or_created(form_person("Yaw", "yaw@example.org"), ""),
+        ],
+    )
+    .await;
+    assert!(answers.iter().all(|a| !a.found_existing));
+    assert_ne!(answers[0].person, answers[1].person);
+
+    // Under one request id at the same moment: one person, the first answer replayed.
+    let rid = "0190f5e2-4c8b-7cc3-9d7e-0a1b2c3d4e71";
+    let answers = all_at_once(
+        &server,
+        (0..3)
+            .map(|_| found_or_created(form_person("Abena", "abena@example.org"), rid))
+            .collect(),
+    )
+    .await;
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert!(!answers[0].found_existing);
+    assert_eq!(holders_of(&mut officer, "abena@example.org").await.len(), 1);
+
+    // A deleted person is not found; without find_by_email the address is not looked up.
+    let deleted = officer
+        .delete_person(DeletePersonRequest {
+            name: known.name.clone(),
+            etag: known.etag.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .person
+        .unwrap();
+    let created = officer
+        .create_person(found_or_created(
+            form_person("Kofi", "kofi.mensah@example.org"),
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!created.found_existing);
+    assert_ne!(created.person.clone().unwrap().name, deleted.name);
+    let another = officer
+        .create_person(CreatePersonRequest {
+            person: Some(form_person("Kofi", "kofi.mensah@example.org")),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!another.found_existing);
+    assert_eq!(
+        holders_of(&mut officer, "kofi.mensah@example.org")
+            .await
+            .len(),
+        2
+    );
+
+    let refused = officer
+        .create_person(found_or_created(
+            Person {
+                given_name: "Nobody".into(),
+                ..Person::default()
+            },
+            "",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["person.emails"]);
+}
+
 engage_platform::on_both_databases!(
     an_organisation_lives_through_create_update_delete_with_its_audit_trail,
     bad_input_is_refused_field_by_field_and_nothing_is_stored,
@@ -559,4 +757,5 @@ engage_platform::on_both_databases!(
     paging_returns_each_existing_row_once_while_rows_are_inserted,
     of_two_updates_from_the_same_version_one_wins_and_one_is_aborted,
     a_youth_birth_date_is_shown_only_to_admins,
+    a_person_found_by_email_is_created_once_also_by_calls_at_the_same_moment,
 );

@@ -6,7 +6,7 @@ use engage_api::contacts::contacts_service_client::ContactsServiceClient;
 use engage_api::contacts::{
     Affiliation, ConsentBasis, ConsentPurpose, ConsentRecord, ConsentSource,
     CreateAffiliationRequest, CreateConsentRecordRequest, CreatePersonRequest, EmailAddress,
-    ListPeopleRequest, Organization, Person, PhoneNumber,
+    Organization, Person, PhoneNumber,
 };
 use engage_platform::directory::Reference;
 use engage_platform::resource::{now_micros, timestamp};
@@ -166,62 +166,46 @@ impl BriefingsApi {
         request_id: Option<&str>,
     ) -> Result<Person, Error> {
         let mut contacts = self.contacts(&registration_desk(caller))?;
-        let email = serde_json::Value::String(form.email.to_lowercase()).to_string();
-        let existing = contacts
-            .list_people(ListPeopleRequest {
-                page_size: 1,
-                filter: format!("emails.address = {email}"),
+        let person = Person {
+            given_name: form.given_name.clone(),
+            family_name: form.family_name.clone(),
+            emails: vec![EmailAddress {
+                address: form.email.clone(),
+                primary: true,
+                ..Default::default()
+            }],
+            phones: if form.phone.is_empty() {
+                Vec::new()
+            } else {
+                vec![PhoneNumber {
+                    original_text: form.phone.clone(),
+                    primary: true,
+                    ..Default::default()
+                }]
+            },
+            country_code: form.country_code.clone(),
+            youth: form.youth,
+            languages: if form.preferred_language.is_empty() {
+                Vec::new()
+            } else {
+                vec![form.preferred_language.clone()]
+            },
+            ..Default::default()
+        };
+        // Contacts looks the email up and creates the person in one step, so that a form
+        // sent twice at the same moment (a double click) finds one person, not two.
+        let person = contacts
+            .create_person(CreatePersonRequest {
+                person: Some(person),
+                request_id: derived_request_id(request_id, "person"),
+                find_by_email: true,
                 ..Default::default()
             })
             .await
-            .map_err(|s| contacts_error(s, "new_person.email"))?
+            .map_err(|s| contacts_error(s, "new_person"))?
             .into_inner()
-            .people
-            .into_iter()
-            .next();
-        let person = match existing {
-            Some(person) => person,
-            None => {
-                let person = Person {
-                    given_name: form.given_name.clone(),
-                    family_name: form.family_name.clone(),
-                    emails: vec![EmailAddress {
-                        address: form.email.clone(),
-                        primary: true,
-                        ..Default::default()
-                    }],
-                    phones: if form.phone.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![PhoneNumber {
-                            original_text: form.phone.clone(),
-                            primary: true,
-                            ..Default::default()
-                        }]
-                    },
-                    country_code: form.country_code.clone(),
-                    youth: form.youth,
-                    languages: if form.preferred_language.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![form.preferred_language.clone()]
-                    },
-                    ..Default::default()
-                };
-                let created = contacts
-                    .create_person(CreatePersonRequest {
-                        person: Some(person),
-                        request_id: derived_request_id(request_id, "person"),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|s| contacts_error(s, "new_person"))?
-                    .into_inner();
-                created
-                    .person
-                    .ok_or_else(|| Error::Internal("contacts answered no person".into()))?
-            }
-        };
+            .person
+            .ok_or_else(|| Error::Internal("contacts answered no person".into()))?;
         let today = time::OffsetDateTime::now_utc().date();
         let consent = ConsentRecord {
             purpose: ConsentPurpose::EventCommunications as i32,

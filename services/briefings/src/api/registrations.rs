@@ -457,6 +457,13 @@ impl BriefingsApi {
             .await?;
         idempotent_write!(self.db, REGISTER, &request_id, |conn| {
             let (event, _, counts) = locked_event(conn, &id).await?;
+            // The same request sent again at the same moment waited for the event's lock
+            // until the first had committed: it is answered with the first's response.
+            if let Some(rid) = &request_id
+                && let Some(first) = conn.find_response(REGISTER, rid).await?
+            {
+                return first.replay(rid);
+            }
             if let Some(existing) = conn.live_registration(&id, &participant.person).await? {
                 return Ok(RegisterResponse {
                     registration: Some(registration_of(&existing)?),

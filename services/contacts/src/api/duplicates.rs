@@ -527,24 +527,43 @@ fn enum_value<E: TryFrom<i32>>(value: i32, field: &str) -> Result<Option<E>, Err
         .map_err(|_| Error::invalid(field, format!("{value} is not a known value")))
 }
 
-/// How a create treats duplicates: whether it only checks, and whether a likely duplicate
-/// refuses it.
-#[derive(Clone, Copy)]
+/// How a create treats duplicates: whether it only checks, whether a likely duplicate
+/// refuses it, and whether a live record with the same email address is returned instead.
+#[derive(Clone)]
 pub(super) struct CreateOptions {
     pub validate_only: bool,
     pub refuse_likely_duplicate: bool,
+    /// The normalised email address to look for before creating.
+    pub find_by_email: Option<String>,
+}
+
+/// The oldest live record of `kind` with the email address `email`.
+async fn holder_of_email<C: Register + Send>(
+    conn: &mut C,
+    kind: RecordKind,
+    email: &str,
+) -> Result<Option<crate::store::RecordRow>, Error> {
+    let mut query = ListQuery::new(kind);
+    query.conditions.push(Condition::Term {
+        field: "emails.address".into(),
+        value: email.into(),
+        negated: false,
+    });
+    query.limit = Some(1);
+    Ok(conn.list(&query).await?.into_iter().next())
 }
 
 impl ContactsApi {
     /// Creates an organisation or person once per request id, with its duplicate
-    /// candidates; `respond` builds the response from the record and the candidates.
+    /// candidates; `respond` builds the response from the record, the candidates and
+    /// whether the record was found (by its email address) rather than created.
     pub(super) async fn create_checked<R: Dedupe, M: prost::Message + Default + 'static>(
         &self,
         writer: Writer<'_>,
         request_id: &Option<engage_platform::journal::RequestId>,
         value: R,
         options: CreateOptions,
-        respond: impl Fn(R, Vec<DuplicateCandidate>) -> M + Send + Sync,
+        respond: impl Fn(R, Vec<DuplicateCandidate>, bool) -> M + Send + Sync,
     ) -> Result<M, Error> {
         let thresholds = self.thresholds;
         if options.validate_only {
@@ -554,15 +573,33 @@ impl ContactsApi {
             if options.refuse_likely_duplicate {
                 refuse_likely(&candidates)?;
             }
-            return Ok(respond(value, candidates));
+            return Ok(respond(value, candidates, false));
         }
         engage_platform::idempotent_write!(self.db, writer.method, request_id, |conn| {
-            let stored = lifecycle::create(conn, writer, None, value.clone()).await?;
-            let (candidates, _, _) = detect(conn, writer, &stored, &thresholds).await?;
-            if options.refuse_likely_duplicate {
-                refuse_likely(&candidates)?;
+            let found = match &options.find_by_email {
+                Some(email) => {
+                    // Under the address's lock, so that two creates with it at the same
+                    // moment cannot both find nobody and both create.
+                    conn.lock(&format!("email:{email}")).await?;
+                    holder_of_email(conn, R::KIND, email).await?
+                }
+                None => None,
+            };
+            match found {
+                Some(row) => Ok::<_, Error>(respond(
+                    Stored::<R>::decode(row)?.resource(),
+                    Vec::new(),
+                    true,
+                )),
+                None => {
+                    let stored = lifecycle::create(conn, writer, None, value.clone()).await?;
+                    let (candidates, _, _) = detect(conn, writer, &stored, &thresholds).await?;
+                    if options.refuse_likely_duplicate {
+                        refuse_likely(&candidates)?;
+                    }
+                    Ok(respond(stored.resource(), candidates, false))
+                }
             }
-            Ok::<_, Error>(respond(stored.resource(), candidates))
         })
     }
 

@@ -194,18 +194,43 @@ impl ContactsApi {
             method: method!("CreatePerson"),
             request_id: request_id.as_ref(),
         };
+        let find_by_email = if request.find_by_email && !request.validate_only {
+            let email = person::email_to_find(&person).ok_or_else(|| {
+                Error::invalid(
+                    "person.emails",
+                    "needs an email address to find the person by",
+                )
+            })?;
+            Some(email)
+        } else {
+            None
+        };
         let options = duplicates::CreateOptions {
             validate_only: request.validate_only,
             refuse_likely_duplicate: request.refuse_likely_duplicate,
+            find_by_email,
         };
         let mut response = self
-            .create_checked(writer, &request_id, person, options, |p, candidates| {
-                CreatePersonResponse {
+            .create_checked(
+                writer,
+                &request_id,
+                person,
+                options,
+                |p, candidates, found| CreatePersonResponse {
                     person: Some(p),
                     duplicate_candidates: candidates,
-                }
-            })
+                    found_existing: found,
+                },
+            )
             .await?;
+        if response.found_existing
+            && let Some(found) = response.person.take()
+        {
+            // As a read returns them: with primary affiliation and active consents.
+            let id = parse_name("people", &found.name, "person.name")?;
+            let stored = self.fetch::<Person>(id, &found.name).await?;
+            response.person = Some(self.person_for(&caller, stored).await?);
+        }
         if let Some(p) = response.person.as_mut() {
             person::withhold_birth_date(p, is_admin(&caller));
         }

@@ -278,13 +278,14 @@ impl ContactsApi {
         let options = duplicates::CreateOptions {
             validate_only: request.validate_only,
             refuse_likely_duplicate: request.refuse_likely_duplicate,
+            find_by_email: None,
         };
         self.create_checked(
             writer,
             &request_id,
             organization,
             options,
-            |o, candidates| CreateOrganizationResponse {
+            |o, candidates, _| CreateOrganizationResponse {
                 organization: Some(o),
                 duplicate_candidates: candidates,
             },

@@ -114,6 +114,19 @@ pub fn normalize_person(
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
+/// The address a create with `find_by_email` looks people up by: the primary one, else the
+/// first; none when the person has no email address. Read after [`normalize_person`], which
+/// trims and lower-cases addresses, so that an address as typed finds the one stored.
+pub fn email_to_find(person: &Person) -> Option<String> {
+    person
+        .emails
+        .iter()
+        .find(|e| e.primary)
+        .or_else(|| person.emails.first())
+        .map(|e| e.address.clone())
+        .filter(|a| !a.is_empty())
+}
+
 fn birth_date_and_bracket(
     out: &mut Vec<Violation>,
     prefix: &str,
@@ -294,6 +307,27 @@ mod tests {
         };
         normalize_person(&mut only_family, "person", today()).unwrap();
         assert_eq!(only_family.display_name, "Okafor");
+    }
+
+    #[test]
+    fn a_person_is_found_by_the_primary_address_as_stored() {
+        let mut p = valid();
+        assert_eq!(email_to_find(&p), None);
+        p.emails = vec![
+            engage_api::contacts::EmailAddress {
+                address: " Ana@Work.example ".into(),
+                ..Default::default()
+            },
+            engage_api::contacts::EmailAddress {
+                address: "ANA@home.example".into(),
+                primary: true,
+                ..Default::default()
+            },
+        ];
+        normalize_person(&mut p, "person", today()).unwrap();
+        assert_eq!(email_to_find(&p).as_deref(), Some("ana@home.example"));
+        p.emails[1].primary = false;
+        assert_eq!(email_to_find(&p).as_deref(), Some("ana@work.example"));
     }
 
     #[test]

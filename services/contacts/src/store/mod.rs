@@ -330,6 +330,11 @@ pub trait Register {
         after: &str,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<(String, i64)>, Error>> + Send;
+
+    /// Inside a write transaction: holds the lock named `key` until the transaction ends,
+    /// so that transactions taking the same lock run one after the other: what one of them
+    /// reads before it writes, another cannot read (and act on) at the same time.
+    fn lock(&mut self, key: &str) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// The words of a folded query as an FTS5 trigram query: any trigram of any word, so that a
@@ -767,7 +772,8 @@ macro_rules! impl_register {
         $estimate:path,
         $term_page:path,
         $term_holders:path,
-        $load_many:path
+        $load_many:path,
+        $lock:path
     ) => {
         impl Register for $conn {
             async fn load(
@@ -1092,6 +1098,10 @@ macro_rules! impl_register {
                     .load(self)
                     .await?)
             }
+
+            async fn lock(&mut self, key: &str) -> Result<(), Error> {
+                $lock(self, key).await
+            }
         }
     };
 }
@@ -1223,7 +1233,8 @@ impl_register!(
     estimate_postgres,
     term_page_postgres,
     term_holders_postgres,
-    load_many_postgres
+    load_many_postgres,
+    lock_postgres
 );
 impl_register!(
     SqliteAsyncConnection,
@@ -1233,7 +1244,8 @@ impl_register!(
     estimate_sqlite,
     term_page_sqlite,
     term_holders_sqlite,
-    load_many_sqlite
+    load_many_sqlite,
+    lock_sqlite
 );
 
 /// Up to how many rows a listing's total is counted exactly. Counting is reading every
@@ -1446,6 +1458,37 @@ async fn load_many_postgres(
         .select(RecordRow::as_select())
         .load(conn)
         .await?)
+}
+
+/// The class of the register's advisory locks: with a key of their own, they share no key
+/// with other locks on the same database.
+const LOCK_CLASS: i32 = 0x636f_6e74;
+
+/// A lock key's number: FNV-1a, the same in every process. Two keys with the same number
+/// only wait for each other.
+fn lock_number(key: &str) -> i32 {
+    let hash = key.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    i32::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// A PostgreSQL transaction lock, released at commit or rollback.
+async fn lock_postgres(conn: &mut AsyncPgConnection, key: &str) -> Result<(), Error> {
+    use diesel::sql_types::Integer;
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind::<Integer, _>(LOCK_CLASS)
+        .bind::<Integer, _>(lock_number(key))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// SQLite needs no lock of its own: every write transaction begins IMMEDIATE, taking the
+/// database's write lock before its first read, so write transactions already run one at a
+/// time.
+async fn lock_sqlite(_conn: &mut SqliteAsyncConnection, _key: &str) -> Result<(), Error> {
+    Ok(())
 }
 
 async fn load_many_sqlite(
