@@ -12,6 +12,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use engage_platform::identity::Secret;
 use engage_platform::{Caller, Error, Role};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -76,12 +78,27 @@ pub struct AuthSettings {
     pub leeway: Duration,
 }
 
+/// How many verified tokens are remembered. A caller sends the same token with every call
+/// until it expires, so this holds the tokens of that many callers at once; past it the
+/// least used are verified again. See ADR 0026.
+pub const VERIFIED_TOKENS_HELD: usize = 10_000;
+
+/// A token that passed every check, remembered by the SHA-256 of its text.
+#[derive(Clone)]
+struct Verified {
+    authenticated: Authenticated,
+    /// The JWKS generation its key was read in; `None` for a development token, whose key
+    /// never changes while the gateway runs.
+    generation: Option<u64>,
+}
+
 /// Verifies bearer tokens.
 #[derive(Clone)]
 pub struct Authenticator {
     settings: Arc<AuthSettings>,
     keys: Option<KeySet>,
     development: Option<DecodingKey>,
+    verified: Arc<quick_cache::sync::Cache<[u8; 32], Verified>>,
 }
 
 fn unauthenticated(reason: &'static str, message: &str) -> Error {
@@ -99,6 +116,7 @@ impl Authenticator {
             settings: Arc::new(settings),
             keys,
             development: development.map(|s| DecodingKey::from_secret(s.expose())),
+            verified: Arc::new(quick_cache::sync::Cache::new(VERIFIED_TOKENS_HELD)),
         }
     }
 
@@ -168,7 +186,45 @@ impl Authenticator {
         })
     }
 
+    /// A token verified before is taken from memory while it has not expired (with the same
+    /// leeway as a full check) and its key is still the one the JWKS held then; anything else
+    /// is checked in full. Refusals are never remembered.
     async fn check(&self, token: &str) -> Result<Authenticated, Refusal> {
+        let digest = digest_of(token);
+        if let Some(seen) = self.verified.get(&digest) {
+            if self.still_valid(&seen) {
+                return Ok(seen.authenticated);
+            }
+            self.verified.remove(&digest);
+        }
+        let generation = self.keys.as_ref().map(KeySet::generation);
+        let (authenticated, from_jwks) = self.check_in_full(token).await?;
+        self.verified.insert(
+            digest,
+            Verified {
+                authenticated: authenticated.clone(),
+                generation: if from_jwks { generation } else { None },
+            },
+        );
+        Ok(authenticated)
+    }
+
+    fn still_valid(&self, seen: &Verified) -> bool {
+        // As jsonwebtoken judges `exp`: expired once it is more than the leeway in the past.
+        let now = jsonwebtoken::get_current_timestamp();
+        let unexpired =
+            seen.authenticated.expires_at >= now.saturating_sub(self.settings.leeway.as_secs());
+        let same_keys = match (seen.generation, &self.keys) {
+            (None, _) => true,
+            (Some(generation), Some(keys)) => keys.generation() == generation,
+            (Some(_), None) => false,
+        };
+        unexpired && same_keys
+    }
+
+    /// Every check, from the signature on; `true` beside the caller when the key came from
+    /// the JWKS.
+    async fn check_in_full(&self, token: &str) -> Result<(Authenticated, bool), Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::Malformed)?;
         let claims = if header.alg == Algorithm::HS256 {
             let key = self
@@ -207,7 +263,7 @@ impl Authenticator {
             }
         }
         roles.sort();
-        Ok(Authenticated {
+        let authenticated = Authenticated {
             caller: Caller {
                 subject: claims.sub,
                 display_name: claims.name,
@@ -215,8 +271,14 @@ impl Authenticator {
                 initiatives: claims.initiatives,
             },
             expires_at: claims.exp,
-        })
+        };
+        Ok((authenticated, header.alg != Algorithm::HS256))
     }
+}
+
+/// What a verified token is remembered by: its text is never kept.
+fn digest_of(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// Why a token was refused: logged and counted, never told to the caller beyond
@@ -522,6 +584,229 @@ mod tests {
             dev.check(&rsa).await.err(),
             Some(Refusal::NoIdentityProvider)
         );
+    }
+
+    /// The JWKS file `name` copied where a test can change it, and an authenticator reading it
+    /// with no leeway.
+    async fn with_changing_keys(
+        name: &str,
+    ) -> (tempfile::TempDir, std::path::PathBuf, KeySet, Authenticator) {
+        let folder = tempfile::tempdir().unwrap();
+        let jwks = folder.path().join("jwks.json");
+        std::fs::copy(format!("{FIXTURES}/{name}"), &jwks).unwrap();
+        let keys = KeySet::load_with_min_refresh(
+            crate::jwks::JwksSource::File(jwks.clone()),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap();
+        let auth = Authenticator::new(
+            AuthSettings {
+                issuers: vec![ISSUER.to_owned()],
+                audience: DEFAULT_AUDIENCE.to_owned(),
+                leeway: Duration::ZERO,
+            },
+            Some(keys.clone()),
+            None,
+        );
+        (folder, jwks, keys, auth)
+    }
+
+    #[tokio::test]
+    async fn with_a_valid_token_remembered_every_attack_is_still_refused() {
+        use base64::Engine as _;
+        let b64 = |v: &serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let auth = with_identity_provider().await;
+        let valid = rsa_signed("rsa-a", "test-only-rsa-a.pem", &valid_claims());
+        for _ in 0..2 {
+            assert_eq!(auth.check(&valid).await.unwrap().caller.subject, "kc-ana");
+        }
+        assert_eq!(auth.verified.len(), 1, "the valid token is remembered");
+
+        let now = jsonwebtoken::get_current_timestamp();
+        let parts: Vec<&str> = valid.split('.').collect();
+        let mut as_admin = valid_claims();
+        as_admin["roles"] = serde_json::json!(["admin"]);
+        let with = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut claims = valid_claims();
+            change(&mut claims);
+            claims
+        };
+        let attacks = [
+            // The remembered token's signature under another payload.
+            (
+                format!("{}.{}.{}", parts[0], b64(&as_admin), parts[2]),
+                Refusal::BadSignature,
+            ),
+            // The remembered token's payload with no signature at all.
+            (
+                format!(
+                    "{}.{}.",
+                    b64(&serde_json::json!({"alg": "none", "typ": "JWT", "kid": "rsa-a"})),
+                    parts[1]
+                ),
+                Refusal::Malformed,
+            ),
+            // The remembered token with a character added or taken away.
+            (format!("{valid} "), Refusal::Malformed),
+            (valid[..valid.len() - 1].to_owned(), Refusal::Malformed),
+            (
+                rsa_signed(
+                    "rsa-a",
+                    "test-only-rsa-a.pem",
+                    &with(&|c| c["exp"] = (now - 600).into()),
+                ),
+                Refusal::Expired,
+            ),
+            (
+                rsa_signed(
+                    "rsa-a",
+                    "test-only-rsa-a.pem",
+                    &with(&|c| c["nbf"] = (now + 600).into()),
+                ),
+                Refusal::NotYetValid,
+            ),
+            (
+                rsa_signed(
+                    "rsa-a",
+                    "test-only-rsa-a.pem",
+                    &with(&|c| c["iss"] = "https://other.example.org".into()),
+                ),
+                Refusal::UnknownIssuer,
+            ),
+            (
+                rsa_signed(
+                    "rsa-a",
+                    "test-only-rsa-a.pem",
+                    &with(&|c| c["aud"] = "account".into()),
+                ),
+                Refusal::WrongAudience,
+            ),
+            (
+                rsa_signed("rsa-a", "test-only-rsa-b.pem", &valid_claims()),
+                Refusal::BadSignature,
+            ),
+            (
+                rsa_signed("rsa-z", "test-only-rsa-a.pem", &valid_claims()),
+                Refusal::UnknownKeyId,
+            ),
+            (
+                {
+                    // HS256 signed with the RSA public key as the secret.
+                    let public =
+                        std::fs::read(format!("{FIXTURES}/test-only-rsa-a.pub.pem")).unwrap();
+                    let mut header = Header::new(Algorithm::HS256);
+                    header.kid = Some("rsa-a".to_owned());
+                    jsonwebtoken::encode(&header, &as_admin, &EncodingKey::from_secret(&public))
+                        .unwrap()
+                },
+                Refusal::DevelopmentTokensOff,
+            ),
+            ("not-a-token".to_owned(), Refusal::Malformed),
+        ];
+        for (token, refusal) in attacks {
+            assert_eq!(
+                auth.check(&token).await.err(),
+                Some(refusal),
+                "{}",
+                refusal.as_str()
+            );
+        }
+        assert_eq!(auth.verified.len(), 1, "no refusal is remembered");
+        assert_eq!(auth.check(&valid).await.unwrap().caller.subject, "kc-ana");
+    }
+
+    #[tokio::test]
+    async fn a_token_whose_key_leaves_the_jwks_is_refused_after_the_refresh_remembered_or_not() {
+        let (_folder, jwks, keys, auth) = with_changing_keys("jwks-ab.json").await;
+        let remembered = rsa_signed("rsa-b", "test-only-rsa-b.pem", &valid_claims());
+        assert!(auth.check(&remembered).await.is_ok());
+        assert!(auth.check(&remembered).await.is_ok());
+        let mut other = valid_claims();
+        other["sub"] = "kc-ben".into();
+        let unseen = rsa_signed("rsa-b", "test-only-rsa-b.pem", &other);
+
+        // The provider drops key b; the periodic refresh reads the new set.
+        std::fs::copy(format!("{FIXTURES}/jwks-a.json"), &jwks).unwrap();
+        keys.refresh().await.unwrap();
+        assert_eq!(
+            auth.check(&remembered).await.err(),
+            Some(Refusal::UnknownKeyId)
+        );
+        assert_eq!(auth.check(&unseen).await.err(), Some(Refusal::UnknownKeyId));
+    }
+
+    #[tokio::test]
+    async fn a_key_id_given_to_another_key_ends_the_tokens_of_the_old_one() {
+        let (_folder, jwks, keys, auth) = with_changing_keys("jwks-ab.json").await;
+        let remembered = rsa_signed("rsa-b", "test-only-rsa-b.pem", &valid_claims());
+        assert!(auth.check(&remembered).await.is_ok());
+
+        // Key a's material published under the id `rsa-b`.
+        let mut set: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&jwks).unwrap()).unwrap();
+        let keys_array = set["keys"].as_array_mut().unwrap();
+        let a = keys_array
+            .iter()
+            .find(|k| k["kid"] == "rsa-a")
+            .unwrap()
+            .clone();
+        for key in keys_array.iter_mut().filter(|k| k["kid"] == "rsa-b") {
+            *key = a.clone();
+            key["kid"] = "rsa-b".into();
+        }
+        std::fs::write(&jwks, set.to_string()).unwrap();
+        keys.refresh().await.unwrap();
+        assert_eq!(
+            auth.check(&remembered).await.err(),
+            Some(Refusal::BadSignature)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_jwks_keeps_what_was_verified() {
+        let (_folder, _jwks, keys, auth) = with_changing_keys("jwks-ab.json").await;
+        let token = rsa_signed("rsa-a", "test-only-rsa-a.pem", &valid_claims());
+        assert!(auth.check(&token).await.is_ok());
+        let before = keys.generation();
+        keys.refresh().await.unwrap();
+        assert_eq!(keys.generation(), before);
+        assert!(auth.still_valid(&auth.verified.get(&digest_of(&token)).unwrap()));
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused_the_second_after_its_expiry_remembered_or_not() {
+        let (_folder, _jwks, _keys, auth) = with_changing_keys("jwks-a.json").await;
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut claims = valid_claims();
+        claims["exp"] = (now + 1).into();
+        let remembered = rsa_signed("rsa-a", "test-only-rsa-a.pem", &claims);
+        claims["sub"] = "kc-ben".into();
+        let unseen = rsa_signed("rsa-a", "test-only-rsa-a.pem", &claims);
+        assert!(auth.check(&remembered).await.is_ok());
+        assert!(auth.check(&remembered).await.is_ok());
+
+        // Wait for the second after the expiry.
+        while jsonwebtoken::get_current_timestamp() <= now + 1 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(auth.check(&remembered).await.err(), Some(Refusal::Expired));
+        assert_eq!(auth.check(&unseen).await.err(), Some(Refusal::Expired));
+    }
+
+    #[tokio::test]
+    async fn a_development_token_is_remembered_and_still_refused_once_expired() {
+        let secret = Secret::generate();
+        let auth = Authenticator::development(&secret);
+        let token = mint_development_token(&secret, &admin(), Duration::from_secs(60)).unwrap();
+        assert_eq!(auth.check(&token).await.unwrap().caller, admin());
+        assert_eq!(auth.check(&token).await.unwrap().caller, admin());
+        assert_eq!(auth.verified.len(), 1);
+        // Another gateway's development key is not this one's, remembered here or not.
+        let other = Authenticator::development(&Secret::generate());
+        assert_eq!(other.check(&token).await.err(), Some(Refusal::BadSignature));
     }
 
     #[tokio::test]

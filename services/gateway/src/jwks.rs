@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -48,11 +49,23 @@ struct Key {
     decoding: DecodingKey,
 }
 
+/// The keys of one JWKS document, and what they were made from, so a refresh can tell
+/// whether anything changed.
+struct Held {
+    keys: HashMap<String, Key>,
+    /// Each usable key id with its JWK as JSON, in key id order.
+    fingerprint: Vec<(String, String)>,
+}
+
 struct Inner {
     source: JwksSource,
     min_refresh_interval: Duration,
     http: reqwest::Client,
     keys: RwLock<HashMap<String, Key>>,
+    fingerprint: RwLock<Vec<(String, String)>>,
+    /// Counts the refreshes that changed the keys: what was verified under an older
+    /// generation must be verified again (a removed or replaced key ends its tokens).
+    generation: AtomicU64,
     last_refresh: tokio::sync::Mutex<Instant>,
 }
 
@@ -82,15 +95,17 @@ fn algorithm_of(jwk: &jsonwebtoken::jwk::Jwk) -> Option<Algorithm> {
     }
 }
 
-fn parse(document: &str) -> Result<HashMap<String, Key>, JwksError> {
+fn parse(document: &str) -> Result<Held, JwksError> {
     let set: JwkSet =
         serde_json::from_str(document).map_err(|e| JwksError::Parse(e.to_string()))?;
     let mut keys = HashMap::new();
+    let mut fingerprint = Vec::new();
     for jwk in &set.keys {
         let (Some(kid), Some(algorithm)) = (jwk.common.key_id.clone(), algorithm_of(jwk)) else {
             continue;
         };
         if let Ok(decoding) = DecodingKey::from_jwk(jwk) {
+            fingerprint.push((kid.clone(), serde_json::to_string(jwk).unwrap_or_default()));
             keys.insert(
                 kid,
                 Key {
@@ -103,7 +118,8 @@ fn parse(document: &str) -> Result<HashMap<String, Key>, JwksError> {
     if keys.is_empty() {
         return Err(JwksError::NoUsableKey);
     }
-    Ok(keys)
+    fingerprint.sort();
+    Ok(Held { keys, fingerprint })
 }
 
 impl KeySet {
@@ -121,22 +137,21 @@ impl KeySet {
             .timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| JwksError::Fetch(String::new(), e.to_string()))?;
-        let keys = Self::fetch(&source, &http).await?;
+        let held = Self::fetch(&source, &http).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 source,
                 min_refresh_interval,
                 http,
-                keys: RwLock::new(keys),
+                keys: RwLock::new(held.keys),
+                fingerprint: RwLock::new(held.fingerprint),
+                generation: AtomicU64::new(0),
                 last_refresh: tokio::sync::Mutex::new(Instant::now()),
             }),
         })
     }
 
-    async fn fetch(
-        source: &JwksSource,
-        http: &reqwest::Client,
-    ) -> Result<HashMap<String, Key>, JwksError> {
+    async fn fetch(source: &JwksSource, http: &reqwest::Client) -> Result<Held, JwksError> {
         let document = match source {
             JwksSource::File(path) => tokio::fs::read_to_string(path)
                 .await
@@ -156,15 +171,26 @@ impl KeySet {
         parse(&document)
     }
 
-    /// Fetches the keys again and replaces the set; on failure the old keys stay.
+    /// Fetches the keys again and replaces the set; on failure the old keys stay. A set that
+    /// changed starts a new [`generation`](Self::generation).
     pub async fn refresh(&self) -> Result<usize, JwksError> {
-        let keys = Self::fetch(&self.inner.source, &self.inner.http).await?;
-        let count = keys.len();
-        if let Ok(mut current) = self.inner.keys.write() {
-            *current = keys;
+        let held = Self::fetch(&self.inner.source, &self.inner.http).await?;
+        let count = held.keys.len();
+        if let (Ok(mut keys), Ok(mut fingerprint)) =
+            (self.inner.keys.write(), self.inner.fingerprint.write())
+            && *fingerprint != held.fingerprint
+        {
+            *keys = held.keys;
+            *fingerprint = held.fingerprint;
+            self.inner.generation.fetch_add(1, Ordering::AcqRel);
         }
         *self.inner.last_refresh.lock().await = Instant::now();
         Ok(count)
+    }
+
+    /// Which set of keys is held: it moves on whenever a refresh changes the keys.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
     }
 
     /// Refreshes every `every` until the process ends.
