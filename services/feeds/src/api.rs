@@ -1,7 +1,7 @@
 //! The gRPC side of the feeds: the change feed (Subscribe, ListTopics) and the dashboard
 //! summaries (GetSummary, WatchSummary).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,6 +66,12 @@ const MAX_MIN_INTERVAL: Duration = Duration::from_secs(60);
 /// subscriber given positions this old also receives the changes of those last milliseconds,
 /// which are real changes, never a gap.
 const LATEST_POSITIONS_FRESH: Duration = Duration::from_millis(100);
+
+/// How long a new subscription waits for the bus to hold every producer's history again
+/// (after Redis lost its data, until the relays have refilled it) before it is refused as
+/// UNAVAILABLE.
+const STREAMS_READY_WAIT: Duration = Duration::from_secs(5);
+const STREAMS_READY_POLL: Duration = Duration::from_millis(100);
 
 /// The streams' latest positions, as last read from the bus.
 struct LatestPositions {
@@ -294,7 +300,48 @@ fn invalid_cursor(description: String) -> Error {
     }
 }
 
+/// UNAVAILABLE: the bus does not hold these services' history yet.
+fn streams_refilling(missing: &[&str]) -> Error {
+    Error::Refused {
+        code: tonic::Code::Unavailable,
+        reason: "STREAMS_REFILLING",
+        message: format!(
+            "the change streams of {} are being refilled from their services (the event bus \
+             lost them, or they have not started yet); subscribe again in a few seconds",
+            missing.join(", ")
+        ),
+        metadata: vec![("services".to_owned(), missing.join(","))],
+        violations: Vec::new(),
+    }
+}
+
 impl FeedsApi {
+    /// The outbox every producer's stream holds the history of (ADR 0024), once all of them
+    /// do: a stream without one lost its data and is not refilled yet, so neither "now" nor
+    /// the check of a cursor can be read from it. Waits a little for the relays.
+    async fn origins(&self) -> Result<BTreeMap<String, String>, Error> {
+        let deadline = tokio::time::Instant::now() + STREAMS_READY_WAIT;
+        loop {
+            let mut origins = BTreeMap::new();
+            let mut missing = Vec::new();
+            for service in PRODUCERS {
+                match self.bus().origin(service).await.map_err(unavailable)? {
+                    Some(origin) => {
+                        origins.insert(service.to_owned(), origin);
+                    }
+                    None => missing.push(service),
+                }
+            }
+            if missing.is_empty() {
+                return Ok(origins);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(streams_refilling(&missing));
+            }
+            tokio::time::sleep(STREAMS_READY_POLL).await;
+        }
+    }
+
     /// The commit time of the oldest change still available: just after the newest change
     /// any stream lost to the retention, or the oldest change held when none was lost.
     async fn oldest_available_micros(&self) -> Result<i64, Error> {
@@ -340,13 +387,17 @@ impl FeedsApi {
         }
     }
 
-    /// Where a subscription starts: after the cursor, before the start time, or now.
+    /// Where a subscription starts: after the cursor, before the start time, or now. Every
+    /// stream must hold its service's history first (see [`FeedsApi::origins`]), and the
+    /// cursor handed out names the outboxes its positions count in.
     async fn start(&self, start: Option<&Start>) -> Result<Cursor, Error> {
+        let origins = self.origins().await?;
         let mut cursor = Cursor::default();
         match start {
             None => cursor = self.latest_positions().await?,
             Some(Start::Cursor(text)) => {
                 let given = Cursor::decode(text).map_err(|e| invalid_cursor(e.to_string()))?;
+                self.check_belongs_here(&given, &origins).await?;
                 for service in PRODUCERS {
                     let position = given.position(service);
                     let trimmed = self.bus().trimmed(service).await.map_err(unavailable)?;
@@ -371,7 +422,53 @@ impl FeedsApi {
                 }
             }
         }
+        // Positions read from a bus that lost its data meanwhile would not be this outbox's.
+        if self.origins().await? != origins {
+            return Err(streams_refilling(&PRODUCERS));
+        }
+        cursor.origins = origins;
         Ok(cursor)
+    }
+
+    /// Refuses a cursor whose positions are not positions of this deployment's streams: one
+    /// naming another outbox, or (for cursors that name none) one beyond a stream's end,
+    /// which no stream here ever handed out.
+    async fn check_belongs_here(
+        &self,
+        given: &Cursor,
+        origins: &BTreeMap<String, String>,
+    ) -> Result<(), Error> {
+        for service in PRODUCERS {
+            if let Some(origin) = given.origins.get(service)
+                && origins.get(service) != Some(origin)
+            {
+                return Err(invalid_cursor(format!(
+                    "comes from another deployment: its {service} position counts in an outbox \
+                     this one does not have; subscribe without a cursor"
+                )));
+            }
+            let position = given.position(service);
+            let last = self
+                .bus()
+                .last_sequence(service)
+                .await
+                .map_err(unavailable)?;
+            let trimmed = self
+                .bus()
+                .trimmed(service)
+                .await
+                .map_err(unavailable)?
+                .map_or(0, |t| t.sequence);
+            let end = last.max(trimmed);
+            if position > end {
+                return Err(invalid_cursor(format!(
+                    "is beyond the end of the {service} stream (position {position}, the stream \
+                     ends at {end}), so it comes from another deployment; subscribe without a \
+                     cursor"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The last position of every producer's stream, read from the bus at most once per

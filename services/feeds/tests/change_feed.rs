@@ -169,6 +169,104 @@ async fn resuming_while_changes_commit_switches_to_live_without_gap_or_duplicate
     assert!(more.is_err(), "a duplicate: {more:?}");
 }
 
+async fn a_cursor_of_another_deployment_or_beyond_a_stream_is_refused(kind: Bus) {
+    let feed = Feed::start(bus(kind), 1024).await;
+    let mut client = feed.client(viewer());
+    let events: Vec<_> = (1..=3)
+        .map(|s| organization(s, "KE", "SECTOR_NGO"))
+        .collect();
+    feed.bus
+        .publish("contacts", &events)
+        .await
+        .expect("publish");
+    let mut stream = client
+        .subscribe(request(vec![topic("contacts", "")]))
+        .await
+        .expect("subscribed")
+        .into_inner();
+    let Payload::Heartbeat(first) = next(&mut stream).await else {
+        panic!("a heartbeat first");
+    };
+    let ours = Cursor::decode(&first.cursor).expect("a cursor");
+    assert_eq!(ours.position("contacts"), 3);
+    assert_eq!(
+        ours.origins.get("contacts").map(String::as_str),
+        Some(support::ORIGIN),
+        "the cursor names the outbox its position counts in"
+    );
+
+    let mut elsewhere = ours.clone();
+    elsewhere
+        .origins
+        .insert("contacts".into(), "fedcba9876543210".into());
+    let mut far = ours.clone();
+    far.positions.insert("contacts".into(), 1_000_000_000);
+    for (what, cursor) in [
+        ("another deployment's cursor", elsewhere.encode()),
+        ("a cursor beyond the stream", far.encode()),
+        (
+            "an older cursor beyond the stream",
+            cursor_at(&[("contacts", 996)]),
+        ),
+    ] {
+        let refused = client
+            .subscribe(SubscribeRequest {
+                start: Some(Start::Cursor(cursor)),
+                ..request(vec![topic("contacts", "")])
+            })
+            .await
+            .expect_err(what);
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{what}");
+        assert_eq!(
+            refused.get_details_error_info().expect("info").reason,
+            "INVALID_CURSOR",
+            "{what}"
+        );
+    }
+    // An older cursor within the streams still resumes.
+    let mut resumed = client
+        .subscribe(SubscribeRequest {
+            start: Some(Start::Cursor(cursor_at(&[("contacts", 1)]))),
+            ..request(vec![topic("contacts", "")])
+        })
+        .await
+        .expect("an older cursor")
+        .into_inner();
+    let _ = next(&mut resumed).await;
+    let sequences: Vec<i64> = changes_until_caught_up(&mut resumed)
+        .await
+        .iter()
+        .map(|c| c.sequence)
+        .collect();
+    assert_eq!(sequences, [2, 3]);
+}
+
+async fn no_stream_starts_while_the_bus_lacks_a_services_history(kind: Bus) {
+    let feed = Feed::start(bus(kind), 1024).await;
+    let mut client = feed.client(viewer());
+    // As after Redis lost its data, before the relay refilled the stream.
+    feed.bus.reset("declarations").await.expect("reset");
+    let refused = client
+        .subscribe(request(vec![topic("contacts", "")]))
+        .await
+        .expect_err("no stream before the refill");
+    assert_eq!(refused.code(), tonic::Code::Unavailable, "{refused:?}");
+    let info = refused.get_details_error_info().expect("info");
+    assert_eq!(info.reason, "STREAMS_REFILLING");
+    assert_eq!(
+        info.metadata.get("services").map(String::as_str),
+        Some("declarations")
+    );
+    feed.bus
+        .set_origin("declarations", support::ORIGIN)
+        .await
+        .expect("refilled");
+    client
+        .subscribe(request(vec![topic("contacts", "")]))
+        .await
+        .expect("subscribed once refilled");
+}
+
 async fn a_cursor_older_than_the_trimmed_floor_is_refused(kind: Bus) {
     let feed = Feed::start(bus(kind), 1024).await;
     let mut client = feed.client(viewer());
@@ -697,6 +795,8 @@ on_both_buses!(
     a_stopping_server_ends_its_streams_with_unavailable,
     replay_from_a_cursor_delivers_exactly_the_missed_events_once_in_order,
     a_cursor_older_than_the_trimmed_floor_is_refused,
+    a_cursor_of_another_deployment_or_beyond_a_stream_is_refused,
+    no_stream_starts_while_the_bus_lacks_a_services_history,
     start_time_replays_from_that_time,
     filters_and_topics_select_the_right_events,
     a_youth_birth_date_is_redacted_for_anyone_but_admins,

@@ -41,6 +41,7 @@ pub enum BusError {
 pub struct MemoryStreams {
     streams: HashMap<String, VecDeque<BusEvent>>,
     trimmed: HashMap<String, Trimmed>,
+    origins: HashMap<String, String>,
 }
 
 /// The newest event a stream lost to the retention: a reader positioned before it would miss
@@ -97,6 +98,11 @@ impl RedisStreams {
     /// The hash beside the stream that records how far it was trimmed.
     fn trimmed_key(&self, service: &str) -> String {
         format!("{}{service}:trimmed", self.prefix)
+    }
+
+    /// The key beside the stream naming the outbox it was filled from.
+    fn origin_key(&self, service: &str) -> String {
+        format!("{}{service}:origin", self.prefix)
     }
 }
 
@@ -389,6 +395,100 @@ impl EventBus {
                     sequence,
                     occur_time: values.get("occur_time").copied().unwrap_or(0),
                 }))
+            }
+        }
+    }
+
+    /// The outbox `service`'s stream was filled from (see [`EventBus::set_origin`]); none
+    /// while the stream is not known to hold that outbox's history, as after Redis lost its
+    /// data, until the relay has refilled it.
+    pub async fn origin(&self, service: &str) -> Result<Option<String>, BusError> {
+        match self {
+            EventBus::Memory(streams, _) => Ok(streams
+                .lock()
+                .ok()
+                .and_then(|s| s.origins.get(service).cloned())),
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                Ok(redis::cmd("GET")
+                    .arg(redis.origin_key(service))
+                    .query_async(&mut connection)
+                    .await?)
+            }
+        }
+    }
+
+    /// Records that `service`'s stream holds the history of the outbox `origin` (every event
+    /// it still keeps, and the trim point of what it pruned). Written by the relay once a
+    /// refill is complete, in the same store as the stream, so that losing one loses both.
+    pub async fn set_origin(&self, service: &str, origin: &str) -> Result<(), BusError> {
+        match self {
+            EventBus::Memory(streams, _) => {
+                if let Ok(mut streams) = streams.lock() {
+                    streams
+                        .origins
+                        .insert(service.to_owned(), origin.to_owned());
+                }
+                Ok(())
+            }
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let _: () = redis::cmd("SET")
+                    .arg(redis.origin_key(service))
+                    .arg(origin)
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Empties `service`'s stream and forgets its origin, before a refill: events published
+    /// into a stream that had lost its history sit above the gap and would keep the older
+    /// ones from being added back below them.
+    pub async fn reset(&self, service: &str) -> Result<(), BusError> {
+        match self {
+            EventBus::Memory(streams, _) => {
+                if let Ok(mut streams) = streams.lock() {
+                    streams.origins.remove(service);
+                    streams.streams.remove(service);
+                }
+                Ok(())
+            }
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let _: i64 = redis::cmd("DEL")
+                    .arg(redis.origin_key(service))
+                    .arg(redis.stream_key(service))
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Raises the recorded trim point of `service` to `trimmed` (never lowers it): how a
+    /// refill restores what the retention took before the bus lost its data.
+    pub async fn raise_trimmed(&self, service: &str, trimmed: Trimmed) -> Result<(), BusError> {
+        match self {
+            EventBus::Memory(streams, _) => {
+                if let Ok(mut streams) = streams.lock() {
+                    let current = streams.trimmed.entry(service.to_owned()).or_default();
+                    if trimmed.sequence > current.sequence {
+                        *current = trimmed;
+                    }
+                }
+                Ok(())
+            }
+            EventBus::Redis(redis) => {
+                let mut connection = redis.connection().await?;
+                let _: i64 = redis::Script::new(RAISE_TRIMMED)
+                    .key(redis.trimmed_key(service))
+                    .arg(trimmed.sequence)
+                    .arg(trimmed.occur_time)
+                    .invoke_async(&mut connection)
+                    .await?;
+                Ok(())
             }
         }
     }

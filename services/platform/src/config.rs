@@ -51,6 +51,10 @@ pub struct EventArgs {
     /// Hours events stay on the bus and in the outbox (a feed can resume within them).
     #[arg(long, env = "ENGAGE_EVENT_RETENTION_HOURS", default_value_t = 168)]
     pub event_retention_hours: u64,
+    /// Seconds events stay on the bus and in the outbox, instead of the hours: for tests of
+    /// the retention, which cannot wait an hour. Old events are then pruned every tenth of it.
+    #[arg(long, env = "ENGAGE_EVENT_RETENTION_SECONDS", hide = true)]
+    pub event_retention_seconds: Option<u64>,
     /// Development: without `ENGAGE_REDIS_URL`, keep events in this process instead of
     /// refusing to start.
     #[arg(
@@ -85,9 +89,20 @@ impl EventArgs {
 
     /// The relay's settings.
     pub fn relay_settings(&self) -> crate::relay::RelaySettings {
-        crate::relay::RelaySettings {
-            retention: Duration::from_secs(self.event_retention_hours.max(1) * 3600),
-            ..crate::relay::RelaySettings::default()
+        let defaults = crate::relay::RelaySettings::default();
+        match self.event_retention_seconds {
+            Some(seconds) => {
+                let retention = Duration::from_secs(seconds.max(1));
+                crate::relay::RelaySettings {
+                    retention,
+                    prune_interval: defaults.prune_interval.min(retention / 10),
+                    ..defaults
+                }
+            }
+            None => crate::relay::RelaySettings {
+                retention: Duration::from_secs(self.event_retention_hours.max(1) * 3600),
+                ..defaults
+            },
         }
     }
 }

@@ -36,6 +36,15 @@ pub mod schema {
     }
 
     diesel::table! {
+        /// Which outbox this is, and the newest event pruned from it: one row (ADR 0024).
+        outbox_origin (id) {
+            id -> Text,
+            pruned_sequence -> BigInt,
+            pruned_occur_time -> BigInt,
+        }
+    }
+
+    diesel::table! {
         /// Who changed what, when, through which method.
         audit_entries (id) {
             id -> Text,
@@ -61,7 +70,17 @@ pub mod schema {
     }
 }
 
-use schema::{audit_entries, outbox_events, request_ids};
+use schema::{audit_entries, outbox_events, outbox_origin, request_ids};
+
+/// Which outbox a database holds, and how far it was pruned (ADR 0024).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxOrigin {
+    /// Random per database: the bus and the feed cursors name the outbox their positions
+    /// belong to, so that positions of another deployment are never taken for this one's.
+    pub id: String,
+    /// The newest event pruned, as (sequence, occur time in µs); none while nothing was.
+    pub pruned: Option<(i64, i64)>,
+}
 
 /// A domain event to publish once the write commits.
 #[derive(Debug, Clone)]
@@ -363,7 +382,11 @@ pub trait Journal {
         since: i64,
     ) -> impl Future<Output = Result<Option<i64>, Error>> + Send;
 
-    /// Deletes published events written before `before` (µs); returns how many.
+    /// Which outbox this is, and the newest event pruned from it.
+    fn outbox_origin(&mut self) -> impl Future<Output = Result<OutboxOrigin, Error>> + Send;
+
+    /// Deletes published events written before `before` (µs), first recording the newest of
+    /// them as pruned; returns how many.
     fn prune_published_before(
         &mut self,
         before: i64,
@@ -635,7 +658,47 @@ macro_rules! impl_journal {
                     .await?)
             }
 
+            async fn outbox_origin(&mut self) -> Result<OutboxOrigin, Error> {
+                let (id, sequence, occur_time) = outbox_origin::table
+                    .select((
+                        outbox_origin::id,
+                        outbox_origin::pruned_sequence,
+                        outbox_origin::pruned_occur_time,
+                    ))
+                    .first::<(String, i64, i64)>(self)
+                    .await?;
+                Ok(OutboxOrigin {
+                    id,
+                    pruned: (sequence > 0).then_some((sequence, occur_time)),
+                })
+            }
+
             async fn prune_published_before(&mut self, before: i64) -> Result<usize, Error> {
+                // Recorded before deleting: a bus refilled from this outbox must never find
+                // the events gone and the mark not yet raised.
+                let newest = outbox_events::table
+                    .filter(outbox_events::publish_time.is_not_null())
+                    .filter(outbox_events::occur_time.lt(before))
+                    .filter(outbox_events::sequence.is_not_null())
+                    .order(outbox_events::sequence.desc())
+                    .select((
+                        outbox_events::sequence.assume_not_null(),
+                        outbox_events::occur_time,
+                    ))
+                    .first::<(i64, i64)>(self)
+                    .await
+                    .optional()?;
+                if let Some((sequence, occur_time)) = newest {
+                    diesel::update(
+                        outbox_origin::table.filter(outbox_origin::pruned_sequence.lt(sequence)),
+                    )
+                    .set((
+                        outbox_origin::pruned_sequence.eq(sequence),
+                        outbox_origin::pruned_occur_time.eq(occur_time),
+                    ))
+                    .execute(self)
+                    .await?;
+                }
                 Ok(diesel::delete(
                     outbox_events::table
                         .filter(outbox_events::publish_time.is_not_null())

@@ -68,6 +68,38 @@ pub async fn catch_up(
     }
 }
 
+/// Rebuilds `service`'s stream from the outbox when the bus does not hold this outbox's
+/// history (ADR 0024): on first start, after Redis lost its data, or when the stream was
+/// filled from another database. The stream is emptied, the retention applied to the outbox,
+/// the trim point of what the outbox pruned marked again (so a cursor from before it is
+/// refused as expired rather than resumed across a silent gap), the retained events
+/// published, and only then the outbox named as the stream's origin: the feeds start no
+/// stream on a bus without it. Returns how many events it sent.
+pub async fn refill(
+    service: &str,
+    origin: &str,
+    database: &Database,
+    bus: &EventBus,
+    settings: &RelaySettings,
+) -> Result<usize, RelayError> {
+    bus.reset(service).await?;
+    prune(service, database, bus, settings).await?;
+    let pruned = with_connection!(database, |conn| conn.outbox_origin().await?).pruned;
+    if let Some((sequence, occur_time)) = pruned {
+        bus.raise_trimmed(
+            service,
+            crate::bus::Trimmed {
+                sequence,
+                occur_time,
+            },
+        )
+        .await?;
+    }
+    let sent = catch_up(service, database, bus, settings).await?;
+    bus.set_origin(service, origin).await?;
+    Ok(sent)
+}
+
 /// Publishes what is unpublished, once. Returns how many it sent.
 pub async fn publish_pending(
     service: &str,
@@ -144,14 +176,36 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send,
 ) {
     let work = async {
+        let mut origin: Option<String> = None;
         let mut caught_up = false;
         let mut last_prune = std::time::Instant::now();
         loop {
             let round = async {
-                if !caught_up {
-                    catch_up(service, &database, &bus, &settings).await?;
-                    caught_up = true;
+                let ours = match &origin {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = with_connection!(database, |conn| conn.outbox_origin().await?).id;
+                        origin.insert(id).clone()
+                    }
+                };
+                // Checked every round: Redis restarted without its data loses the origin with
+                // the stream, and the stream must be whole again before anyone starts on it.
+                match bus.origin(service).await? {
+                    Some(on_bus) if on_bus == ours => {
+                        if !caught_up {
+                            catch_up(service, &database, &bus, &settings).await?;
+                        }
+                    }
+                    on_bus => {
+                        if let Some(other) = on_bus {
+                            tracing::warn!(%service, %other, ours = %ours, "the event bus holds another outbox's stream; refilling it from this one");
+                        }
+                        let sent = refill(service, &ours, &database, &bus, &settings).await?;
+                        tracing::info!(%service, sent, "event stream refilled from the outbox");
+                        last_prune = std::time::Instant::now();
+                    }
                 }
+                caught_up = true;
                 if last_prune.elapsed() >= settings.prune_interval {
                     prune(service, &database, &bus, &settings).await?;
                     last_prune = std::time::Instant::now();

@@ -223,8 +223,8 @@ async fn migrations_applied_twice_are_a_no_op(backend: TestBackend) {
         .await
         .expect("first migration");
     let platform = match backend {
-        TestBackend::Postgres => 2,
-        TestBackend::Sqlite => 1,
+        TestBackend::Postgres => 3,
+        TestBackend::Sqlite => 2,
     };
     assert_eq!(
         first.len(),

@@ -50,6 +50,7 @@ impl Setup {
         let _: i64 = redis::cmd("DEL")
             .arg(format!("engage:events:{}", self.service))
             .arg(format!("engage:events:{}:trimmed", self.service))
+            .arg(format!("engage:events:{}:origin", self.service))
             .query_async(&mut connection)
             .await
             .expect("DEL");
@@ -401,6 +402,88 @@ async fn the_running_relay_publishes_as_writes_commit(backend: TestBackend, bus:
     setup.cleanup().await;
 }
 
+async fn the_running_relay_refills_a_lost_bus_with_its_trim_mark(backend: TestBackend, bus: Bus) {
+    let setup = setup(backend, bus).await;
+    let keep_all = RelaySettings::default();
+    write_events(&setup.database, 3).await;
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &keep_all)
+        .await
+        .expect("published");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let keep_none = RelaySettings {
+        retention: Duration::from_millis(1),
+        ..RelaySettings::default()
+    };
+    relay::prune(&setup.service, &setup.database, &setup.bus, &keep_none)
+        .await
+        .expect("pruned");
+    write_events(&setup.database, 2).await;
+    relay::publish_pending(&setup.service, &setup.database, &setup.bus, &keep_all)
+        .await
+        .expect("published");
+    let before = setup
+        .bus
+        .trimmed(&setup.service)
+        .await
+        .expect("trimmed")
+        .expect("recorded");
+
+    // Redis restarted without its data; an in-process bus after a restart is a new one.
+    let lost = match bus {
+        Bus::Memory => EventBus::memory(),
+        Bus::Redis => {
+            setup.delete_stream().await;
+            setup.bus.clone()
+        }
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service: &'static str = Box::leak(setup.service.clone().into_boxed_str());
+    tokio::spawn(relay::run(
+        service,
+        setup.database.clone(),
+        lost.clone(),
+        RelaySettings {
+            poll_interval: Duration::from_millis(10),
+            ..keep_all
+        },
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let origin: Result<_, Error> = async {
+        Ok(with_connection!(setup.database, |conn| conn
+            .outbox_origin()
+            .await?))
+    }
+    .await;
+    let origin = origin.expect("the outbox's origin");
+    let mut named = None;
+    for _ in 0..500 {
+        named = lost.origin(&setup.service).await.expect("read");
+        if named.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(named.as_deref(), Some(origin.id.as_str()), "refilled");
+    assert_eq!(origin.pruned.map(|(sequence, _)| sequence), Some(3));
+    assert_eq!(
+        lost.trimmed(&setup.service).await.expect("trimmed"),
+        Some(before),
+        "the trim mark is back, so older cursors stay expired"
+    );
+    let held: Vec<i64> = lost
+        .read_after(&setup.service, 0, 100)
+        .await
+        .expect("read")
+        .iter()
+        .map(|e| e.event.sequence)
+        .collect();
+    assert_eq!(held, [4, 5]);
+    let _ = stop.send(());
+    setup.cleanup().await;
+}
+
 macro_rules! on_both_buses {
     ($($name:ident),+ $(,)?) => {
         $(
@@ -426,5 +509,6 @@ on_both_buses!(
     a_bus_that_lost_its_events_while_running_is_caught_up_before_new_ones,
     events_past_the_retention_leave_outbox_and_bus,
     the_running_relay_publishes_as_writes_commit,
+    the_running_relay_refills_a_lost_bus_with_its_trim_mark,
     a_waiter_wakes_when_events_are_published,
 );

@@ -60,6 +60,9 @@ macro_rules! on_both_buses {
     };
 }
 
+/// The outbox id the tests' streams name.
+pub const ORIGIN: &str = "0123456789abcdef";
+
 /// A feeds server for one test.
 pub struct Feed {
     pub address: SocketAddr,
@@ -81,6 +84,11 @@ impl Feed {
             .await
             .expect("a loopback port");
         let address = listener.local_addr().expect("its address");
+        // Streams written straight to the bus hold their whole history, as a relay's refill
+        // would leave them (ADR 0024).
+        for service in engage_feeds::topics::PRODUCERS {
+            bus.set_origin(service, ORIGIN).await.expect("origin set");
+        }
         let key = InternalKey::new(&Secret::generate());
         let (stopping, signal) = Stopping::new();
         let api = FeedsApi::new(
