@@ -116,23 +116,33 @@ function warnIfOlderThanConsole(bin: string): void {
   }
 }
 
-/** A free TCP port on 127.0.0.1, found by binding port 0. */
+/** Ports this process has handed out: the kernel may offer a port again as soon as it is
+ * closed, and a run's services are given theirs before any of them listens. */
+const handedOut = new Set<number>();
+
+/** A free TCP port on 127.0.0.1, found by binding port 0, never one handed out before. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        reject(new Error("no port"));
-        return;
-      }
-      server.close(() => {
-        resolvePort(address.port);
+  for (;;) {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const server = createServer();
+      server.unref();
+      server.on("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        if (address === null || typeof address === "string") {
+          reject(new Error("no port"));
+          return;
+        }
+        server.close(() => {
+          resolvePort(address.port);
+        });
       });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
