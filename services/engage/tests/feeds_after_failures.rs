@@ -416,13 +416,22 @@ fn cursor_of(message: &SubscribeResponse) -> String {
 
 /// The resource names of the changes received until `last` arrives (inclusive).
 async fn changes_until(stream: &mut Streaming<SubscribeResponse>, last: &str) -> Vec<String> {
+    changes_and_cursor_until(stream, last).await.0
+}
+
+/// The resource names of the changes received until `last` arrives (inclusive), and the
+/// cursor of `last`.
+async fn changes_and_cursor_until(
+    stream: &mut Streaming<SubscribeResponse>,
+    last: &str,
+) -> (Vec<String>, String) {
     let mut names = Vec::new();
     loop {
         let message = next(stream).await.expect("the stream goes on");
         if let Some(Payload::Change(change)) = message.payload {
             names.push(change.resource_name.clone());
             if change.resource_name == last {
-                return names;
+                return (names, change.cursor);
             }
         }
     }
@@ -574,12 +583,7 @@ async fn a_cursor_from_another_deployment_is_refused(database: Database) {
         first.create_organization(&format!("First {i}")).await;
     }
     let last = first.create_organization("First last").await;
-    changes_until(&mut stream, &last).await;
-    let (_, heartbeat) = first
-        .subscribe_when_available(None)
-        .await
-        .expect("subscribed again");
-    let cursor = cursor_of(&heartbeat);
+    let (_, cursor) = changes_and_cursor_until(&mut stream, &last).await;
     let mut far = cursor_json(&cursor);
     far["p"]["contacts"] = serde_json::json!(1_000_000_000);
 

@@ -443,15 +443,17 @@ impl EventBus {
         }
     }
 
-    /// Empties `service`'s stream and forgets its origin, before a refill: events published
-    /// into a stream that had lost its history sit above the gap and would keep the older
-    /// ones from being added back below them.
+    /// Empties `service`'s stream and forgets its origin and trim mark, before a refill that
+    /// cannot add to what the stream holds: events of another outbox, or events published
+    /// into a stream that had lost its history, which sit above the gap and would keep the
+    /// older ones from being added back below them.
     pub async fn reset(&self, service: &str) -> Result<(), BusError> {
         match self {
             EventBus::Memory(streams, _) => {
                 if let Ok(mut streams) = streams.lock() {
                     streams.origins.remove(service);
                     streams.streams.remove(service);
+                    streams.trimmed.remove(service);
                 }
                 Ok(())
             }
@@ -460,6 +462,7 @@ impl EventBus {
                 let _: i64 = redis::cmd("DEL")
                     .arg(redis.origin_key(service))
                     .arg(redis.stream_key(service))
+                    .arg(redis.trimmed_key(service))
                     .query_async(&mut connection)
                     .await?;
                 Ok(())

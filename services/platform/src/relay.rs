@@ -70,11 +70,14 @@ pub async fn catch_up(
 
 /// Rebuilds `service`'s stream from the outbox when the bus does not hold this outbox's
 /// history (ADR 0024): on first start, after Redis lost its data, or when the stream was
-/// filled from another database. The stream is emptied, the retention applied to the outbox,
-/// the trim point of what the outbox pruned marked again (so a cursor from before it is
-/// refused as expired rather than resumed across a silent gap), the retained events
-/// published, and only then the outbox named as the stream's origin: the feeds start no
-/// stream on a bus without it. Returns how many events it sent.
+/// filled from another database. The retention is applied to the outbox; a stream that
+/// cannot simply be completed (another outbox's, or one missing events below those it holds)
+/// is emptied; the trim point of what the outbox pruned is marked again (so a cursor from
+/// before it is refused as expired rather than resumed across a silent gap); the retained
+/// events are published; and only then is the outbox named as the stream's origin: the feeds
+/// start no stream on a bus without it. An empty stream (Redis restarted without its data)
+/// is only added to, so relays of several replicas refilling at once never undo each other.
+/// Returns how many events it sent.
 pub async fn refill(
     service: &str,
     origin: &str,
@@ -82,8 +85,22 @@ pub async fn refill(
     bus: &EventBus,
     settings: &RelaySettings,
 ) -> Result<usize, RelayError> {
-    bus.reset(service).await?;
     prune(service, database, bus, settings).await?;
+    let foreign = bus
+        .origin(service)
+        .await?
+        .is_some_and(|on_bus| on_bus != origin);
+    let first_held = bus
+        .read_after(service, 0, 1)
+        .await?
+        .first()
+        .map(|e| e.event.sequence);
+    let cutoff = retention_cutoff(settings);
+    let first_kept = with_connection!(database, |conn| conn.first_sequence_since(cutoff).await?);
+    let gap = matches!((first_held, first_kept), (Some(held), Some(kept)) if held > kept);
+    if foreign || gap {
+        bus.reset(service).await?;
+    }
     let pruned = with_connection!(database, |conn| conn.outbox_origin().await?).pruned;
     if let Some((sequence, occur_time)) = pruned {
         bus.raise_trimmed(

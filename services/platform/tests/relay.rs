@@ -484,6 +484,74 @@ async fn the_running_relay_refills_a_lost_bus_with_its_trim_mark(backend: TestBa
     setup.cleanup().await;
 }
 
+async fn a_refill_rebuilds_a_stream_with_a_gap_or_of_another_outbox(
+    backend: TestBackend,
+    bus: Bus,
+) {
+    let setup = setup(backend, bus).await;
+    let settings = RelaySettings::default();
+    write_events(&setup.database, 4).await;
+    let events: Result<_, Error> = async {
+        Ok(with_connection!(setup.database, |conn| conn
+            .events_after(0, 10)
+            .await?))
+    }
+    .await;
+    let events = events.expect("outbox");
+    let origin: Result<_, Error> = async {
+        Ok(with_connection!(setup.database, |conn| conn
+            .outbox_origin()
+            .await?))
+    }
+    .await;
+    let origin = origin.expect("origin").id;
+
+    // The last event reached a stream that had lost the others.
+    setup
+        .bus
+        .publish(&setup.service, &events[3..])
+        .await
+        .expect("published");
+    relay::refill(
+        &setup.service,
+        &origin,
+        &setup.database,
+        &setup.bus,
+        &settings,
+    )
+    .await
+    .expect("refilled");
+    assert_eq!(sequences(&setup).await, [1, 2, 3, 4]);
+    assert_eq!(
+        setup.bus.origin(&setup.service).await.expect("origin"),
+        Some(origin.clone())
+    );
+
+    // Another outbox's stream, with its own trim mark, is replaced whole.
+    setup
+        .bus
+        .set_origin(&setup.service, "0ther0utb0x")
+        .await
+        .expect("set");
+    setup
+        .bus
+        .trim_before(&setup.service, 3)
+        .await
+        .expect("trimmed");
+    relay::refill(
+        &setup.service,
+        &origin,
+        &setup.database,
+        &setup.bus,
+        &settings,
+    )
+    .await
+    .expect("refilled");
+    assert_eq!(sequences(&setup).await, [1, 2, 3, 4]);
+    assert_eq!(setup.bus.trimmed(&setup.service).await.expect("mark"), None);
+    setup.cleanup().await;
+}
+
 macro_rules! on_both_buses {
     ($($name:ident),+ $(,)?) => {
         $(
@@ -510,5 +578,6 @@ on_both_buses!(
     events_past_the_retention_leave_outbox_and_bus,
     the_running_relay_publishes_as_writes_commit,
     the_running_relay_refills_a_lost_bus_with_its_trim_mark,
+    a_refill_rebuilds_a_stream_with_a_gap_or_of_another_outbox,
     a_waiter_wakes_when_events_are_published,
 );
