@@ -510,6 +510,57 @@ async fn a_page_token_of_one_list_is_refused_by_another(backend: TestBackend) {
     assert_eq!(next.people.len(), 1);
 }
 
+/// One setting of the connection, as its next user would see it.
+async fn setting(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> String {
+    use diesel_async::RunQueryDsl;
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(sql))
+        .get_result(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// PostgreSQL only: the pg_trgm thresholds exist there alone (SQLite searches with FTS5).
+/// Search lowers them for its own queries; a pooled connection must go back to its next
+/// user with the thresholds that user had, or that user's trigram queries match more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_leaves_the_trigram_thresholds_of_its_connection_as_they_were() {
+    use diesel_async::RunQueryDsl;
+    use engage_contacts::store::{RecordKind, Register};
+    use engage_platform::server::EngageService;
+    use engage_platform::storage::Connection;
+    use engage_platform::testkit::TestDatabase;
+
+    let (_db, database) =
+        TestDatabase::migrated(TestBackend::Postgres, Contacts::migrations()).await;
+    let Ok(Connection::Postgres(mut pooled)) = database.connection().await else {
+        panic!("a PostgreSQL connection");
+    };
+    let conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
+    // Another user's own thresholds, unlike search's (0.3).
+    for sql in [
+        "SET pg_trgm.similarity_threshold = 0.5",
+        "SET pg_trgm.word_similarity_threshold = 0.6",
+    ] {
+        diesel::sql_query(sql).execute(conn).await.unwrap();
+    }
+    // "mombasa" is 0.375 alike to a word of "momxxsa port": a match at 0.3, none at 0.6.
+    let matched = "CASE WHEN 'mombasa' <% 'momxxsa port' THEN 'yes' ELSE 'no' END";
+    assert_eq!(setting(conn, matched).await, "no");
+
+    // An unknown, misspellable word: search tries near spellings, then text inside words.
+    let found = conn
+        .search(RecordKind::Organization, "mombsa", 10)
+        .await
+        .unwrap();
+    assert!(found.is_empty(), "{found:?}");
+
+    let similarity = "current_setting('pg_trgm.similarity_threshold')";
+    let word_similarity = "current_setting('pg_trgm.word_similarity_threshold')";
+    assert_eq!(setting(conn, similarity).await, "0.5");
+    assert_eq!(setting(conn, word_similarity).await, "0.6");
+    assert_eq!(setting(conn, matched).await, "no", "a later trigram search");
+}
+
 engage_platform::on_both_databases!(
     a_page_token_of_one_list_is_refused_by_another,
     total_size_stays_exact_through_deletes_restores_and_merges,

@@ -479,6 +479,7 @@ async fn search_postgres(
     limit: i64,
 ) -> Result<Vec<String>, Error> {
     use diesel::sql_types::{Array, BigInt, Integer, Text};
+    use diesel_async::AsyncConnection as _;
     // Folded text holds letters, digits and "@.+" only, so no word can quote or operate.
     let words: Vec<&str> = folded_query.split_whitespace().collect();
     let mut found = words_postgres(conn, kind, &words, &[], limit).await?;
@@ -487,20 +488,26 @@ async fn search_postgres(
         // among the register's words, then for records holding them.
         let asked = misspellable(&words);
         if !asked.is_empty() {
-            diesel::sql_query("SET pg_trgm.similarity_threshold = 0.3")
-                .execute(conn)
+            // SET LOCAL: the threshold ends with the transaction, so the pooled connection
+            // goes back to its next user with the server's own setting.
+            let variants: Vec<WordVariant> = conn
+                .transaction(async |conn| {
+                    diesel::sql_query("SET LOCAL pg_trgm.similarity_threshold = 0.3")
+                        .execute(conn)
+                        .await?;
+                    diesel::sql_query(
+                        "SELECT q.word AS query_word, v.word AS word \
+                         FROM unnest($1::text[]) AS q(word) CROSS JOIN LATERAL \
+                         (SELECT word FROM search_words \
+                          WHERE word % q.word OR word LIKE q.word || '%' \
+                          ORDER BY word <-> q.word, word LIMIT $2) AS v",
+                    )
+                    .bind::<Array<Text>, _>(&asked)
+                    .bind::<BigInt, _>(VARIANTS_PER_WORD)
+                    .load(conn)
+                    .await
+                })
                 .await?;
-            let variants: Vec<WordVariant> = diesel::sql_query(
-                "SELECT q.word AS query_word, v.word AS word \
-                 FROM unnest($1::text[]) AS q(word) CROSS JOIN LATERAL \
-                 (SELECT word FROM search_words \
-                  WHERE word % q.word OR word LIKE q.word || '%' \
-                  ORDER BY word <-> q.word, word LIMIT $2) AS v",
-            )
-            .bind::<Array<Text>, _>(asked)
-            .bind::<BigInt, _>(VARIANTS_PER_WORD)
-            .load(conn)
-            .await?;
             if variants.iter().any(|v| !words.contains(&v.word.as_str())) {
                 for id in words_postgres(conn, kind, &words, &variants, limit).await? {
                     if found.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
@@ -519,20 +526,24 @@ async fn search_postgres(
     // No word matched: what remains is text inside words (part of a phone number, of a web
     // host), which only trigram similarity over the records finds.
     // Word similarity finds a query word inside longer stored text; 0.3 lets a typo or two
-    // through while the index still prunes.
-    diesel::sql_query("SET pg_trgm.word_similarity_threshold = 0.3")
-        .execute(conn)
+    // through while the index still prunes. SET LOCAL, as above.
+    let rows: Vec<IdRow> = conn
+        .transaction(async |conn| {
+            diesel::sql_query("SET LOCAL pg_trgm.word_similarity_threshold = 0.3")
+                .execute(conn)
+                .await?;
+            diesel::sql_query(
+                "SELECT id FROM records WHERE kind = $1 AND delete_time IS NULL \
+                 AND merged_into IS NULL AND erase_time IS NULL AND $2 <% search_text \
+                 ORDER BY word_similarity($2, search_text) DESC, id LIMIT $3",
+            )
+            .bind::<Integer, _>(kind as i32)
+            .bind::<Text, _>(folded_query)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await
+        })
         .await?;
-    let rows: Vec<IdRow> = diesel::sql_query(
-        "SELECT id FROM records WHERE kind = $1 AND delete_time IS NULL \
-         AND merged_into IS NULL AND erase_time IS NULL AND $2 <% search_text \
-         ORDER BY word_similarity($2, search_text) DESC, id LIMIT $3",
-    )
-    .bind::<Integer, _>(kind as i32)
-    .bind::<Text, _>(folded_query)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
