@@ -80,7 +80,7 @@ pub struct AuthSettings {
 
 /// How many verified tokens are remembered. A caller sends the same token with every call
 /// until it expires, so this holds the tokens of that many callers at once; past it the
-/// least used are verified again. See ADR 0026.
+/// least used are verified again. See ADR 0025.
 pub const VERIFIED_TOKENS_HELD: usize = 10_000;
 
 /// A token that passed every check, remembered by the SHA-256 of its text.
