@@ -1,11 +1,4 @@
-//! CSV import and export of organisations and people (format: `csv.proto` and
-//! [`crate::domain::csv`]).
-//!
-//! An import checks the structure of the whole content before it writes anything, then
-//! matches and writes the rows in short transactions (at most 1,000 rows, and short enough
-//! that progress goes out at least every second), reporting each transaction's rows only
-//! once it is committed. An export pages through the same listing as the List method and
-//! streams whole records in chunks. Both run in a task that stops when the client goes away.
+//! CSV import of organisations and people.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -22,56 +15,46 @@ use tonic::Status;
 use tonic::codegen::BoxStream;
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
-use super::duplicates::{self, Dedupe};
-use super::listing::{self, ListRequest, ListSpec, Listing};
-use super::{ContactsApi, Need, caller, method, page_limits, today};
+use crate::api::duplicates::{self, Dedupe};
+use crate::api::{ContactsApi, Need, caller, method, today};
 use crate::domain::csv::{
-    self as format, CsvWriter, ExportedAffiliation, Layout, OrganizationRow, PersonRow,
-    StructureError, issues_from_violations,
+    self as format, Layout, OrganizationRow, PersonRow, StructureError, issues_from_violations,
 };
 use crate::domain::duplicates::Thresholds;
 use crate::domain::{children, organization, person};
 use crate::store::lifecycle::{self, Resource, Stored, Writer};
-use crate::store::{ListQuery, RecordKind, RecordRow, Register, SortValue};
+use crate::store::{ListQuery, RecordKind, RecordRow, Register};
+
+use super::*;
 
 /// Largest CSV content of one import call; larger files are sent as several calls.
-const MAX_CONTENT_BYTES: usize = 32 * 1024 * 1024;
+pub(super) const MAX_CONTENT_BYTES: usize = 32 * 1024 * 1024;
 /// Most rows written in one transaction.
-const MAX_ROWS_PER_TRANSACTION: usize = 1_000;
+pub(super) const MAX_ROWS_PER_TRANSACTION: usize = 1_000;
 /// How long one import transaction may keep taking rows: it commits, and progress is sent,
 /// well within the second the contract allows between two messages.
-const TRANSACTION_TIME_BUDGET: Duration = Duration::from_millis(600);
-/// Records an export reads per keyset page.
-const EXPORT_PAGE_SIZE: i32 = 500;
-/// Largest chunk of an export message.
-const MAX_CHUNK_BYTES: usize = 1024 * 1024;
-/// Messages a stream holds before the task waits for the client to read.
-const CHANNEL_CAPACITY: usize = 4;
-
-// ---------------------------------------------------------------------------------------------
-// Import
-// ---------------------------------------------------------------------------------------------
+pub(super) const TRANSACTION_TIME_BUDGET: Duration = Duration::from_millis(600);
 
 /// What an import call asks, once its fields are checked.
-struct ImportRequest {
-    content: Vec<u8>,
-    dry_run: bool,
-    first_row_number: i64,
-    report_all_rows: bool,
+pub(super) struct ImportRequest {
+    pub(super) content: Vec<u8>,
+    pub(super) dry_run: bool,
+    pub(super) first_row_number: i64,
+    pub(super) report_all_rows: bool,
     /// ImportDuplicatePolicy SKIP: a new row that is a likely duplicate is not written.
-    skip_likely: bool,
+    pub(super) skip_likely: bool,
 }
 
 /// A data row read from the file: an organisation or a person.
-enum Row {
+pub(super) enum Row {
     Organization(Box<OrganizationRow>),
     Person(Box<PersonRow>),
 }
 
 /// A data row with its row number, read or refused for bad cells.
-type Parsed = (i64, Result<Row, format::RowIssues>);
+pub(super) type Parsed = (i64, Result<Row, format::RowIssues>);
 
-fn issue(column: &str, code: &str, reason: impl Into<String>) -> ImportIssue {
+pub(super) fn issue(column: &str, code: &str, reason: impl Into<String>) -> ImportIssue {
     ImportIssue {
         column: column.to_owned(),
         reason: reason.into(),
@@ -79,7 +62,11 @@ fn issue(column: &str, code: &str, reason: impl Into<String>) -> ImportIssue {
     }
 }
 
-fn failed(row_number: i64, external_id: &str, errors: Vec<ImportIssue>) -> ImportRowResult {
+pub(super) fn failed(
+    row_number: i64,
+    external_id: &str,
+    errors: Vec<ImportIssue>,
+) -> ImportRowResult {
     ImportRowResult {
         row_number,
         outcome: ImportRowOutcome::Failed as i32,
@@ -91,7 +78,7 @@ fn failed(row_number: i64, external_id: &str, errors: Vec<ImportIssue>) -> Impor
 
 /// The status of a content that cannot be imported at all: INVALID_ARGUMENT, reason
 /// CSV_STRUCTURE, the violation on `csv_content` naming the row and what is wrong.
-fn structure_status(error: &StructureError) -> Status {
+pub(super) fn structure_status(error: &StructureError) -> Status {
     let description = error.to_string();
     let mut details = ErrorDetails::with_bad_request(vec![FieldViolation::new(
         "csv_content",
@@ -106,7 +93,7 @@ fn structure_status(error: &StructureError) -> Status {
 }
 
 /// The row number of the first data row: 0 means right after the header.
-fn first_row_number(value: i64) -> Result<i64, Error> {
+pub(super) fn first_row_number(value: i64) -> Result<i64, Error> {
     match value {
         0 => Ok(format::DEFAULT_FIRST_ROW_NUMBER),
         n if n >= format::DEFAULT_FIRST_ROW_NUMBER => Ok(n),
@@ -119,7 +106,10 @@ fn first_row_number(value: i64) -> Result<i64, Error> {
 
 /// The mask an update row writes: the fields whose columns the header carries (none when
 /// it carries none, for example a people file naming only the affiliation).
-fn header_mask(layout: &Layout, updatable: &[&str]) -> Result<Option<UpdateMask>, Error> {
+pub(super) fn header_mask(
+    layout: &Layout,
+    updatable: &[&str],
+) -> Result<Option<UpdateMask>, Error> {
     let paths: Vec<String> = layout
         .present_fields()
         .into_iter()
@@ -136,7 +126,7 @@ fn header_mask(layout: &Layout, updatable: &[&str]) -> Result<Option<UpdateMask>
 /// The addresses after an import row: the row's address replaces the primary one (the first
 /// when none is marked, as export writes it) and the others stay; a row without an address
 /// removes it.
-fn replace_primary_address(
+pub(super) fn replace_primary_address(
     current: &[PostalAddress],
     row: Vec<PostalAddress>,
 ) -> Vec<PostalAddress> {
@@ -162,7 +152,7 @@ fn replace_primary_address(
 }
 
 /// A note on a website the register completed with a scheme.
-fn website_warning(typed: &str, stored: &str) -> Option<ImportIssue> {
+pub(super) fn website_warning(typed: &str, stored: &str) -> Option<ImportIssue> {
     let typed = typed.trim();
     (!typed.is_empty() && typed != stored && !typed.contains("://")).then(|| {
         issue(
@@ -174,13 +164,13 @@ fn website_warning(typed: &str, stored: &str) -> Option<ImportIssue> {
 }
 
 /// Counts of an import so far.
-struct Tally {
-    progress: ImportProgress,
-    started: Instant,
+pub(super) struct Tally {
+    pub(super) progress: ImportProgress,
+    pub(super) started: Instant,
 }
 
 impl Tally {
-    fn new(rows_total: i64, dry_run: bool) -> Self {
+    pub(super) fn new(rows_total: i64, dry_run: bool) -> Self {
         Self {
             progress: ImportProgress {
                 rows_total,
@@ -191,7 +181,7 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, result: &ImportRowResult) {
+    pub(super) fn add(&mut self, result: &ImportRowResult) {
         let p = &mut self.progress;
         p.rows_processed += 1;
         match ImportRowOutcome::try_from(result.outcome) {
@@ -206,7 +196,7 @@ impl Tally {
         }
     }
 
-    fn snapshot(&self, done: bool) -> ImportProgress {
+    pub(super) fn snapshot(&self, done: bool) -> ImportProgress {
         let elapsed = self.started.elapsed();
         ImportProgress {
             elapsed: Some(prost_types::Duration {
@@ -220,7 +210,7 @@ impl Tally {
 }
 
 /// Whether a row's result goes out when the caller did not ask for every row.
-fn worth_reporting(result: &ImportRowResult) -> bool {
+pub(super) fn worth_reporting(result: &ImportRowResult) -> bool {
     let outcome = ImportRowOutcome::try_from(result.outcome);
     matches!(
         outcome,
@@ -230,31 +220,35 @@ fn worth_reporting(result: &ImportRowResult) -> bool {
 }
 
 /// What the rows of one import share.
-struct Batch<'a> {
-    writer: Writer<'a>,
-    admin: bool,
-    dry_run: bool,
-    today: time::Date,
+pub(super) struct Batch<'a> {
+    pub(super) writer: Writer<'a>,
+    pub(super) admin: bool,
+    pub(super) dry_run: bool,
+    pub(super) today: time::Date,
     /// The fields an update row writes.
-    mask: Option<UpdateMask>,
+    pub(super) mask: Option<UpdateMask>,
     /// Whether the header carries `title` and `department`, which an update of the primary
     /// affiliation then writes.
-    has_title: bool,
-    has_department: bool,
-    thresholds: Thresholds,
-    skip_likely: bool,
+    pub(super) has_title: bool,
+    pub(super) has_department: bool,
+    pub(super) thresholds: Thresholds,
+    pub(super) skip_likely: bool,
 }
 
 /// Which rows of the file named which records, so that a file naming a record twice has its
 /// later rows refused instead of the outcome depending on the order of writes.
 #[derive(Default)]
-struct Seen {
-    names: HashMap<String, i64>,
-    external_ids: HashMap<String, i64>,
-    records: HashMap<String, i64>,
+pub(super) struct Seen {
+    pub(super) names: HashMap<String, i64>,
+    pub(super) external_ids: HashMap<String, i64>,
+    pub(super) records: HashMap<String, i64>,
 }
 
-fn first_use(seen: &mut HashMap<String, i64>, key: &str, row_number: i64) -> Result<(), i64> {
+pub(super) fn first_use(
+    seen: &mut HashMap<String, i64>,
+    key: &str,
+    row_number: i64,
+) -> Result<(), i64> {
     match seen.get(key) {
         Some(first) => Err(*first),
         None => {
@@ -266,14 +260,14 @@ fn first_use(seen: &mut HashMap<String, i64>, key: &str, row_number: i64) -> Res
 
 /// The records the rows of a transaction name, read in a few queries instead of one per row.
 #[derive(Default)]
-struct Known {
-    by_id: HashMap<String, RecordRow>,
-    by_external_id: HashMap<String, RecordRow>,
-    organizations_by_id: HashMap<String, RecordRow>,
-    organizations_by_external_id: HashMap<String, RecordRow>,
+pub(super) struct Known {
+    pub(super) by_id: HashMap<String, RecordRow>,
+    pub(super) by_external_id: HashMap<String, RecordRow>,
+    pub(super) organizations_by_id: HashMap<String, RecordRow>,
+    pub(super) organizations_by_external_id: HashMap<String, RecordRow>,
 }
 
-async fn prefetch<C: Register + Send>(
+pub(super) async fn prefetch<C: Register + Send>(
     conn: &mut C,
     kind: RecordKind,
     collection: &str,
@@ -337,7 +331,7 @@ async fn prefetch<C: Register + Send>(
 }
 
 /// What a row matched.
-enum Matched<R> {
+pub(super) enum Matched<R> {
     /// No record: the row creates one.
     Nothing,
     /// The row updates this record.
@@ -347,7 +341,7 @@ enum Matched<R> {
 }
 
 /// The issue of a record a row may not change (merged, erased or deleted).
-fn unwritable<R: Resource>(stored: &Stored<R>, column: &str) -> Option<ImportIssue> {
+pub(super) fn unwritable<R: Resource>(stored: &Stored<R>, column: &str) -> Option<ImportIssue> {
     let refusal = stored
         .ensure_writable()
         .and_then(|()| stored.ensure_not_deleted())
@@ -359,7 +353,7 @@ fn unwritable<R: Resource>(stored: &Stored<R>, column: &str) -> Option<ImportIss
 }
 
 /// Matches a row by `name`, else by `external_id` (a live record with it, or none: create).
-fn match_record<R: Resource>(
+pub(super) fn match_record<R: Resource>(
     known: &Known,
     seen: &mut Seen,
     row_number: i64,
@@ -425,7 +419,7 @@ fn match_record<R: Resource>(
 }
 
 /// The row issue of an external id another record holds.
-fn taken_issue(error: Error) -> Result<ImportIssue, Error> {
+pub(super) fn taken_issue(error: Error) -> Result<ImportIssue, Error> {
     match error {
         Error::Taken {
             reason, message, ..
@@ -435,7 +429,7 @@ fn taken_issue(error: Error) -> Result<ImportIssue, Error> {
 }
 
 /// In a dry run, what the write would refuse: an external id another live record holds.
-async fn dry_external_id_check<R: Resource, C: Register + Send>(
+pub(super) async fn dry_external_id_check<R: Resource, C: Register + Send>(
     conn: &mut C,
     external_id: &str,
     own: Option<&str>,
@@ -452,7 +446,7 @@ async fn dry_external_id_check<R: Resource, C: Register + Send>(
 /// Updates one record from an import row, or says what a dry run would do (creates are left
 /// to [`create_new_records`]): `Ok(Err(issue))` when the external id is taken, otherwise the
 /// resource name (empty for a record to create) and its id.
-async fn store_record<R: Resource, C: Register + Journal + Send>(
+pub(super) async fn store_record<R: Resource, C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     before: Option<&Stored<R>>,
@@ -489,7 +483,7 @@ async fn store_record<R: Resource, C: Register + Journal + Send>(
     }
 }
 
-fn outcome(before_exists: bool, changed: bool) -> ImportRowOutcome {
+pub(super) fn outcome(before_exists: bool, changed: bool) -> ImportRowOutcome {
     match (before_exists, changed) {
         (false, _) => ImportRowOutcome::Created,
         (true, true) => ImportRowOutcome::Updated,
@@ -497,7 +491,7 @@ fn outcome(before_exists: bool, changed: bool) -> ImportRowOutcome {
     }
 }
 
-async fn import_organization<C: Register + Journal + Send>(
+pub(super) async fn import_organization<C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     known: &Known,
@@ -573,7 +567,7 @@ async fn import_organization<C: Register + Journal + Send>(
 }
 
 /// The organisation a person row's affiliation cells name, `organizations/{id}`.
-fn affiliation_organization(
+pub(super) fn affiliation_organization(
     known: &Known,
     cells: &format::AffiliationCells,
 ) -> Result<String, ImportIssue> {
@@ -640,7 +634,7 @@ fn affiliation_organization(
 /// there or creating it, and clearing `primary` on the others. Returns whether anything
 /// changed (or would, in a dry run). `person_id` is `None` for a person a dry run would
 /// create.
-async fn set_primary_affiliation<C: Register + Journal + Send>(
+pub(super) async fn set_primary_affiliation<C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     person_id: Option<&str>,
@@ -704,7 +698,7 @@ async fn set_primary_affiliation<C: Register + Journal + Send>(
     Ok(changed)
 }
 
-async fn import_person<C: Register + Journal + Send>(
+pub(super) async fn import_person<C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     known: &Known,
@@ -804,7 +798,7 @@ async fn import_person<C: Register + Journal + Send>(
 
 /// Matches and writes rows from the front of `pending` until it is empty or the
 /// transaction's time is up; the rows left wait for the next transaction.
-async fn import_rows<C: Register + Journal + Send>(
+pub(super) async fn import_rows<C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     kind: RecordKind,
@@ -847,7 +841,7 @@ async fn import_rows<C: Register + Journal + Send>(
 
 /// The likely duplicates of a row about to be created, when the answer changes what the
 /// import does (policy SKIP) or is all it reports (a dry run).
-async fn likely_before_create<R: Dedupe, C: Register + Send>(
+pub(super) async fn likely_before_create<R: Dedupe, C: Register + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     value: &R,
@@ -868,7 +862,7 @@ async fn likely_before_create<R: Dedupe, C: Register + Send>(
 /// A row that matches no record: skipped when it is a likely duplicate and the policy says
 /// so, otherwise created (at the transaction's end; in a dry run only reported). `row`
 /// holds the row's number, external id and warnings.
-async fn import_new<R: Dedupe, C: Register + Send>(
+pub(super) async fn import_new<R: Dedupe, C: Register + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     creates: &mut Vec<(i64, NewRecord)>,
@@ -898,7 +892,7 @@ async fn import_new<R: Dedupe, C: Register + Send>(
 
 /// A record a row creates. Creates wait until the transaction's other rows are done and
 /// then go in together, a few statements for all of them instead of several per row.
-enum NewRecord {
+pub(super) enum NewRecord {
     Organization(Box<Organization>),
     /// A person and their primary affiliation.
     Person(Box<(Person, Option<Affiliation>)>),
@@ -907,7 +901,7 @@ enum NewRecord {
 /// Creates the records of a transaction's rows (with a new person's primary affiliation),
 /// then looks for their duplicates, keeping the candidates; returns each row's resource name
 /// and likely duplicates by row number.
-async fn create_new_records<C: Register + Journal + Send>(
+pub(super) async fn create_new_records<C: Register + Journal + Send>(
     conn: &mut C,
     batch: &Batch<'_>,
     creates: Vec<(i64, NewRecord)>,
@@ -953,7 +947,7 @@ async fn create_new_records<C: Register + Journal + Send>(
 impl ContactsApi {
     /// Checks an import request and its content's structure, then streams the import from
     /// a task. `message` builds the call's response message.
-    fn start_import<M: Send + 'static>(
+    pub(super) fn start_import<M: Send + 'static>(
         &self,
         caller: Caller,
         method: &'static str,
@@ -980,7 +974,7 @@ impl ContactsApi {
         Ok(Box::pin(ReceiverStream::new(rx)))
     }
 
-    async fn run_import<M: Send + 'static>(
+    pub(super) async fn run_import<M: Send + 'static>(
         self,
         caller: Caller,
         method: &'static str,
@@ -1085,7 +1079,7 @@ impl ContactsApi {
     }
 
     /// One transaction of an import (a read-only connection in a dry run).
-    async fn import_batch(
+    pub(super) async fn import_batch(
         &self,
         batch: &Batch<'_>,
         kind: RecordKind,
@@ -1103,7 +1097,7 @@ impl ContactsApi {
         }
     }
 
-    pub(super) fn import_organizations(
+    pub(in crate::api) fn import_organizations(
         &self,
         request: tonic::Request<ImportOrganizationsRequest>,
     ) -> Result<BoxStream<ImportOrganizationsResponse>, Status> {
@@ -1128,7 +1122,7 @@ impl ContactsApi {
         )
     }
 
-    pub(super) fn import_people(
+    pub(in crate::api) fn import_people(
         &self,
         request: tonic::Request<ImportPeopleRequest>,
     ) -> Result<BoxStream<ImportPeopleResponse>, Status> {
@@ -1152,307 +1146,6 @@ impl ContactsApi {
             },
         )
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Export
-// ---------------------------------------------------------------------------------------------
-
-/// What an export call asks, once its fields are checked.
-struct ExportRequest {
-    spec: &'static ListSpec,
-    filter: String,
-    order_by: String,
-    show_deleted: bool,
-    show_merged: bool,
-    columns: Vec<&'static str>,
-    utf8_bom: bool,
-    admin: bool,
-}
-
-impl ExportRequest {
-    /// The listing of the page after `page_token`, as the List method would read it.
-    fn listing(&self, page_token: &str, today: time::Date) -> Result<Listing, Error> {
-        self.spec.listing(
-            &ListRequest {
-                filter: &self.filter,
-                order_by: &self.order_by,
-                page_size: EXPORT_PAGE_SIZE,
-                page_token,
-                parent_id: None,
-                show_deleted: self.show_deleted,
-                show_merged: self.show_merged,
-                limits: page_limits(i64::from(EXPORT_PAGE_SIZE), i64::from(EXPORT_PAGE_SIZE)),
-            },
-            today,
-        )
-    }
-}
-
-/// Fills chunks of whole records up to [`MAX_CHUNK_BYTES`] and sends them.
-struct Chunks<M> {
-    tx: mpsc::Sender<Result<M, Status>>,
-    message: fn(Vec<u8>, i64, bool) -> M,
-    chunk: Vec<u8>,
-    /// Records in the chunks sent and the one being filled.
-    rows: i64,
-}
-
-impl<M> Chunks<M> {
-    /// Adds one record's bytes (or the header); false when the client went away.
-    async fn push(&mut self, record: Vec<u8>, is_row: bool) -> bool {
-        if !self.chunk.is_empty() && self.chunk.len() + record.len() > MAX_CHUNK_BYTES {
-            let chunk = std::mem::take(&mut self.chunk);
-            if self
-                .tx
-                .send(Ok((self.message)(chunk, self.rows, false)))
-                .await
-                .is_err()
-            {
-                return false;
-            }
-        }
-        self.chunk.extend(record);
-        if is_row {
-            self.rows += 1;
-        }
-        true
-    }
-
-    /// Sends what is left and the last message with the total.
-    async fn finish(mut self) {
-        if !self.chunk.is_empty() {
-            let chunk = std::mem::take(&mut self.chunk);
-            if self
-                .tx
-                .send(Ok((self.message)(chunk, self.rows, false)))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        let _ = self
-            .tx
-            .send(Ok((self.message)(Vec::new(), self.rows, true)))
-            .await;
-    }
-}
-
-/// A person's primary affiliation as the export writes it.
-#[derive(Default)]
-struct PrimaryAffiliation {
-    organization: String,
-    organization_display_name: String,
-    organization_external_id: String,
-    title: String,
-    department: String,
-}
-
-impl ContactsApi {
-    /// Checks an export request, then streams the export from a task.
-    fn start_export<M: Send + 'static>(
-        &self,
-        request: ExportRequest,
-        message: fn(Vec<u8>, i64, bool) -> M,
-    ) -> Result<BoxStream<M>, Status> {
-        // A bad filter or order is refused before the stream starts.
-        request.listing("", today())?;
-        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let api = self.clone();
-        tokio::spawn(async move {
-            let failure = tx.clone();
-            if let Err(e) = api.run_export(request, tx, message).await {
-                let _ = failure.send(Err(e.into())).await;
-            }
-        });
-        Ok(Box::pin(ReceiverStream::new(rx)))
-    }
-
-    async fn run_export<M: Send + 'static>(
-        self,
-        request: ExportRequest,
-        tx: mpsc::Sender<Result<M, Status>>,
-        message: fn(Vec<u8>, i64, bool) -> M,
-    ) -> Result<(), Error> {
-        let today = today();
-        let mut writer = CsvWriter::new(request.columns.clone(), request.utf8_bom)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let mut chunks = Chunks {
-            tx,
-            message,
-            chunk: Vec::new(),
-            rows: 0,
-        };
-        if !chunks.push(writer.take(), false).await {
-            return Ok(());
-        }
-        let mut page_token = String::new();
-        loop {
-            let Listing { query, page, .. } = request.listing(&page_token, today)?;
-            let mut rows = with_connection!(self.db, |conn| conn.list(&query).await?);
-            let next_page_token =
-                page.finish(&mut rows, |r| (SortValue::of(query.sort, r), r.id.clone()));
-            let records = match query.kind {
-                RecordKind::Person => self.people_records(&mut writer, rows, request.admin).await,
-                _ => organization_records(&mut writer, rows),
-            }?;
-            for record in records {
-                if !chunks.push(record, true).await {
-                    return Ok(());
-                }
-            }
-            if next_page_token.is_empty() {
-                break;
-            }
-            page_token = next_page_token;
-        }
-        chunks.finish().await;
-        Ok(())
-    }
-
-    /// The CSV records of a page of people, with their primary affiliations.
-    async fn people_records(
-        &self,
-        writer: &mut CsvWriter,
-        rows: Vec<RecordRow>,
-        admin: bool,
-    ) -> Result<Vec<Vec<u8>>, Error> {
-        let people = rows
-            .into_iter()
-            .map(Stored::<Person>::decode)
-            .collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<String> = people.iter().map(|p| p.row.id.clone()).collect();
-        let affiliations = self.children_of::<Affiliation>(ids).await?;
-        let primary: HashMap<&str, &Affiliation> = affiliations
-            .iter()
-            .filter(|a| a.value.primary)
-            .filter_map(|a| a.row.parent_id.as_deref().map(|p| (p, &a.value)))
-            .collect();
-        let organization_ids: Vec<String> = primary
-            .values()
-            .filter_map(|a| a.organization.strip_prefix("organizations/"))
-            .map(str::to_owned)
-            .collect();
-        let organizations = if organization_ids.is_empty() {
-            Vec::new()
-        } else {
-            with_connection!(self.db, |conn| {
-                conn.load_many(RecordKind::Organization, &organization_ids)
-                    .await?
-            })
-        };
-        let mut names: HashMap<String, (String, String)> = HashMap::new();
-        for row in organizations {
-            let stored = Stored::<Organization>::decode(row)?;
-            names.insert(
-                stored.name(),
-                (stored.value.display_name, stored.value.external_id),
-            );
-        }
-        let mut records = Vec::with_capacity(people.len());
-        for stored in &people {
-            let affiliation = primary
-                .get(stored.row.id.as_str())
-                .map(|a| {
-                    let (display_name, external_id) =
-                        names.get(&a.organization).cloned().unwrap_or_default();
-                    PrimaryAffiliation {
-                        organization: a.organization.clone(),
-                        organization_display_name: display_name,
-                        organization_external_id: external_id,
-                        title: a.title.clone(),
-                        department: a.department.clone(),
-                    }
-                })
-                .unwrap_or_default();
-            let mut p = stored.resource();
-            p.primary_organization = affiliation.organization;
-            p.primary_title = affiliation.title.clone();
-            person::withhold_birth_date(&mut p, admin);
-            let cells = ExportedAffiliation {
-                organization_display_name: &affiliation.organization_display_name,
-                organization_external_id: &affiliation.organization_external_id,
-                title: &affiliation.title,
-                department: &affiliation.department,
-            };
-            writer
-                .person(&p, &cells)
-                .map_err(|e| Error::Internal(e.to_string()))?;
-            records.push(writer.take());
-        }
-        Ok(records)
-    }
-
-    pub(super) fn export_organizations(
-        &self,
-        request: tonic::Request<ExportOrganizationsRequest>,
-    ) -> Result<BoxStream<ExportOrganizationsResponse>, Status> {
-        let caller = caller(&request, Need::Read)?;
-        let r = request.into_inner();
-        let columns = format::parse_columns(&r.columns, format::ORGANIZATION_COLUMNS)
-            .map_err(|e| Error::invalid("columns", e))?;
-        self.start_export(
-            ExportRequest {
-                spec: &listing::ORGANIZATIONS,
-                filter: r.filter,
-                order_by: r.order_by,
-                show_deleted: r.show_deleted,
-                show_merged: r.show_merged,
-                columns,
-                utf8_bom: r.utf8_bom,
-                admin: caller.has_role(Role::Admin),
-            },
-            |data, rows_written, done| ExportOrganizationsResponse {
-                data,
-                rows_written,
-                done,
-            },
-        )
-    }
-
-    pub(super) fn export_people(
-        &self,
-        request: tonic::Request<ExportPeopleRequest>,
-    ) -> Result<BoxStream<ExportPeopleResponse>, Status> {
-        let caller = caller(&request, Need::Read)?;
-        let r = request.into_inner();
-        let columns = format::parse_columns(&r.columns, format::PERSON_COLUMNS)
-            .map_err(|e| Error::invalid("columns", e))?;
-        self.start_export(
-            ExportRequest {
-                spec: &listing::PEOPLE,
-                filter: r.filter,
-                order_by: r.order_by,
-                show_deleted: r.show_deleted,
-                show_merged: r.show_merged,
-                columns,
-                utf8_bom: r.utf8_bom,
-                admin: caller.has_role(Role::Admin),
-            },
-            |data, rows_written, done| ExportPeopleResponse {
-                data,
-                rows_written,
-                done,
-            },
-        )
-    }
-}
-
-/// The CSV records of a page of organisations.
-fn organization_records(
-    writer: &mut CsvWriter,
-    rows: Vec<RecordRow>,
-) -> Result<Vec<Vec<u8>>, Error> {
-    let mut records = Vec::with_capacity(rows.len());
-    for row in rows {
-        let stored = Stored::<Organization>::decode(row)?;
-        writer
-            .organization(&stored.resource())
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        records.push(writer.take());
-    }
-    Ok(records)
 }
 
 #[cfg(test)]
