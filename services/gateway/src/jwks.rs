@@ -61,8 +61,7 @@ struct Inner {
     source: JwksSource,
     min_refresh_interval: Duration,
     http: reqwest::Client,
-    keys: RwLock<HashMap<String, Key>>,
-    fingerprint: RwLock<Vec<(String, String)>>,
+    held: RwLock<Held>,
     /// Counts the refreshes that changed the keys: what was verified under an older
     /// generation must be verified again (a removed or replaced key ends its tokens).
     generation: AtomicU64,
@@ -143,8 +142,7 @@ impl KeySet {
                 source,
                 min_refresh_interval,
                 http,
-                keys: RwLock::new(held.keys),
-                fingerprint: RwLock::new(held.fingerprint),
+                held: RwLock::new(held),
                 generation: AtomicU64::new(0),
                 last_refresh: tokio::sync::Mutex::new(Instant::now()),
             }),
@@ -176,12 +174,10 @@ impl KeySet {
     pub async fn refresh(&self) -> Result<usize, JwksError> {
         let held = Self::fetch(&self.inner.source, &self.inner.http).await?;
         let count = held.keys.len();
-        if let (Ok(mut keys), Ok(mut fingerprint)) =
-            (self.inner.keys.write(), self.inner.fingerprint.write())
-            && *fingerprint != held.fingerprint
+        if let Ok(mut current) = self.inner.held.write()
+            && current.fingerprint != held.fingerprint
         {
-            *keys = held.keys;
-            *fingerprint = held.fingerprint;
+            *current = held;
             self.inner.generation.fetch_add(1, Ordering::AcqRel);
         }
         *self.inner.last_refresh.lock().await = Instant::now();
@@ -209,8 +205,9 @@ impl KeySet {
     }
 
     fn lookup(&self, kid: &str, algorithm: Algorithm) -> Option<DecodingKey> {
-        let keys = self.inner.keys.read().ok()?;
-        keys.get(kid)
+        let held = self.inner.held.read().ok()?;
+        held.keys
+            .get(kid)
             .filter(|k| k.algorithm == algorithm)
             .map(|k| k.decoding.clone())
     }
@@ -218,9 +215,9 @@ impl KeySet {
     /// Whether the set holds a key with this id (for any algorithm).
     pub fn knows(&self, kid: &str) -> bool {
         self.inner
-            .keys
+            .held
             .read()
-            .is_ok_and(|keys| keys.contains_key(kid))
+            .is_ok_and(|held| held.keys.contains_key(kid))
     }
 
     /// The key `kid` for `algorithm`. An unknown key id triggers one refresh, unless one
@@ -230,7 +227,7 @@ impl KeySet {
         if let Some(key) = self.lookup(kid, algorithm) {
             return Some(key);
         }
-        let known = self.inner.keys.read().ok()?.contains_key(kid);
+        let known = self.inner.held.read().ok()?.keys.contains_key(kid);
         if known {
             return None;
         }
