@@ -737,6 +737,18 @@ async fn a_person_found_by_email_is_created_once_also_by_calls_at_the_same_momen
         2
     );
 
+    // With two live people holding the address, the one created first is returned.
+    let first = officer
+        .create_person(found_or_created(
+            form_person("Kofi", "kofi.mensah@example.org"),
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(first.found_existing);
+    assert_eq!(first.person.map(|p| p.name), created.person.map(|p| p.name));
+
     let refused = officer
         .create_person(found_or_created(
             Person {
